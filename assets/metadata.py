@@ -1,0 +1,53 @@
+"""Materialization and check metadata: counts, outcomes, evidence and a markdown preview."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from assets.source_run import SourceOutcome
+from quality.tidy_suite import ValidationReport
+
+PREVIEW_ROWS = 10
+
+
+def preview_markdown(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
+    """A small markdown table (the UI renders it); values are escaped for the table syntax."""
+    head = frame.head(limit)
+    columns = [str(c) for c in head.columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in head.itertuples(index=False):
+        cells = ["" if pd.isna(v) else str(v).replace("|", "\\|") for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(frame) > limit:
+        lines.append(f"\n… {len(frame) - limit} more rows")
+    return "\n".join(lines)
+
+
+def outcome_metadata(outcome: SourceOutcome) -> dict:
+    metadata: dict = {
+        "outcome": outcome.outcome,
+        "stage": outcome.stage,
+        "seconds": round(outcome.seconds, 3),
+    }
+    if outcome.message:
+        metadata["message"] = dg.MetadataValue.text(outcome.message)
+    return metadata
+
+
+def validation_metadata(report: ValidationReport | None) -> dict:
+    if report is None:
+        return {}
+    metadata: dict = {
+        "rows_validated": report.rows,
+        "expectations_evaluated": report.evaluated,
+        "expectations_failed": len(report.failures),
+        "validation_seconds": round(report.seconds, 3),
+    }
+    for failure in report.failures:
+        metadata[f"failed: {failure.rule}"] = dg.MetadataValue.md(
+            f"**{failure.expectation}** on `{failure.column}`: "
+            f"{failure.unexpected_count} rows. {failure.message}\n\n"
+            + (preview_markdown(pd.DataFrame(failure.sample)) if failure.sample else "")
+        )
+    return metadata

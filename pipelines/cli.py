@@ -1,0 +1,107 @@
+"""The `kotapintar` command: run the nightly job, list the catalog, query the analyst file.
+
+kotapintar run              materialize every asset (what `make run` calls)
+kotapintar sources          list the catalog
+kotapintar query "SQL"      run read-only SQL against the analyst file
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from pipelines.settings import Settings
+from pipelines.summary import RunSummary, summarize
+
+log = logging.getLogger("kotapintar")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kotapintar", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="materialize every asset in process and print a summary")
+    commands.add_parser("sources", help="list the catalog's sources")
+    query = commands.add_parser("query", help="run read-only SQL against the analyst file")
+    query.add_argument("sql", help='e.g. "SELECT * FROM smart_people LIMIT 5"')
+    query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    query.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
+    args = parser.parse_args(argv)
+    handlers = {"run": _run, "sources": _sources, "query": _query}
+    try:
+        return handlers[args.command](args, Settings.from_env())
+    except Exception as exc:  # a last resort: one clear line instead of a traceback wall
+        if os.environ.get("KOTAPINTAR_DEBUG"):
+            raise
+        print(f"kotapintar {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(_args: argparse.Namespace, settings: Settings) -> int:
+    import dagster as dg
+
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    total = len(defs.resolve_asset_graph().get_all_asset_keys())
+    print(f"kotapintar run: {total} assets, warehouse {settings.warehouse}")
+    print(
+        "  (DAGSTER_HOME set: the run is recorded for the UI)"
+        if os.environ.get("DAGSTER_HOME")
+        else "  (no DAGSTER_HOME: ephemeral instance, the run is not kept)"
+    )
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    # Dagster's own console logger only shows errors; progress comes from our logger.
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    summary = summarize(result, settings, time.perf_counter() - started)
+    print(summary.render())
+    return _exit_code(summary)
+
+
+def _exit_code(summary: RunSummary) -> int:
+    return 0 if summary.success else 1
+
+
+def _sources(_args: argparse.Namespace, settings: Settings) -> int:
+    from sources.catalog import load_catalog
+
+    entries = load_catalog(settings.catalog_dir)
+    print(f"{'id':30} {'kind':15} {'agency':15} {'dimension':18} ind  title")
+    for e in entries:
+        print(
+            f"{e.id:30} {e.kind:15} {e.agency.code:15} {e.dimension:18} "
+            f"{len(e.indicators):3}  {e.title}"
+        )
+    print(f"{len(entries)} sources, {sum(len(e.indicators) for e in entries)} indicators")
+    return 0
+
+
+def _query(args: argparse.Namespace, settings: Settings) -> int:
+    from warehouse.snapshot import open_analyst
+
+    if not settings.warehouse.is_file():
+        print(f"No analyst file at {settings.warehouse}: run `make run` first.", file=sys.stderr)
+        return 2
+    con = open_analyst(settings.warehouse)
+    try:
+        frame = con.execute(args.sql).df()
+    finally:
+        con.close()
+    if args.csv:
+        frame.head(args.limit).to_csv(sys.stdout, index=False)
+    else:
+        print(frame.head(args.limit).to_string(index=False))
+        if len(frame) > args.limit:
+            print(f"… {len(frame) - args.limit} more rows (use --limit)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,280 @@
+"""The source catalog: one YAML file per dataset, validated against a typed model on load.
+
+Adding a dataset is adding a file under `sources/catalog/`; no Python changes. A bad entry fails
+at load time with a `CatalogError` naming the file, the field, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+
+Dimension = Literal[
+    "smart_governance",
+    "smart_people",
+    "smart_mobility",
+    "smart_economy",
+    "smart_environment",
+    "smart_living",
+]
+DIMENSIONS: tuple[str, ...] = Dimension.__args__
+# Pillars of the national "Gerakan Menuju 100 Smart City" masterplan Kota Malang is scored on.
+Pillar = Literal["governance", "branding", "economy", "living", "society", "environment"]
+DEFAULT_PILLAR: dict[str, str] = {
+    "smart_governance": "governance",
+    "smart_people": "society",
+    "smart_mobility": "living",
+    "smart_economy": "economy",
+    "smart_environment": "environment",
+    "smart_living": "living",
+}
+Kind = Literal["xlsx", "csv", "ckan_datastore"]
+Schedule = Literal["harian", "mingguan", "bulanan", "triwulanan", "semesteran", "tahunan"]
+Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
+Level = Literal["kota", "kecamatan", "kelurahan"]
+Layout = Literal["long", "wide_by_period"]
+
+Code = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CatalogError(ValueError):
+    """A catalog entry that cannot be used; the message names file, field, value and the fix."""
+
+
+class Agency(_Strict):
+    """The producing agency (produsen data, an OPD or BPS)."""
+
+    code: Slug
+    name: str
+
+
+class RegionSpec(_Strict):
+    """Where the region of each row comes from, and at which level names are resolved."""
+
+    column: str | None = None
+    code: str | None = None
+    level: Level
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RegionSpec:
+        if (self.column is None) == (self.code is None):
+            raise ValueError("give exactly one of `column` (a header) or `code` (a fixed region)")
+        return self
+
+
+class PeriodSpec(_Strict):
+    """Where the period of each row comes from (ignored by the wide_by_period layout)."""
+
+    column: str | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PeriodSpec:
+        if (self.column is None) == (self.value is None):
+            raise ValueError("give exactly one of `column` (a header) or `value` (a fixed period)")
+        return self
+
+
+class ParseSpec(_Strict):
+    """How to turn the file or feed into tidy rows. Header texts are matched after trimming
+    and collapsing whitespace; a two-row header reads as "Top / Sub"."""
+
+    sheet: str | None = None
+    sheet_pattern: str | None = None
+    header_row: int = Field(1, ge=1)
+    header_depth: Literal[1, 2] = 1
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    layout: Layout = "long"
+    region: RegionSpec
+    period: PeriodSpec | None = None
+    values: dict[str, Code] = Field(default_factory=dict)
+    indicator: Code | None = None
+    period_columns: str = r"^\d{4}\*?$"
+    drop_rows: list[str] = Field(
+        default_factory=lambda: [
+            r"^(jumlah|total)\b",
+            r"^(sumber|source|catatan|keterangan|note)\s*:",
+        ]
+    )
+    dash: Literal["zero", "null"] = "null"
+
+    @model_validator(mode="after")
+    def _layout_fields(self) -> ParseSpec:
+        if self.layout == "long":
+            if not self.values:
+                raise ValueError("layout `long` needs `values` (header -> indicator code)")
+            if self.period is None:
+                raise ValueError("layout `long` needs `period` (column or value)")
+        elif self.indicator is None:
+            raise ValueError("layout `wide_by_period` needs `indicator` (the code it yields)")
+        for pattern in [*self.drop_rows, self.period_columns, self.sheet_pattern or ""]:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"`{pattern}` is not a valid regular expression ({exc})") from exc
+        return self
+
+    def indicator_codes(self) -> list[str]:
+        return [self.indicator] if self.layout == "wide_by_period" else list(self.values.values())
+
+
+class Indicator(_Strict):
+    """One indicator a source yields, with the metadata analysts and the portal need."""
+
+    code: Code
+    name_id: str
+    name_en: str
+    unit: str
+    definition: str
+    direction: Direction
+    dimension: Dimension | None = None
+    schedule: Schedule | None = None
+    pillar: Pillar | None = None
+    framework: str | None = None
+
+
+class SourceEntry(_Strict):
+    """One dataset: where it comes from, who produces it, how to read it, what it yields."""
+
+    id: Slug
+    title: str
+    agency: Agency
+    kind: Kind
+    location: str
+    resource_id: str | None = None
+    recording: str | None = None
+    sample: bool = False
+    dimension: Dimension
+    schedule: Schedule
+    parse: ParseSpec
+    indicators: list[Indicator] = Field(min_length=1)
+    catalog_file: str = Field("", exclude=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourceEntry:
+        if self.sample and "SAMPLE" not in self.title:
+            raise ValueError("a sample entry must say SAMPLE in its `title`")
+        if self.kind == "ckan_datastore" and not self.resource_id:
+            raise ValueError("kind `ckan_datastore` needs `resource_id`")
+        if self.kind == "xlsx" and not (self.parse.sheet or self.parse.sheet_pattern):
+            raise ValueError("kind `xlsx` needs `parse.sheet` or `parse.sheet_pattern`")
+        declared = {i.code for i in self.indicators}
+        used = set(self.parse.indicator_codes())
+        if used - declared:
+            raise ValueError(
+                f"`parse` yields {sorted(used - declared)} but `indicators` does not declare them"
+            )
+        if declared - used:
+            raise ValueError(
+                f"`indicators` declares {sorted(declared - used)} but `parse` never yields them"
+            )
+        return self
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
+
+    def local_path(self, root: Path = REPO_ROOT) -> Path:
+        """The file a local (non-URL) location points at, relative to the repo root."""
+        return (root / self.location).resolve()
+
+    def indicator_dimension(self, indicator: Indicator) -> str:
+        return indicator.dimension or self.dimension
+
+    def indicator_schedule(self, indicator: Indicator) -> str:
+        return indicator.schedule or self.schedule
+
+    def indicator_pillar(self, indicator: Indicator) -> str:
+        return indicator.pillar or DEFAULT_PILLAR[self.indicator_dimension(indicator)]
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    # Pydantic puts the member name of tagged unions and validator names into loc; keep field names.
+    return ".".join(str(part) for part in loc) or "(entry)"
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = _field_path(error["loc"])
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        return f"field `{field}` is not allowed (unknown key; check its spelling)"
+    if kind == "missing":
+        return f"field `{field}` is missing"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"field `{field}` has {value!r}; allowed: {expected}"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        return f"field `{field}` has {value!r}; it must match {pattern}"
+    if kind == "value_error":
+        message = str(error.get("ctx", {}).get("error", error["msg"]))
+        return f"{message}" if field == "(entry)" else f"field `{field}`: {message}"
+    return f"field `{field}` has {value!r}: {error['msg']}"
+
+
+def parse_entry(data: Any, catalog_file: str) -> SourceEntry:
+    """Validate one entry's data; raise CatalogError naming the file and each bad field."""
+    if not isinstance(data, dict):
+        raise CatalogError(
+            f"{catalog_file}: expected a mapping of fields, found {type(data).__name__}"
+        )
+    try:
+        return SourceEntry.model_validate({**data, "catalog_file": catalog_file})
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise CatalogError(f"{catalog_file}: {problems}") from None
+
+
+def load_entry(path: Path, root: Path = REPO_ROOT) -> SourceEntry:
+    name = _display_path(path, root)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{name}: not valid YAML ({exc})") from None
+    entry = parse_entry(data, name)
+    if entry.id != path.stem:
+        raise CatalogError(
+            f"{name}: field `id` has {entry.id!r} but the file is named {path.name}; "
+            f"rename the file to {entry.id}.yaml or change `id`"
+        )
+    return entry
+
+
+def load_catalog(directory: Path | None = None, root: Path = REPO_ROOT) -> list[SourceEntry]:
+    """Load and cross-check every `*.yaml` entry in `directory` (sorted by id)."""
+    directory = directory or DEFAULT_CATALOG_DIR
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise CatalogError(f"{directory}: no catalog entries (*.yaml) found")
+    entries = [load_entry(path, root) for path in files]
+    owner_of: dict[str, str] = {}
+    for entry in entries:
+        for indicator in entry.indicators:
+            other = owner_of.setdefault(indicator.code, entry.catalog_file)
+            if other != entry.catalog_file:
+                raise CatalogError(
+                    f"{entry.catalog_file}: field `indicators`: code {indicator.code!r} is already "
+                    f"yielded by {other}; each indicator has one source, rename one of them"
+                )
+    return entries
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,36 @@
+"""The tidy row contract every parser produces and every later stage consumes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# One row per (indikator, kode_wilayah, periode) of one source. `lokasi` says where the value
+# came from: "<sheet>!<cell>" for workbooks, "baris <n>, kolom <header>" for CSV, and
+# "records[<i>].<field>" for portal feeds.
+TIDY_COLUMNS: tuple[str, ...] = (
+    "sumber_id",
+    "indikator",
+    "kode_wilayah",
+    "periode",
+    "nilai",
+    "status",
+    "catatan",
+    "lokasi",
+)
+KEY_COLUMNS: tuple[str, ...] = ("indikator", "kode_wilayah", "periode")
+STATUSES: tuple[str, ...] = ("final", "sementara")
+# YYYY, YYYY-MM, YYYY-Qn (triwulan) or YYYY-Sn (semester).
+PERIODE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$"
+
+
+def empty_tidy() -> pd.DataFrame:
+    return tidy_frame([])
+
+
+def tidy_frame(rows: list[dict]) -> pd.DataFrame:
+    """Build a tidy DataFrame with the contract's columns and dtypes (codes always text)."""
+    frame = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
+    text = [c for c in TIDY_COLUMNS if c != "nilai"]
+    frame[text] = frame[text].astype("string")
+    frame["nilai"] = pd.to_numeric(frame["nilai"], errors="raise").astype("float64")
+    return frame
