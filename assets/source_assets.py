@@ -8,8 +8,6 @@ instead the load itself is gated (a source that fails is never loaded and its pr
 stay), and the failed check shows the reason and evidence in the UI.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.metadata import outcome_metadata, preview_markdown, validation_metadata

@@ -22,7 +22,8 @@ from sources.errors import SourceError
 from sources.fetch import Landing, fetch_source, latest_landing
 from sources.parse import parse_source
 from sources.wilayah import known_codes
-from warehouse.load import record_muat, replace_tidy, tidy_row_count
+from warehouse.load import record_muat, replace_tidy
+from warehouse.published import tidy_row_count
 
 log = logging.getLogger("kotapintar")
 

@@ -2,8 +2,6 @@
 analyst snapshot. Each rebuilds its table from its inputs in one transaction, so a re-run gives
 the same rows; the snapshot is gated by the blocking integrity check on `fact_indikator`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
@@ -21,8 +19,8 @@ from warehouse.load import (
     load_dim_indikator,
     load_dim_wilayah,
     load_meta_sumber,
-    loaded_sources,
 )
+from warehouse.published import loaded_sources
 from warehouse.snapshot import publish_snapshot
 
 GROUP = "warehouse"

@@ -25,6 +25,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "1",
         "1: never touch the network (portal feeds replay their recordings); 0: fetch live",
     ),
+    "KOTAPINTAR_DEBUG": ("", "1: show full tracebacks from the kotapintar command"),
 }
 
 
