@@ -1,0 +1,175 @@
+"""The analyst snapshot: atomic replacement, readers never blocked, failures leave the old file."""
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+
+import duckdb
+import pandas as pd
+import pytest
+
+from warehouse import snapshot
+from warehouse.db import work_db
+from warehouse.load import build_fact, replace_tidy
+from warehouse.query import query
+from warehouse.snapshot import open_analyst, publish_snapshot
+
+TABLES = ["fact_indikator", "tidy.a"]
+
+# An analyst in another process: opens the file read-only once, then keeps reading. It reports its
+# first view, and after `published` appears does 50 more reads (so some surely follow the swap).
+READER = """
+import json, os, sys, duckdb
+path, published = sys.argv[1], sys.argv[2]
+con = duckdb.connect(path, read_only=True)
+def view():
+    count, total = con.execute("SELECT count(*), sum(nilai) FROM fact_indikator").fetchall()[0]
+    noted = con.execute(
+        "SELECT rows FROM kp_snapshot WHERE table_name = 'fact_indikator'").fetchall()[0][0]
+    return [count, total, noted]
+print(json.dumps(view()), flush=True)
+views, reads, after = set(), 0, 0
+while after < 50:
+    views.add(json.dumps(view()))
+    reads += 1
+    after += os.path.exists(published)
+print(json.dumps({"reads": reads, "views": sorted(views)}), flush=True)
+"""
+
+
+def fill_work(path, n: int) -> None:
+    """Work database whose fact table has `n` rows with nilai 1..n."""
+    df = pd.DataFrame(
+        {
+            "sumber_id": "a",
+            "indikator": "IND",
+            "kode_wilayah": "35.73",
+            "periode": [f"{2000 + i}" for i in range(n)],
+            "nilai": [float(i + 1) for i in range(n)],
+            "status": "final",
+            "catatan": None,
+            "lokasi": [f"Tabel!C{i}" for i in range(n)],
+        }
+    ).astype({"catatan": "string"})
+    with work_db(path) as con:
+        replace_tidy(con, "a", df, hashlib.sha256(str(n).encode()).hexdigest())
+        build_fact(con, ["a"])
+
+
+@pytest.fixture
+def paths(tmp_path):
+    work, analyst = tmp_path / "data" / "work.duckdb", tmp_path / "analyst" / "kotapintar.duckdb"
+    fill_work(work, 3)
+    publish_snapshot(work, analyst, TABLES)
+    return work, analyst
+
+
+def test_publish_copies_tables_with_keys_and_a_snapshot_record(paths):
+    work, analyst = paths
+    info = publish_snapshot(work, analyst, [*TABLES, "tidy.a"])
+    assert info.path == analyst
+    assert info.tables == {"fact_indikator": 3, "tidy.a": 3}
+    assert info.bytes == analyst.stat().st_size
+    assert sorted(p.name for p in analyst.parent.iterdir()) == ["kotapintar.duckdb"]
+    noted = query("SELECT table_name, rows FROM kp_snapshot ORDER BY 1", analyst)
+    assert noted.values.tolist() == [["fact_indikator", 3], ["tidy.a", 3]]
+    with open_analyst(analyst) as con:
+        keys = con.sql(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+            "WHERE constraint_type = 'PRIMARY KEY' AND table_name = 'fact_indikator'"
+        ).fetchall()
+        assert keys == [("fact_indikator", ["indikator", "kode_wilayah", "periode"])]
+        assert con.sql("SELECT kode_wilayah FROM tidy.a LIMIT 1").fetchall() == [("35.73",)]
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("DELETE FROM fact_indikator")
+
+
+def test_reader_in_another_process_keeps_its_view_while_a_new_snapshot_lands(paths, tmp_path):
+    work, analyst = paths
+    published = tmp_path / "published"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(analyst), str(published)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert json.loads(reader.stdout.readline()) == [3, 6.0, 3], reader.stderr.read()
+        with open_analyst(analyst) as held_here:  # also held open in this process
+            fill_work(work, 5)
+            started = time.perf_counter()
+            info = publish_snapshot(work, analyst, TABLES)
+            published.touch()
+            assert time.perf_counter() - started < 10  # never waited for the readers
+            assert held_here.sql("SELECT count(*) FROM fact_indikator").fetchall() == [(3,)]
+        out, err = reader.communicate(timeout=60)
+    finally:
+        reader.kill()
+    assert reader.returncode == 0, err
+    report = json.loads(out)
+    assert report["views"] == ["[3, 6.0, 3]"] and report["reads"] >= 50
+    assert info.tables["fact_indikator"] == 5
+    # A new reader, even in a process that had the old file open, sees the new snapshot.
+    fresh = query("SELECT count(*) AS n, sum(nilai) AS s FROM fact_indikator", analyst)
+    assert fresh.values.tolist() == [[5, 15.0]]
+
+
+def test_missing_table_mid_build_leaves_the_old_file_untouched(paths):
+    work, analyst = paths
+    before = analyst.read_bytes()
+    fill_work(work, 5)
+    with pytest.raises(LookupError) as caught:
+        publish_snapshot(work, analyst, ["fact_indikator", "no_such_table"])
+    assert str(caught.value) == (
+        f"Snapshot: table `no_such_table` not found in the work database {work} (found: "
+        "dim_indikator, dim_wilayah, fact_indikator, karantina, meta_muat, meta_sumber, "
+        "smart_economy, smart_environment, smart_governance, smart_living, smart_mobility, "
+        "smart_people, tidy.a). Build it first or leave it out of the snapshot."
+    )
+    assert analyst.read_bytes() == before
+    assert sorted(p.name for p in analyst.parent.iterdir()) == ["kotapintar.duckdb"]
+
+
+def test_failed_swap_removes_the_temporary_file(paths, monkeypatch):
+    work, analyst = paths
+    before = analyst.read_bytes()
+
+    def refuse(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(snapshot.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        publish_snapshot(work, analyst, TABLES)
+    assert analyst.read_bytes() == before
+    assert sorted(p.name for p in analyst.parent.iterdir()) == ["kotapintar.duckdb"]
+
+
+def test_publish_while_the_work_database_is_open_in_this_process(paths):
+    work, analyst = paths
+    with work_db(work) as con:
+        con.execute("DELETE FROM fact_indikator WHERE periode = '2000'")
+        info = publish_snapshot(work, analyst, ["fact_indikator"])
+        assert con.sql("SELECT count(*) FROM fact_indikator").fetchall() == [(2,)]
+    assert info.tables == {"fact_indikator": 2}
+
+
+@pytest.mark.parametrize(
+    ("tables", "error", "message"),
+    [
+        ([], ValueError, r"Snapshot: no tables given"),
+        ("fact_indikator", TypeError, r"`tables` is a list of table names, not one string"),
+        (["kp_snapshot"], ValueError, r"'kp_snapshot' is not a table that can be published"),
+        (["x; DROP TABLE y"], ValueError, r"'x; DROP TABLE y' is not a table that can be"),
+    ],
+)
+def test_publish_refuses_bad_table_lists(tmp_path, tables, error, message):
+    with pytest.raises(error, match=message):
+        publish_snapshot(tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb", tables)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_analyst_names_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"does not exist yet: run the pipeline once"):
+        open_analyst(tmp_path / "nothing.duckdb")

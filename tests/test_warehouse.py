@@ -1,0 +1,295 @@
+"""The work database: schema, idempotent per-source loads, deterministic fact and dimension."""
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sources import tidy as source_tidy
+from warehouse.db import connect, work_db
+from warehouse.load import (
+    TIDY_COLUMNS,
+    build_dimension_table,
+    build_fact,
+    frame_sha256,
+    load_dim_indikator,
+    load_dim_wilayah,
+    load_meta_sumber,
+    loaded_berkas_sha256,
+    record_muat,
+    replace_tidy,
+    tidy_sha256,
+)
+
+WILAYAH_CSV = Path(__file__).resolve().parent.parent / "sources" / "wilayah_kota_malang.csv"
+SHA_A = hashlib.sha256(b"landing a").hexdigest()
+SHA_B = hashlib.sha256(b"landing b").hexdigest()
+
+
+def tidy(sumber_id: str, rows: list[tuple]) -> pd.DataFrame:
+    """Tidy rows from (indikator, kode_wilayah, periode, nilai) tuples, as a parser returns them."""
+    return source_tidy.tidy_frame(
+        [
+            {
+                "sumber_id": sumber_id,
+                "indikator": ind,
+                "kode_wilayah": kode,
+                "periode": periode,
+                "nilai": nilai,
+                "status": "final",
+                "catatan": None,
+                "lokasi": f"Tabel!C{i + 2}",
+            }
+            for i, (ind, kode, periode, nilai) in enumerate(rows)
+        ]
+    )
+
+
+def indikator_row(kode: str, nama: str, dimensi: str, sumber_id: str) -> dict:
+    return {
+        "kode": kode,
+        "nama_id": nama,
+        "nama_en": nama + " (en)",
+        "dimensi": dimensi,
+        "pilar": "living",
+        "satuan": "persen",
+        "arah": "higher_is_better",
+        "definisi": "definisi",
+        "produsen_kode": "dinkes",
+        "produsen": "Dinas Kesehatan",
+        "jadwal": "tahunan",
+        "sumber_id": sumber_id,
+        "sampel": True,
+    }
+
+
+def wilayah_frame() -> pd.DataFrame:
+    raw = pd.read_csv(WILAYAH_CSV, dtype=str, keep_default_na=False)
+    return raw.rename(columns={"kode_kemendagri": "kode_wilayah"})
+
+
+@pytest.fixture
+def con(tmp_path):
+    with work_db(tmp_path / "work.duckdb") as connection:
+        yield connection
+
+
+@pytest.fixture
+def loaded(con):
+    """Regions, two indicators of different dimensions and two sources loaded."""
+    load_dim_wilayah(con, wilayah_frame())
+    load_dim_indikator(
+        con,
+        pd.DataFrame(
+            [
+                indikator_row("AKSES_AIR", "Akses air minum layak", "smart_living", "a"),
+                indikator_row("PANJANG_JALAN", "Panjang jalan", "smart_mobility", "b"),
+            ]
+        ),
+    )
+    replace_tidy(
+        con,
+        "a",
+        tidy(
+            "a", [("AKSES_AIR", "35.73.01.1001", "2023", 91.5), ("AKSES_AIR", "35.73", "2023", 90)]
+        ),
+        SHA_A,
+    )
+    replace_tidy(con, "b", tidy("b", [("PANJANG_JALAN", "35.73.02", "2022", None)]), SHA_B)
+    return con
+
+
+def rows_of(con, table: str) -> list[tuple]:
+    return con.execute(f"SELECT * FROM {table}").fetchall()
+
+
+def test_tidy_contract_matches_sources():
+    assert TIDY_COLUMNS == source_tidy.TIDY_COLUMNS
+
+
+def test_schema_applies_twice(tmp_path):
+    connect(tmp_path / "w.duckdb").close()
+    connect(tmp_path / "w.duckdb").close()
+
+
+def test_replace_tidy_twice_gives_the_same_rows(con):
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0), ("AKSES_AIR", "35.73.01", "2023", 2.0)])
+    assert replace_tidy(con, "a", df, SHA_A) == 2
+    first = rows_of(con, "tidy.a")
+    assert replace_tidy(con, "a", df, SHA_A) == 2
+    assert rows_of(con, "tidy.a") == first
+    assert len(first) == 2
+    assert {row[-1] for row in first} == {SHA_A}
+
+
+def test_failed_replace_keeps_previous_rows(con):
+    good = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0)])
+    replace_tidy(con, "a", good, SHA_A)
+    before = rows_of(con, "tidy.a")
+
+    with pytest.raises(ValueError, match=r"Source `a`: tidy rows: missing column\(s\) `status`"):
+        replace_tidy(con, "a", good.drop(columns=["status"]), SHA_B)
+    # A failure inside the transaction (a value that is not a number) rolls back.
+    bad = good.astype({"nilai": object})
+    bad["nilai"] = ["sembilan puluh"]
+    with pytest.raises(RuntimeError, match=r"rolled back; the rows loaded before are kept"):
+        replace_tidy(con, "a", bad, SHA_B)
+
+    assert rows_of(con, "tidy.a") == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda df: df.assign(kode_wilayah=35.73),
+            r"column `kode_wilayah` has dtype float64, but codes must be text",
+        ),
+        (
+            lambda df: pd.concat([df, df]),
+            r"duplicate \(indikator, kode_wilayah, periode, lokasi\) in tidy rows: "
+            r"\(AKSES_AIR, 35.73, 2023, Tabel!C2 & Tabel!C2\)",
+        ),
+        (lambda df: df.assign(sumber_id="zz"), r"tidy rows carry other sumber_id values \(zz\)"),
+        (lambda df: df.assign(periode=None), r"column `periode` is empty in tidy rows"),
+    ],
+)
+def test_replace_tidy_refuses_bad_rows_with_a_clear_message(con, change, message):
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0)])
+    with pytest.raises(ValueError, match=message):
+        replace_tidy(con, "a", change(df), SHA_A)
+
+
+def test_replace_tidy_refuses_a_bad_source_id_or_hash(con):
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0)])
+    with pytest.raises(ValueError, match=r"Source id 'a; DROP TABLE x' is not valid"):
+        replace_tidy(con, "a; DROP TABLE x", df, SHA_A)
+    with pytest.raises(ValueError, match=r"berkas sha256 'abc' is not a 64-character"):
+        replace_tidy(con, "a", df, "abc")
+
+
+def test_tidy_hash_detects_changes(con):
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0), ("AKSES_AIR", "35.73.01", "2023", None)])
+    assert tidy_sha256(con, "a") is None
+    assert loaded_berkas_sha256(con, "a") is None
+    replace_tidy(con, "a", df, SHA_A)
+    assert tidy_sha256(con, "a") == frame_sha256(df) == frame_sha256(df.iloc[::-1])
+    assert loaded_berkas_sha256(con, "a") == SHA_A
+    assert frame_sha256(df.assign(nilai=[1.0, 0.0])) != frame_sha256(df)
+    assert frame_sha256(df.assign(catatan=["", None])) != frame_sha256(df)
+
+
+def test_build_fact_is_deterministic(loaded):
+    assert build_fact(loaded, ["a", "b"]) == 3
+    first = loaded.sql("SELECT * FROM fact_indikator").to_arrow_table()
+    assert build_fact(loaded, ["b", "a", "a"]) == 3
+    second = loaded.sql("SELECT * FROM fact_indikator").to_arrow_table()
+    assert first.equals(second)
+    assert first.column("kode_wilayah").to_pylist() == ["35.73", "35.73.01.1001", "35.73.02"]
+    assert first.column("nilai").to_pylist() == [90.0, 91.5, None]
+
+
+def test_build_fact_uses_only_the_listed_sources(loaded):
+    assert build_fact(loaded, ["b"]) == 1
+    assert loaded.sql("SELECT DISTINCT sumber_id FROM fact_indikator").fetchall() == [("b",)]
+
+
+def test_build_fact_refuses_a_key_from_two_sources(loaded):
+    build_fact(loaded, ["a", "b"])
+    before = rows_of(loaded, "fact_indikator")
+    replace_tidy(loaded, "c", tidy("c", [("AKSES_AIR", "35.73", "2023", 88.0)]), SHA_B)
+    with pytest.raises(ValueError) as caught:
+        build_fact(loaded, ["a", "b", "c"])
+    assert str(caught.value).startswith(
+        "fact_indikator: 1 key(s) (indikator, kode_wilayah, periode, sources) come from more "
+        "than one source (`a`, `c`): (AKSES_AIR, 35.73, 2023, a & c)."
+    )
+    assert rows_of(loaded, "fact_indikator") == before
+
+
+def test_build_fact_names_sources_never_loaded(loaded):
+    with pytest.raises(ValueError, match=r"no tidy table for source\(s\) `zz`"):
+        build_fact(loaded, ["a", "zz"])
+
+
+def test_dimension_table_joins_names(loaded):
+    build_fact(loaded, ["a", "b"])
+    assert build_dimension_table(loaded, "smart_living") == 2
+    assert build_dimension_table(loaded, "smart_mobility") == 1
+    assert build_dimension_table(loaded, "smart_economy") == 0
+    living = loaded.sql(
+        "SELECT indikator, nama_indikator, satuan, kode_wilayah, nama_wilayah, tingkat, "
+        "kode_kecamatan, periode, nilai FROM smart_living"
+    ).fetchall()
+    assert living == [
+        ("AKSES_AIR", "Akses air minum layak", "persen", "35.73", "Kota Malang", "kota", None,
+         "2023", 90.0),
+        ("AKSES_AIR", "Akses air minum layak", "persen", "35.73.01.1001", "Balearjosari",
+         "kelurahan", "35.73.01", "2023", 91.5),
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match=r"Unknown dimension 'smart_city'; expected one of"):
+        build_dimension_table(loaded, "smart_city")
+
+
+def test_dim_wilayah_keeps_codes_as_text_and_never_invents_bps_codes(con):
+    assert load_dim_wilayah(con, wilayah_frame()) == 63
+    rows = dict(
+        con.execute(
+            "SELECT kode_wilayah, (tingkat, kode_bps, kode_kecamatan) FROM dim_wilayah"
+        ).fetchall()
+    )
+    assert rows["35.73"] == ("kota", "3573", None)
+    assert rows["35.73.01"] == ("kecamatan", "3573040", "35.73.01")
+    assert rows["35.73.01.1001"] == ("kelurahan", None, "35.73.01")
+    with pytest.raises(ValueError, match=r"column `kode_bps` has dtype float64"):
+        load_dim_wilayah(con, wilayah_frame().assign(kode_bps=3573.0))
+    with pytest.raises(ValueError, match=r"`tingkat` must be one of kota, kecamatan, kelurahan"):
+        load_dim_wilayah(con, wilayah_frame().replace({"tingkat": {"kota": "provinsi"}}))
+    assert con.sql("SELECT count(*) FROM dim_wilayah").fetchall() == [(63,)]
+
+
+def test_codes_are_varchar_everywhere(loaded):
+    build_fact(loaded, ["a", "b"])
+    for dimension in ("smart_living", "smart_mobility"):
+        build_dimension_table(loaded, dimension)
+    types = loaded.execute(
+        "SELECT table_schema || '.' || table_name || '.' || column_name, data_type "
+        "FROM information_schema.columns "
+        "WHERE column_name LIKE 'kode%' OR column_name LIKE '%sumber_id' "
+        "OR column_name IN ('indikator', 'periode', 'produsen_kode')"
+    ).fetchall()
+    assert len(types) > 20
+    assert {t for _, t in types} == {"VARCHAR"}, types
+
+
+def test_meta_tables_load_and_append(con):
+    sumber = pd.DataFrame(
+        [
+            {
+                "sumber_id": "a",
+                "judul": "SAMPLE akses air",
+                "produsen_kode": "dinkes",
+                "produsen": "Dinas Kesehatan",
+                "jenis": "csv",
+                "lokasi": "sources/samples/a.csv",
+                "dimensi": "smart_living",
+                "jadwal": "tahunan",
+                "sampel": True,
+            }
+        ]
+    )
+    assert load_meta_sumber(con, sumber) == 1
+    assert load_meta_sumber(con, sumber) == 1
+    assert con.sql("SELECT count(*), any_value(berkas_katalog) FROM meta_sumber").fetchall() == [
+        (1, None)
+    ]
+    first = record_muat(con, sumber_id="a", outcome="loaded", rows=2, sha256=SHA_A, bytes=10)
+    second = record_muat(con, sumber_id="a", outcome="unchanged")
+    assert first != second
+    assert con.sql("SELECT outcome FROM meta_muat ORDER BY loaded_at").fetchall() == [
+        ("loaded",),
+        ("unchanged",),
+    ]
+    with pytest.raises(ValueError, match=r"load outcome 'ok' is not one of loaded, unchanged"):
+        record_muat(con, sumber_id="a", outcome="ok")

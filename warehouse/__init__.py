@@ -1,0 +1,1 @@
+"""DuckDB warehouse: schema, idempotent loads, the atomically published analyst snapshot."""

@@ -1,0 +1,101 @@
+"""Derived tables: `fact_indikator` from the tidy tables, one analyst table per dimension.
+
+Both are rebuilt whole in one transaction, in a fixed order, from nothing but loaded rows (no
+clock, no random ids): rebuilding from the same tidy rows gives identical tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from warehouse.reference import DIMENSIONS
+from warehouse.sqlutil import check_sumber_id, examples, quote, scalar, table_exists, transaction
+
+FACT_COLUMNS: tuple[str, ...] = (
+    "indikator",
+    "kode_wilayah",
+    "periode",
+    "nilai",
+    "status",
+    "catatan",
+    "sumber_id",
+    "berkas_sha256",
+    "lokasi",
+)
+_KEY = "indikator, kode_wilayah, periode"
+
+
+def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int:
+    """Rebuild `fact_indikator` from `tidy.<id>` for exactly the given sources; return its rows.
+
+    The order of `sumber_ids` does not matter. A key (indikator, kode_wilayah, periode) delivered
+    by two sources is an error that names both; the fact table is then left as it was.
+    """
+    ids = sorted(set(check_sumber_id(s) for s in sumber_ids))
+    missing = [s for s in ids if not table_exists(con, "tidy", s)]
+    if missing:
+        raise ValueError(
+            f"fact_indikator: no tidy table for source(s) {', '.join(f'`{s}`' for s in missing)}. "
+            "Load them with replace_tidy first, or leave them out of the build."
+        )
+    columns = ", ".join(FACT_COLUMNS)
+    union = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in ids)
+    with transaction(con):
+        con.execute("DELETE FROM fact_indikator")
+        if not ids:
+            return 0
+        _refuse_shared_keys(con, union)
+        con.execute(
+            f"INSERT INTO fact_indikator ({columns}) "
+            f"SELECT {columns} FROM ({union}) ORDER BY {_KEY}"
+        )
+        return scalar(con, "SELECT count(*) FROM fact_indikator")
+
+
+def build_dimension_table(con: duckdb.DuckDBPyConnection, dimension: str) -> int:
+    """Rebuild one analyst table (e.g. `smart_mobility`) from the fact rows of that dimension.
+
+    Indicator names and units come from `dim_indikator`, region names and levels from
+    `dim_wilayah`. Fact rows whose indicator is not in `dim_indikator` have no dimension and are
+    left out; a region missing from `dim_wilayah` keeps its row with empty names.
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(
+            f"Unknown dimension {dimension!r}; expected one of {', '.join(DIMENSIONS)}."
+        )
+    with transaction(con):
+        con.execute(f"DELETE FROM {dimension}")
+        con.execute(
+            f"""
+            INSERT INTO {dimension}
+            SELECT f.indikator, i.nama_id, i.nama_en, i.satuan, i.arah, i.pilar,
+                   f.kode_wilayah, w.nama, w.tingkat, w.kode_kecamatan,
+                   f.periode, f.nilai, f.status, f.catatan, i.produsen, f.sumber_id
+            FROM fact_indikator AS f
+            JOIN dim_indikator AS i ON i.kode = f.indikator
+            LEFT JOIN dim_wilayah AS w ON w.kode_wilayah = f.kode_wilayah
+            WHERE i.dimensi = ?
+            ORDER BY f.indikator, f.kode_wilayah, f.periode
+            """,
+            [dimension],
+        )
+        return scalar(con, f"SELECT count(*) FROM {dimension}")
+
+
+def _refuse_shared_keys(con: duckdb.DuckDBPyConnection, union: str) -> None:
+    # Checked here rather than left to the primary key, whose error names neither the key nor
+    # the sources.
+    rows = con.execute(
+        f"SELECT {_KEY}, array_to_string(list_sort(list(DISTINCT sumber_id)), ' & ') "
+        f"FROM ({union}) GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL"
+    ).fetchall()
+    if rows:
+        sources = sorted({s for row in rows for s in row[3].split(" & ")})
+        raise ValueError(
+            f"fact_indikator: {len(rows)} key(s) (indikator, kode_wilayah, periode, sources) come "
+            f"from more than one source ({', '.join(f'`{s}`' for s in sources)}): "
+            f"{examples(rows)}. Each value must have one producer: drop the indicator from all "
+            "but one catalog entry, or leave one of these sources out of the build."
+        )

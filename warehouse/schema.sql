@@ -1,0 +1,136 @@
+-- Kota Pintar warehouse schema (DuckDB). Applied on every connect to the WORK database, so every
+-- statement must be idempotent (CREATE ... IF NOT EXISTS). All codes are VARCHAR: Kemendagri and
+-- BPS codes have leading zeros and dots ("35.73.01.1001"), and periods look like numbers ("2023").
+--
+-- The per-source tidy tables (tidy.<sumber_id>) are created by warehouse/load.py because their
+-- names come from the catalog; their columns are declared there (TIDY_DDL).
+
+CREATE SCHEMA IF NOT EXISTS tidy;
+
+-- Regions: the city, its 5 kecamatan and 57 kelurahan. kode_bps stays NULL where the reference
+-- file has none (kelurahan): never invent a code. kode_kecamatan lets analysts roll kelurahan up.
+CREATE TABLE IF NOT EXISTS dim_wilayah (
+    kode_wilayah   VARCHAR PRIMARY KEY,
+    nama           VARCHAR NOT NULL,
+    tingkat        VARCHAR NOT NULL CHECK (tingkat IN ('kota', 'kecamatan', 'kelurahan')),
+    kode_induk     VARCHAR,
+    kode_bps       VARCHAR,
+    kode_kecamatan VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS dim_indikator (
+    kode          VARCHAR PRIMARY KEY,
+    nama_id       VARCHAR NOT NULL,
+    nama_en       VARCHAR,
+    dimensi       VARCHAR NOT NULL CHECK (dimensi IN ('smart_governance', 'smart_people',
+                      'smart_mobility', 'smart_economy', 'smart_environment', 'smart_living')),
+    pilar         VARCHAR,
+    satuan        VARCHAR,
+    arah          VARCHAR,
+    definisi      VARCHAR,
+    produsen_kode VARCHAR,
+    produsen      VARCHAR,
+    jadwal        VARCHAR,
+    kerangka      VARCHAR,
+    sumber_id     VARCHAR NOT NULL,
+    sampel        BOOLEAN NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS meta_sumber (
+    sumber_id      VARCHAR PRIMARY KEY,
+    judul          VARCHAR NOT NULL,
+    produsen_kode  VARCHAR,
+    produsen       VARCHAR,
+    jenis          VARCHAR,
+    lokasi         VARCHAR,
+    dimensi        VARCHAR,
+    jadwal         VARCHAR,
+    sampel         BOOLEAN NOT NULL,
+    berkas_katalog VARCHAR
+);
+
+-- One row per source per run, appended (never rewritten): the load history.
+CREATE TABLE IF NOT EXISTS meta_muat (
+    muat_id    VARCHAR PRIMARY KEY,
+    sumber_id  VARCHAR NOT NULL,
+    lokasi     VARCHAR,
+    sha256     VARCHAR,
+    bytes      BIGINT,
+    fetched_at TIMESTAMPTZ,
+    loaded_at  TIMESTAMPTZ NOT NULL,
+    seconds    DOUBLE,
+    rows       BIGINT,
+    outcome    VARCHAR NOT NULL CHECK (outcome IN ('loaded', 'unchanged', 'failed', 'rejected')),
+    message    VARCHAR
+);
+
+-- Rows a validation rule refused, with the rule and the offending value.
+CREATE TABLE IF NOT EXISTS karantina (
+    muat_id    VARCHAR,
+    sumber_id  VARCHAR NOT NULL,
+    lokasi     VARCHAR,
+    aturan     VARCHAR NOT NULL,
+    nilai      VARCHAR,
+    pesan      VARCHAR,
+    dicatat_at TIMESTAMPTZ NOT NULL
+);
+
+-- Rebuilt from the tidy tables by build_fact(); no timestamps or random ids, so a rebuild from the
+-- same tidy rows is identical.
+CREATE TABLE IF NOT EXISTS fact_indikator (
+    indikator     VARCHAR NOT NULL,
+    kode_wilayah  VARCHAR NOT NULL,
+    periode       VARCHAR NOT NULL,
+    nilai         DOUBLE,
+    status        VARCHAR NOT NULL,
+    catatan       VARCHAR,
+    sumber_id     VARCHAR NOT NULL,
+    berkas_sha256 VARCHAR NOT NULL,
+    lokasi        VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);
+
+-- One analyst-ready table per smart-city dimension, all with the same columns. Tables rather than
+-- views so the snapshot copies them as they are and analysts need no joins.
+CREATE TABLE IF NOT EXISTS smart_governance (
+    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
+    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
+    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);
+CREATE TABLE IF NOT EXISTS smart_people (
+    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
+    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
+    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);
+CREATE TABLE IF NOT EXISTS smart_mobility (
+    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
+    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
+    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);
+CREATE TABLE IF NOT EXISTS smart_economy (
+    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
+    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
+    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);
+CREATE TABLE IF NOT EXISTS smart_environment (
+    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
+    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
+    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);
+CREATE TABLE IF NOT EXISTS smart_living (
+    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
+    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
+    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+);

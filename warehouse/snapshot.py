@@ -1,0 +1,209 @@
+"""The analyst snapshot: a separate DuckDB file, replaced atomically, never written in place.
+
+Analysts read `kotapintar.duckdb` while the pipeline runs. Writing into that file would block
+them (DuckDB has one writer per file, and a writer locks out readers of other processes) and could
+show half a load. Instead, each publish builds a complete new file next to it, makes it durable,
+and renames it over the old one:
+
+    1. open the work database (the single writer) and ATTACH `<analyst>.tmp-<pid>`;
+    2. per table: replay its DDL from the work database (types, PRIMARY KEY, CHECKs kept), copy
+       the rows, compare the counts; add `kp_snapshot` (when, which tables, how many rows);
+    3. CHECKPOINT, DETACH (closes the file), fsync the file;
+    4. os.replace over the analyst file, fsync the directory.
+
+A reader holding the old file open keeps reading the old inode, which Linux keeps alive until it
+is closed: a consistent old view, never an error. New readers see the new file. If any step
+fails, the temporary file is deleted and the analyst file is left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import connect
+from warehouse.sqlutil import quote, scalar
+
+DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
+SNAPSHOT_TABLE = "kp_snapshot"
+# The alias of the file being built; unusual so it cannot clash with the work database's name.
+_BUILD = "kp_publish_build"
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What a publish produced: the file, rows per table, size, duration and timestamp."""
+
+    path: Path
+    tables: dict[str, int]
+    bytes: int
+    seconds: float
+    published_at: datetime
+
+
+def publish_snapshot(
+    work_path: str | Path,
+    analyst_path: str | Path = DEFAULT_ANALYST_PATH,
+    tables: Sequence[str] = (),
+    *,
+    lock_wait_seconds: float = 30.0,
+) -> SnapshotInfo:
+    """Copy `tables` ("name" or "schema.name") of the work database into a new analyst file and
+    swap it in atomically. On failure the old analyst file stays byte-identical."""
+    started = time.perf_counter()
+    work_path, analyst_path = Path(work_path), Path(analyst_path)
+    names = _check_names(tables)
+    if not work_path.is_file():
+        raise FileNotFoundError(f"Snapshot: work database {work_path} does not exist; run a load.")
+    analyst_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = analyst_path.with_name(f"{analyst_path.name}.tmp-{os.getpid()}")
+    _remove(tmp)  # left over by a crashed run that had our pid
+    published_at = datetime.now(UTC)
+    try:
+        con = connect(work_path, apply_schema=False, lock_wait_seconds=lock_wait_seconds)
+        try:
+            counts = _build(con, work_path, tmp, names, published_at)
+        finally:
+            con.close()
+        _fsync(tmp)
+        os.replace(tmp, analyst_path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    _fsync(analyst_path.parent)
+    return SnapshotInfo(
+        path=analyst_path,
+        tables=counts,
+        bytes=analyst_path.stat().st_size,
+        seconds=time.perf_counter() - started,
+        published_at=published_at,
+    )
+
+
+def open_analyst(path: str | Path = DEFAULT_ANALYST_PATH) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the analyst file, for the CLI `query` command and notebooks.
+
+    The file is ATTACHed READ_ONLY into a fresh in-memory database rather than opened with
+    `duckdb.connect(path)`: DuckDB caches open databases by path within a process, so a second
+    connect after a publish could silently return the old file. Scratch tables an analyst
+    creates land in the in-memory database.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Analyst file {path} does not exist yet: run the pipeline once to publish it."
+        )
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS kotapintar (READ_ONLY)")
+        con.execute("USE kotapintar")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    work_path: Path,
+    tmp: Path,
+    names: list[str],
+    published_at: datetime,
+) -> dict[str, int]:
+    work = scalar(con, "SELECT current_database()")
+    con.execute(f"ATTACH {_literal(str(tmp))} AS {_BUILD}")
+    try:
+        # Unqualified DDL replayed below must land in the new file.
+        con.execute(f"USE {_BUILD}")
+        counts = {name: _copy_table(con, work, work_path, name) for name in names}
+        con.execute(
+            f"CREATE TABLE {SNAPSHOT_TABLE} (published_at TIMESTAMPTZ NOT NULL, "
+            "table_name VARCHAR PRIMARY KEY, rows BIGINT NOT NULL)"
+        )
+        con.executemany(
+            f"INSERT INTO {SNAPSHOT_TABLE} VALUES (?, ?, ?)",
+            [[published_at, name, rows] for name, rows in counts.items()],
+        )
+        con.execute(f"CHECKPOINT {_BUILD}")
+    finally:
+        con.execute(f"USE {quote(work)}")
+        con.execute(f"DETACH {_BUILD}")
+    return counts
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> int:
+    schema, table = name.split(".") if "." in name else ("main", name)
+    ddl = scalar(
+        con,
+        "SELECT sql FROM duckdb_tables() "
+        "WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+        [work, schema, table],
+    )
+    if ddl is None:
+        found = scalar(
+            con,
+            "SELECT string_agg(CASE schema_name WHEN 'main' THEN table_name "
+            "ELSE schema_name || '.' || table_name END, ', ' ORDER BY ALL) "
+            "FROM duckdb_tables() WHERE database_name = ?",
+            [work],
+        )
+        raise LookupError(
+            f"Snapshot: table `{name}` not found in the work database {work_path} "
+            f"(found: {found or 'none'}). Build it first or leave it out of the snapshot."
+        )
+    if schema != "main":
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_BUILD}.{quote(schema)}")
+    con.execute(ddl)
+    source = f"{quote(work)}.{quote(schema)}.{quote(table)}"
+    target = f"{_BUILD}.{quote(schema)}.{quote(table)}"
+    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
+    copied = scalar(con, f"SELECT count(*) FROM {target}")
+    expected = scalar(con, f"SELECT count(*) FROM {source}")
+    if copied != expected:
+        raise RuntimeError(f"Snapshot: copied {copied} rows of `{name}` but it has {expected}.")
+    return copied
+
+
+def _check_names(tables: Sequence[str]) -> list[str]:
+    if isinstance(tables, str):
+        raise TypeError("Snapshot: `tables` is a list of table names, not one string.")
+    names = list(dict.fromkeys(tables))
+    if not names:
+        raise ValueError("Snapshot: no tables given; pass the tables analysts should see.")
+    for name in names:
+        if not _TABLE_NAME.match(name) or name in (SNAPSHOT_TABLE, f"main.{SNAPSHOT_TABLE}"):
+            raise ValueError(
+                f"Snapshot: {name!r} is not a table that can be published; expected `table` or "
+                f"`schema.table` in lower case (and not `{SNAPSHOT_TABLE}`, which is written here)."
+            )
+    return names
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file, or a directory entry after a rename, to disk (POSIX; a no-op elsewhere)."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(tmp: Path) -> None:
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()

@@ -1,0 +1,173 @@
+"""Per-source tidy tables (`tidy.<sumber_id>`): replace a source's rows, hash them, read provenance.
+
+Each source owns one table, so reloading one agency's file never touches another's rows, and a
+failed load leaves that source's last good rows in place.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+
+from warehouse.sqlutil import (
+    check_sumber_id,
+    examples,
+    quote,
+    registered,
+    require_columns,
+    require_text_codes,
+    scalar,
+    table_exists,
+    transaction,
+)
+
+# The tidy row contract (sources/tidy.py TIDY_COLUMNS), duplicated here on purpose: the warehouse
+# imports nothing of ours. A test keeps the two lists equal.
+TIDY_COLUMNS: tuple[str, ...] = (
+    "sumber_id",
+    "indikator",
+    "kode_wilayah",
+    "periode",
+    "nilai",
+    "status",
+    "catatan",
+    "lokasi",
+)
+KEY_COLUMNS: tuple[str, ...] = ("indikator", "kode_wilayah", "periode")
+# Columns that must never be NULL in a tidy row.
+NOT_NULL_COLUMNS: tuple[str, ...] = ("sumber_id", *KEY_COLUMNS, "status")
+
+TIDY_DDL = """
+CREATE OR REPLACE TABLE tidy.{table} (
+    sumber_id     VARCHAR NOT NULL,
+    indikator     VARCHAR NOT NULL,
+    kode_wilayah  VARCHAR NOT NULL,
+    periode       VARCHAR NOT NULL,
+    nilai         DOUBLE,
+    status        VARCHAR NOT NULL,
+    catatan       VARCHAR,
+    lokasi        VARCHAR,
+    berkas_sha256 VARCHAR NOT NULL,
+    PRIMARY KEY (indikator, kode_wilayah, periode)
+)
+"""
+
+# The contract columns as SQL, with the types the table stores; used for loading and hashing so
+# a DataFrame and the rows loaded from it hash alike.
+_NORMALISED = ", ".join(
+    f"CAST({quote(c)} AS {'DOUBLE' if c == 'nilai' else 'VARCHAR'}) AS {quote(c)}"
+    for c in TIDY_COLUMNS
+)
+# Canonical text of a set of rows: one JSON array per row (keeps NULL apart from ''), in a total
+# order, so the hash does not depend on row order.
+_HASH_SQL = (
+    "SELECT sha256(coalesce(string_agg(json_array({cols})::VARCHAR, chr(10) ORDER BY {cols}), ''))"
+    " FROM (SELECT {normalised} FROM {source})"
+)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def replace_tidy(
+    con: duckdb.DuckDBPyConnection, sumber_id: str, df: pd.DataFrame, sha256: str
+) -> int:
+    """Replace all rows of `tidy.<sumber_id>` with `df` in one transaction; return the row count.
+
+    `sha256` is the content hash of the landing file the rows were parsed from; it is stored on
+    every row (`berkas_sha256`) for provenance. Running it again with the same frame gives the same
+    rows, never duplicates. If anything fails the transaction rolls back and the rows loaded
+    before stay. Columns beyond the tidy contract are ignored.
+    """
+    what = f"Source `{check_sumber_id(sumber_id)}`"
+    require_columns(
+        df,
+        TIDY_COLUMNS,
+        f"{what}: tidy rows",
+        "A parser must return the tidy contract columns (sources.tidy.TIDY_COLUMNS).",
+    )
+    require_text_codes(df, ("sumber_id", *KEY_COLUMNS), f"{what}: tidy rows")
+    if not isinstance(sha256, str) or not _SHA256.match(sha256):
+        raise ValueError(
+            f"{what}: berkas sha256 {sha256!r} is not a 64-character lower-case hex digest; "
+            "pass hashlib.sha256(landing_bytes).hexdigest()."
+        )
+    table = f"tidy.{quote(sumber_id)}"
+    with registered(con, df) as frame:
+        _check_rows(con, frame, sumber_id, what)
+        try:
+            with transaction(con):
+                con.execute(TIDY_DDL.format(table=quote(sumber_id)))
+                con.execute(
+                    f"INSERT INTO {table} SELECT {_NORMALISED}, ? AS berkas_sha256 FROM {frame}",
+                    [sha256],
+                )
+        except duckdb.Error as exc:
+            raise RuntimeError(
+                f"{what}: loading {len(df)} tidy rows into {table} failed and was rolled back; "
+                f"the rows loaded before are kept. Cause: {exc}"
+            ) from exc
+    return len(df)
+
+
+def tidy_sha256(con: duckdb.DuckDBPyConnection, sumber_id: str) -> str | None:
+    """Hash of the tidy rows loaded for a source (None if it was never loaded).
+
+    Equal to `frame_sha256(df)` of the frame they were loaded from, so a caller can skip a load
+    whose rows have not changed. `berkas_sha256` is not part of the hash.
+    """
+    if not table_exists(con, "tidy", check_sumber_id(sumber_id)):
+        return None
+    return _hash(con, f"tidy.{quote(sumber_id)}")
+
+
+def frame_sha256(df: pd.DataFrame) -> str:
+    """Hash of a tidy DataFrame, comparable with `tidy_sha256` (computed in DuckDB alike)."""
+    require_columns(df, TIDY_COLUMNS, "tidy rows", "Pass a frame with the tidy contract columns.")
+    with duckdb.connect() as con, registered(con, df) as frame:
+        return _hash(con, frame)
+
+
+def loaded_berkas_sha256(con: duckdb.DuckDBPyConnection, sumber_id: str) -> str | None:
+    """The landing-file hash the loaded rows of a source came from (None if nothing is loaded)."""
+    if not table_exists(con, "tidy", check_sumber_id(sumber_id)):
+        return None
+    return scalar(con, f"SELECT max(berkas_sha256) FROM tidy.{quote(sumber_id)}")
+
+
+def _hash(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    cols = ", ".join(quote(c) for c in TIDY_COLUMNS)
+    sql = _HASH_SQL.format(cols=cols, normalised=_NORMALISED, source=source)
+    return scalar(con, sql)
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, frame: str, sumber_id: str, what: str) -> None:
+    """Refuse rows the table would reject, with messages that point at the rows (by `lokasi`)."""
+    for column in NOT_NULL_COLUMNS:
+        rows = con.execute(
+            f"SELECT lokasi FROM {frame} WHERE {quote(column)} IS NULL LIMIT 6"
+        ).fetchall()
+        if rows:
+            raise ValueError(
+                f"{what}: column `{column}` is empty in tidy rows at lokasi {examples(rows)}. "
+                "Every row needs sumber_id, indikator, kode_wilayah, periode and status."
+            )
+    rows = con.execute(
+        f"SELECT DISTINCT sumber_id FROM {frame} WHERE sumber_id <> ? ORDER BY 1 LIMIT 6",
+        [sumber_id],
+    ).fetchall()
+    if rows:
+        raise ValueError(
+            f"{what}: tidy rows carry other sumber_id values {examples(rows)}; "
+            f"a source's rows must all say sumber_id `{sumber_id}`."
+        )
+    rows = con.execute(
+        f"SELECT indikator, kode_wilayah, periode, string_agg(lokasi, ' & ' ORDER BY lokasi) "
+        f"FROM {frame} GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 6"
+    ).fetchall()
+    if rows:
+        raise ValueError(
+            f"{what}: duplicate (indikator, kode_wilayah, periode, lokasi) in tidy rows: "
+            f"{examples(rows)}. Each key must appear once per source: check the parse spec of "
+            "the catalog entry (a repeated region row or period column?)."
+        )
