@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 $(DAGSTER_HOME):
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 ## run: materialize every asset on the bundled sample catalog (offline) and print the summary
 run: $(STAMP) $(DAGSTER_HOME)
