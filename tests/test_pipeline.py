@@ -141,7 +141,8 @@ def test_truncated_workbook_fails_alone_and_keeps_last_good_rows(tmp_path):
     assert after == before
     muat = read(
         settings,
-        "SELECT outcome, message FROM meta_muat WHERE sumber_id = 'dinkes_faskes' ORDER BY loaded_at",
+        "SELECT outcome, message FROM meta_muat WHERE sumber_id = 'dinkes_faskes' "
+        "ORDER BY loaded_at",
     )
     assert [m[0] for m in muat] == ["loaded", "failed"]
     assert "workbook cannot be opened" in muat[-1][1]

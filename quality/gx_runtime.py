@@ -1,0 +1,80 @@
+"""One quiet, offline Great Expectations runtime per process, imported only when validation runs.
+
+`import great_expectations` costs 3-6 s, so nothing here touches it at module import: the first
+call to `run_suite` pays for it once, later calls reuse the same ephemeral context and pandas
+batch definition.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+    )
+
+# The GX pandas datasource keeps the active batch on a shared execution engine, so two threads
+# validating at once could read each other's DataFrame. Validation is serialised per process.
+_LOCK = threading.Lock()
+# pandas warns on every `str.contains` with a capturing group, which PERIODE_PATTERN has.
+REGEX_GROUP_WARNING = "This pattern is interpreted as a regular expression, and has match groups"
+
+
+def _import_gx() -> Any:
+    # Must be set before the first import: GX reads it when it starts, and runs stay offline.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    return gx
+
+
+@cache
+def _batch_definition() -> BatchDefinition:
+    """The process-wide ephemeral context, with progress bars and analytics switched off."""
+    gx = _import_gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # Without this GX prints a tqdm "Calculating Metrics" bar for every validation.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.enable_analytics(False)
+    asset = context.data_sources.add_pandas("kotapintar").add_dataframe_asset("tidy")
+    return asset.add_batch_definition_whole_dataframe("whole_table")
+
+
+def build_suite(name: str, expectations: Sequence[tuple[str, Mapping[str, Any], Mapping]]):
+    """A GX suite from (expectation type, kwargs, meta) triples, e.g. the rules of one table."""
+    gx = _import_gx()
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    _batch_definition()  # a suite needs an active context, even one it is never saved to
+
+    suite = gx.ExpectationSuite(name)
+    for expectation_type, kwargs, meta in expectations:
+        suite.add_expectation(get_expectation_impl(expectation_type)(**kwargs, meta=dict(meta)))
+    return suite
+
+
+def run_suite(
+    df: pd.DataFrame, suite: ExpectationSuite, *, result_format: str = "BOOLEAN_ONLY"
+) -> ExpectationSuiteValidationResult:
+    """Validate the whole DataFrame against the suite in one bulk pass."""
+    batch_definition = _batch_definition()
+    with _LOCK, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=REGEX_GROUP_WARNING, category=UserWarning)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
+        return batch.validate(suite, result_format=result_format)
+
+
+def warm_up() -> None:
+    """Pay the GX import and context set-up now (e.g. before timing or at process start)."""
+    _batch_definition()

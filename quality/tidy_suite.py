@@ -1,0 +1,161 @@
+"""The Great Expectations suite every tidy table must pass before it is loaded.
+
+`validate_tidy` runs the whole suite over the DataFrame in one bulk GX pass (BOOLEAN_ONLY: pass or
+fail per expectation, the cheapest result format) and, only for the expectations that fail, finds
+the offending rows with pandas so each failure carries its count, sample rows and their `lokasi`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from quality import evidence, gx_runtime, messages
+from quality.rules import Rule, tidy_rules
+from sources.tidy import TIDY_COLUMNS
+
+__all__ = [
+    "BULK_RESULT_FORMAT",
+    "Rule",
+    "RuleFailure",
+    "ValidationReport",
+    "build_suite",
+    "tidy_rules",
+    "validate_tidy",
+]
+
+# bench/validation.py, 1M rows: 0.72 s clean / 1.44 s with violations, against 0.84 / 1.98 s for
+# SUMMARY, whose unexpected-value lists the evidence step recomputes anyway, with each lokasi.
+BULK_RESULT_FORMAT = "BOOLEAN_ONLY"
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    rule: str
+    expectation: str
+    column: str
+    unexpected_count: int
+    message: str
+    sample: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    table: str
+    success: bool
+    rows: int
+    failures: list[RuleFailure]
+    evaluated: int
+    seconds: float
+
+    def summary(self) -> str:
+        """One line for the table, then one line per failure, for logs and error messages."""
+        if self.success:
+            return (
+                f"{self.table}: {self.rows} rows passed all {self.evaluated} checks "
+                f"({self.seconds:.2f} s)."
+            )
+        head = (
+            f"{self.table}: {len(self.failures)} of {self.evaluated} checks failed "
+            f"on {self.rows} rows ({self.seconds:.2f} s):"
+        )
+        return "\n".join([head, *(f"- [{f.rule}] {f.message}" for f in self.failures)])
+
+
+def build_suite(table: str, rules: Sequence[Rule]):
+    """The GX ExpectationSuite for `rules`; each expectation's meta points back to its rule."""
+    return gx_runtime.build_suite(
+        f"tidy.{table}",
+        [(rule.expectation, rule.kwargs, {"rule_index": i}) for i, rule in enumerate(rules)],
+    )
+
+
+def validate_tidy(
+    df: pd.DataFrame,
+    *,
+    table: str,
+    known_regions: Collection[str],
+    declared_indicators: Collection[str],
+    extra_rules: Sequence[Rule] = (),
+    result_format: str = BULK_RESULT_FORMAT,
+) -> ValidationReport:
+    """Validate one tidy table; failures carry counts, a message and sample rows with lokasi."""
+    started = time.perf_counter()
+    missing = [column for column in TIDY_COLUMNS if column not in df.columns]
+    if missing:
+        raise ValueError(
+            f"Table `{table}` is not a tidy table: missing column(s) {', '.join(missing)} "
+            f"(found: {', '.join(map(str, df.columns))}). Build it with sources.tidy.tidy_frame."
+        )
+    rules = tidy_rules(
+        known_regions=known_regions,
+        declared_indicators=declared_indicators,
+        extra_rules=extra_rules,
+    )
+    # GX fingerprints (hashes) every column of the batch, twice per validation, before it checks
+    # anything: that was ~70 % of the time on 1M rows. Handing it only the columns the rules read
+    # (not lokasi, catatan, sumber_id) cut a 1M-row validation from ~1.9 s to ~0.7 s.
+    checked = df[_columns_read(rules, df)]
+    result = gx_runtime.run_suite(checked, build_suite(table, rules), result_format=result_format)
+    # GX returns results in its own order; report failures in suite order so logs are stable.
+    failed = sorted(
+        (r.expectation_config.meta["rule_index"], r) for r in result.results if not r.success
+    )
+    failures = [_failure(df, table, rules[index], r) for index, r in failed]
+    return ValidationReport(
+        table=table,
+        success=bool(result.success),
+        rows=len(df),
+        failures=failures,
+        evaluated=int(result.statistics["evaluated_expectations"]),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _columns_read(rules: Sequence[Rule], df: pd.DataFrame) -> list[str]:
+    if any("row_condition" in rule.kwargs for rule in rules):
+        return list(df.columns)  # a condition may read any column
+    return list(dict.fromkeys(column for rule in rules for column in rule.columns))
+
+
+def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailure:
+    """Evidence for one failed expectation, computed only now that we know it failed."""
+    failure = dict(rule=rule.name, expectation=rule.expectation, column=rule.column)
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        message = (
+            f"{rule.column}: {rule.expectation} could not run: {info.get('exception_message')}"
+        )
+        return RuleFailure(**failure, unexpected_count=0, message=message)
+    rows = evidence.offending_rows(df, rule.expectation, rule.kwargs)
+    count = None if rows is None else len(rows)
+    if rows is None:
+        rows, count = _rows_from_gx(df, table, rule)
+    if rows.empty:
+        # GX failed the table but no row is to blame (e.g. a wrong dtype on an empty column).
+        observed = {k: v for k, v in (result.result or {}).items() if "index" not in k}
+        message = (
+            f"{rule.column}: {rule.expectation} failed (GX observed: {observed or 'no rows'})."
+        )
+        return RuleFailure(**failure, unexpected_count=count, message=message)
+    return RuleFailure(
+        **failure,
+        unexpected_count=count,
+        message=messages.describe(rule, rows, count, dtype=str(df[rule.columns[0]].dtype)),
+        sample=evidence.sample_rows(rows, rule.columns),
+    )
+
+
+def _rows_from_gx(df: pd.DataFrame, table: str, rule: Rule) -> tuple[pd.DataFrame, int]:
+    """For an expectation we have no pandas mirror for (e.g. a catalog rule added later), ask GX
+    for the first offending rows of that one expectation; a RangeIndex makes them positions."""
+    checked = df[_columns_read([rule], df)].set_axis(pd.RangeIndex(len(df)))
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": evidence.SAMPLE_SIZE}
+    detail = gx_runtime.run_suite(checked, build_suite(table, [rule]), result_format=result_format)
+    found = detail.results[0].result or {}
+    positions = found.get("partial_unexpected_index_list") or []
+    return df.iloc[positions], int(found.get("unexpected_count", len(positions)))
