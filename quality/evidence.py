@@ -9,7 +9,7 @@ counts match GX's own `unexpected_count`; tests/test_quality.py checks that they
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,24 @@ def _compound_unique(df: pd.DataFrame, kwargs: Mapping[str, Any]) -> np.ndarray:
     return mask
 
 
+def _between(df: pd.DataFrame, kwargs: Mapping[str, Any]) -> np.ndarray:
+    # GX skips nulls (NaN included) and treats the bounds as inclusive unless strict_* is set.
+    column = pd.to_numeric(df[kwargs["column"]], errors="coerce").to_numpy(dtype="float64")
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    bad = np.zeros(len(df), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if low is not None:
+            bad |= column <= low if kwargs.get("strict_min") else column < low
+        if high is not None:
+            bad |= column >= high if kwargs.get("strict_max") else column > high
+    return bad & ~np.isnan(column)
+
+
+def _unique(df: pd.DataFrame, kwargs: Mapping[str, Any]) -> np.ndarray:
+    column = df[kwargs["column"]]
+    return (column.notna() & column.duplicated(keep=False)).to_numpy(dtype=bool)
+
+
 def _in_type_list(df: pd.DataFrame, kwargs: Mapping[str, Any]) -> np.ndarray:
     column = df[kwargs["column"]]
     types = tuple(np.dtype(name).type for name in kwargs["type_list"])
@@ -73,7 +91,37 @@ MASKS: dict[str, Mask] = {
     "expect_column_values_to_match_regex": _match_regex,
     "expect_compound_columns_to_be_unique": _compound_unique,
     "expect_column_values_to_be_in_type_list": _in_type_list,
+    "expect_column_values_to_be_between": _between,
+    "expect_column_values_to_be_unique": _unique,
 }
+
+
+def where_mask(df: pd.DataFrame, where: Sequence[tuple[str, Any]]) -> np.ndarray:
+    """Rows a rule's `where` filter keeps (all rows when there is none)."""
+    kept = np.ones(len(df), dtype=bool)
+    for column, value in where:
+        kept &= (df[column] == value).fillna(False).to_numpy(dtype=bool)
+    return kept
+
+
+def offending_mask(
+    df: pd.DataFrame,
+    expectation_type: str,
+    kwargs: Mapping[str, Any],
+    where: Sequence[tuple[str, Any]] = (),
+) -> np.ndarray | None:
+    """A boolean mask of the rows that break the expectation, or None when we have no mask for
+    it (its type, or a free-form row_condition in kwargs, which the masks do not apply)."""
+    mask = MASKS.get(expectation_type)
+    if mask is None or "row_condition" in kwargs:
+        return None
+    if not where:
+        return mask(df, kwargs)
+    kept = where_mask(df, where)
+    bad = np.zeros(len(df), dtype=bool)
+    # Like GX: the rule sees only the rows its condition keeps (duplicates count among them).
+    bad[kept] = mask(df[kept], kwargs)
+    return bad
 
 
 def offending_rows(
@@ -81,10 +129,8 @@ def offending_rows(
 ) -> pd.DataFrame | None:
     """The rows that break the expectation, or None when we have no mask for it (its type, or a
     row_condition, which the masks do not apply): the caller then asks GX for the rows."""
-    mask = MASKS.get(expectation_type)
-    if mask is None or "row_condition" in kwargs:
-        return None
-    return df[mask(df, kwargs)]
+    mask = offending_mask(df, expectation_type, kwargs)
+    return None if mask is None else df[mask]
 
 
 def sample_rows(rows: pd.DataFrame, by: list[str], limit: int = SAMPLE_SIZE) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,30 +38,57 @@ def _import_gx() -> Any:
 
 
 @cache
-def _batch_definition() -> BatchDefinition:
+def context() -> Any:
     """The process-wide ephemeral context, with progress bars and analytics switched off."""
     gx = _import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    ephemeral = gx.get_context(mode="ephemeral")
     # Without this GX prints a tqdm "Calculating Metrics" bar for every validation.
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    context.enable_analytics(False)
-    asset = context.data_sources.add_pandas("kotapintar").add_dataframe_asset("tidy")
+    ephemeral.variables.progress_bars = ProgressBarsConfig(
+        globally=False, metric_calculations=False
+    )
+    ephemeral.enable_analytics(False)
+    return ephemeral
+
+
+@cache
+def _batch_definition() -> BatchDefinition:
+    asset = context().data_sources.add_pandas("kotapintar").add_dataframe_asset("tidy")
     return asset.add_batch_definition_whole_dataframe("whole_table")
 
 
-def build_suite(name: str, expectations: Sequence[tuple[str, Mapping[str, Any], Mapping]]):
-    """A GX suite from (expectation type, kwargs, meta) triples, e.g. the rules of one table."""
+def lock() -> threading.Lock:
+    """The lock that serialises use of the shared context (validation and Data Docs)."""
+    return _LOCK
+
+
+def build_suite(name: str, expectations: Sequence[tuple]):
+    """A GX suite from (expectation type, kwargs, meta[, where]) tuples, e.g. the rules of one
+    table; `where` is a tuple of (column, value) pairs that must all hold (a GX row condition)."""
     gx = _import_gx()
     from great_expectations.expectations.registry import get_expectation_impl
 
     _batch_definition()  # a suite needs an active context, even one it is never saved to
 
     suite = gx.ExpectationSuite(name)
-    for expectation_type, kwargs, meta in expectations:
-        suite.add_expectation(get_expectation_impl(expectation_type)(**kwargs, meta=dict(meta)))
+    for expectation_type, kwargs, meta, *rest in expectations:
+        arguments = dict(kwargs)
+        condition = _condition(rest[0] if rest else ())
+        if condition is not None:
+            arguments["row_condition"] = condition
+        suite.add_expectation(get_expectation_impl(expectation_type)(**arguments, meta=dict(meta)))
     return suite
+
+
+def _condition(where: Sequence[tuple[str, Any]]):
+    """`column == value AND ...` as a GX 1.x Condition object (string conditions are deprecated)."""
+    if not where:
+        return None
+    from great_expectations.expectations.row_conditions import AndCondition, Column
+
+    parts = [Column(column) == value for column, value in where]
+    return parts[0] if len(parts) == 1 else AndCondition(conditions=parts)
 
 
 def run_suite(

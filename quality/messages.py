@@ -47,14 +47,15 @@ def _places(lokasi: np.ndarray) -> str:
 def examples(rows: pd.DataFrame, by: Sequence[str]) -> str:
     """Distinct bad values in order of appearance, each with where its first rows came from."""
     codes = rows.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy()
-    lokasi = rows["lokasi"].to_numpy(dtype=object)
+    has_lokasi = "lokasi" in rows.columns  # dimension tables have no source cell
+    lokasi = rows["lokasi"].to_numpy(dtype=object) if has_lokasi else np.array([], dtype=object)
     distinct = int(codes.max()) + 1 if len(codes) else 0
     parts = []
     for code in range(min(distinct, VALUES_SHOWN)):
         positions = np.flatnonzero(codes == code)
         values = [_quote(rows[c].iloc[positions[0]]) for c in by]
         value = values[0] if len(values) == 1 else f"({', '.join(values)})"
-        parts.append(f"{value} ({_places(lokasi[positions])})")
+        parts.append(f"{value} ({_places(lokasi[positions])})" if has_lokasi else value)
     if distinct > VALUES_SHOWN:
         parts.append(f"and {distinct - VALUES_SHOWN} other values")
     return ", ".join(parts)
@@ -103,7 +104,66 @@ def describe(rule: Rule, rows: pd.DataFrame, n: int, *, dtype: str) -> str:
             f"{_rows(n, 'holds a value', 'hold values')} of the wrong type: "
             f"{examples(rows, [column])}; build the frame with sources.tidy.tidy_frame."
         )
+    catalog = _catalog_message(rule, rows, n)
+    if catalog:
+        return catalog
     return (
         f"{column}: {_rows(n, 'breaks', 'break')} rule {rule.name} ({rule.expectation}): "
         f"{examples(rows, rule.columns)}."
     )
+
+
+def _indicator(rule: Rule) -> str:
+    return dict(rule.where).get("indikator", "?")
+
+
+def _catalog_message(rule: Rule, rows: pd.DataFrame, n: int) -> str | None:
+    """Messages of the rules a catalog entry declares (quality/catalog_rules.py)."""
+    kwargs = rule.kwargs
+    if rule.name == "value_range":
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        bounds = " and ".join(
+            part
+            for part in (
+                f">= {_quote(low)}" if low is not None else "",
+                f"<= {_quote(high)}" if high is not None else "",
+            )
+            if part
+        )
+        return (
+            f"nilai: {_rows(n, 'of', 'of')} {_indicator(rule)} out of range: "
+            f"{examples(rows, ['nilai'])}; the catalog expects {bounds}."
+        )
+    if rule.name == "value_allowed":
+        return (
+            f"nilai: {_rows(n, 'of', 'of')} {_indicator(rule)} not an allowed value: "
+            f"{examples(rows, ['nilai'])}; allowed: {_some(kwargs['value_set'])}."
+        )
+    if rule.name == "yoy_change":
+        limit = round(kwargs["max_value"] * 100, 6)
+        changes = [
+            f"{row.periode} {row.kode_wilayah} {_quote(row.nilai_sebelumnya)} -> "
+            f"{_quote(row.nilai)} ({row.perubahan_yoy:+.0%}, {row.lokasi})"
+            for row in rows.head(VALUES_SHOWN).itertuples()
+        ]
+        more = f" and {n - VALUES_SHOWN} more" if n > VALUES_SHOWN else ""
+        return (
+            f"nilai: {_rows(n, 'of', 'of')} {_indicator(rule)} changed more than {limit:g} % "
+            f"from a year earlier: {'; '.join(changes)}{more}."
+        )
+    if rule.name in ("regions_expected", "periods_expected"):
+        what = "kode_wilayah" if rule.name == "regions_expected" else "periode"
+        missing = [
+            f"{row.indikator} {row.periode}"
+            + (f" {row.kode_wilayah}" if rule.name == "regions_expected" else "")
+            for row in rows.head(VALUES_SHOWN).itertuples()
+        ]
+        more = f" and {n - VALUES_SHOWN} more" if n > VALUES_SHOWN else ""
+        noun = "region is" if rule.name == "regions_expected" else "period is"
+        nouns = "regions are" if rule.name == "regions_expected" else "periods are"
+        return (
+            f"{what}: {n} expected {noun if n == 1 else nouns} missing: "
+            f"{', '.join(missing)}{more}; the catalog declares them in `expected_"
+            f"{'regions' if rule.name == 'regions_expected' else 'periods'}`."
+        )
+    return None

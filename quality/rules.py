@@ -19,16 +19,29 @@ NILAI_TYPES: tuple[str, ...] = ("float64",)
 
 @dataclass(frozen=True)
 class Rule:
-    """One named check: a GX expectation type and its arguments."""
+    """One named check: a GX expectation type and its arguments.
+
+    `where` narrows the rule to rows whose columns equal the given values (a catalog rule of one
+    indicator: `(("indikator", "IPM"),)`); it becomes a GX row condition and the same filter in
+    the pandas evidence. `row_level` says whether the rows that break it can be quarantined one
+    by one (a value out of range) or the table fails as a whole (a missing period).
+    """
 
     name: str
     expectation: str
     kwargs: Mapping[str, Any]
+    where: tuple[tuple[str, Any], ...] = ()
+    row_level: bool = True
 
     @property
     def columns(self) -> list[str]:
         """The columns the rule reads, e.g. the three key columns of key_unique."""
         return list(self.kwargs.get("column_list") or [self.kwargs["column"]])
+
+    @property
+    def reads(self) -> list[str]:
+        """Every column the check needs: its own and those of its `where` filter."""
+        return list(dict.fromkeys([*self.columns, *(column for column, _ in self.where)]))
 
     @property
     def column(self) -> str:

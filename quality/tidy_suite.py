@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from quality import evidence, gx_runtime, messages
@@ -25,6 +26,7 @@ __all__ = [
     "ValidationReport",
     "build_suite",
     "tidy_rules",
+    "validate_frame",
     "validate_tidy",
 ]
 
@@ -35,12 +37,17 @@ BULK_RESULT_FORMAT = "BOOLEAN_ONLY"
 
 @dataclass(frozen=True)
 class RuleFailure:
+    """One failed expectation: its rule, how many rows break it, a message, sample rows (with
+    `lokasi`) and the positions of every offending row (for the quarantine)."""
+
     rule: str
     expectation: str
     column: str
     unexpected_count: int
     message: str
     sample: list[dict] = field(default_factory=list)
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    row_level: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class ValidationReport:
     failures: list[RuleFailure]
     evaluated: int
     seconds: float
+    # The GX suite validation result, kept for Data Docs (quality.datadocs).
+    gx_result: Any = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         """One line for the table, then one line per failure, for logs and error messages."""
@@ -69,8 +78,11 @@ class ValidationReport:
 def build_suite(table: str, rules: Sequence[Rule]):
     """The GX ExpectationSuite for `rules`; each expectation's meta points back to its rule."""
     return gx_runtime.build_suite(
-        f"tidy.{table}",
-        [(rule.expectation, rule.kwargs, {"rule_index": i}) for i, rule in enumerate(rules)],
+        table if "." in table else f"tidy.{table}",
+        [
+            (rule.expectation, rule.kwargs, {"rule_index": i, "rule": rule.name}, rule.where)
+            for i, rule in enumerate(rules)
+        ],
     )
 
 
@@ -84,7 +96,6 @@ def validate_tidy(
     result_format: str = BULK_RESULT_FORMAT,
 ) -> ValidationReport:
     """Validate one tidy table; failures carry counts, a message and sample rows with lokasi."""
-    started = time.perf_counter()
     missing = [column for column in TIDY_COLUMNS if column not in df.columns]
     if missing:
         raise ValueError(
@@ -96,6 +107,19 @@ def validate_tidy(
         declared_indicators=declared_indicators,
         extra_rules=extra_rules,
     )
+    return validate_frame(df, table=table, rules=rules, result_format=result_format)
+
+
+def validate_frame(
+    df: pd.DataFrame,
+    *,
+    table: str,
+    rules: Sequence[Rule],
+    result_format: str = BULK_RESULT_FORMAT,
+) -> ValidationReport:
+    """Validate any DataFrame against `rules` in one bulk GX pass (tidy, coverage or dimension
+    tables); only failed rules are revisited for their offending rows."""
+    started = time.perf_counter()
     # GX fingerprints (hashes) every column of the batch, twice per validation, before it checks
     # anything: that was ~70 % of the time on 1M rows. Handing it only the columns the rules read
     # (not lokasi, catatan, sumber_id) cut a 1M-row validation from ~1.9 s to ~0.7 s.
@@ -103,7 +127,8 @@ def validate_tidy(
     result = gx_runtime.run_suite(checked, build_suite(table, rules), result_format=result_format)
     # GX returns results in its own order; report failures in suite order so logs are stable.
     failed = sorted(
-        (r.expectation_config.meta["rule_index"], r) for r in result.results if not r.success
+        ((r.expectation_config.meta["rule_index"], r) for r in result.results if not r.success),
+        key=lambda item: item[0],
     )
     failures = [_failure(df, table, rules[index], r) for index, r in failed]
     return ValidationReport(
@@ -113,28 +138,34 @@ def validate_tidy(
         failures=failures,
         evaluated=int(result.statistics["evaluated_expectations"]),
         seconds=time.perf_counter() - started,
+        gx_result=result,
     )
 
 
 def _columns_read(rules: Sequence[Rule], df: pd.DataFrame) -> list[str]:
     if any("row_condition" in rule.kwargs for rule in rules):
         return list(df.columns)  # a condition may read any column
-    return list(dict.fromkeys(column for rule in rules for column in rule.columns))
+    return list(dict.fromkeys(column for rule in rules for column in rule.reads))
 
 
 def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailure:
     """Evidence for one failed expectation, computed only now that we know it failed."""
-    failure = dict(rule=rule.name, expectation=rule.expectation, column=rule.column)
+    failure = dict(
+        rule=rule.name, expectation=rule.expectation, column=rule.column, row_level=rule.row_level
+    )
     info = result.exception_info or {}
     if info.get("raised_exception"):
         message = (
             f"{rule.column}: {rule.expectation} could not run: {info.get('exception_message')}"
         )
         return RuleFailure(**failure, unexpected_count=0, message=message)
-    rows = evidence.offending_rows(df, rule.expectation, rule.kwargs)
-    count = None if rows is None else len(rows)
-    if rows is None:
-        rows, count = _rows_from_gx(df, table, rule)
+    mask = evidence.offending_mask(df, rule.expectation, rule.kwargs, rule.where)
+    if mask is None:
+        positions, count = _rows_from_gx(df, table, rule)
+    else:
+        positions = np.flatnonzero(mask)
+        count = len(positions)
+    rows = df.iloc[positions]
     if rows.empty:
         # GX failed the table but no row is to blame (e.g. a wrong dtype on an empty column).
         observed = {k: v for k, v in (result.result or {}).items() if "index" not in k}
@@ -147,15 +178,16 @@ def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailu
         unexpected_count=count,
         message=messages.describe(rule, rows, count, dtype=str(df[rule.columns[0]].dtype)),
         sample=evidence.sample_rows(rows, rule.columns),
+        positions=positions,
     )
 
 
-def _rows_from_gx(df: pd.DataFrame, table: str, rule: Rule) -> tuple[pd.DataFrame, int]:
+def _rows_from_gx(df: pd.DataFrame, table: str, rule: Rule) -> tuple[np.ndarray, int]:
     """For an expectation we have no pandas mirror for (e.g. a catalog rule added later), ask GX
     for the first offending rows of that one expectation; a RangeIndex makes them positions."""
     checked = df[_columns_read([rule], df)].set_axis(pd.RangeIndex(len(df)))
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": evidence.SAMPLE_SIZE}
     detail = gx_runtime.run_suite(checked, build_suite(table, [rule]), result_format=result_format)
     found = detail.results[0].result or {}
-    positions = found.get("partial_unexpected_index_list") or []
-    return df.iloc[positions], int(found.get("unexpected_count", len(positions)))
+    positions = np.asarray(found.get("partial_unexpected_index_list") or [], dtype=np.int64)
+    return positions, int(found.get("unexpected_count", len(positions)))

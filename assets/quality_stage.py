@@ -1,0 +1,137 @@
+"""The quality stages of a source refresh (called from assets/source_run.py): validate through
+the gate, decide all-or-nothing or a declared partial load, record the quarantine, and rewrite the
+agency's correction workbook. Plain Python like source_run; Dagster only reads the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from quality.findings import from_cells
+from quality.gate import GateResult, check_source
+from sources.catalog import SourceEntry
+from sources.errors import SourceError
+from sources.wilayah import known_codes
+from warehouse.karantina import open_findings, record_karantina
+from warehouse.kualitas import loaded_tidy
+
+log = logging.getLogger("kotapintar")
+
+
+@dataclass(frozen=True)
+class QualityOptions:
+    """Where the quality gate writes its files; None switches a file off (e.g. in unit tests)."""
+
+    koreksi_dir: Path | None = None
+    data_docs_dir: Path | None = None
+
+
+def check(entry: SourceEntry, tidy: pd.DataFrame, work_db) -> GateResult:
+    """Run the gate on the parsed rows (with the loaded rows as history for year-over-year)."""
+    history = None
+    if any(i.max_change_pct is not None for i in entry.indicators):
+        with work_db() as con:
+            history = loaded_tidy(con, entry.id)
+    return check_source(entry, tidy, known_regions=known_codes(), history=history)
+
+
+def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd.DataFrame:
+    """The rows to load: all when every check passed, the passing ones when the entry's
+    `quality.max_quarantine_share` allows this partial load; else raise SourceError (nothing
+    loads, the last good rows stay)."""
+    if gate.passed:
+        return tidy
+    allowed = entry.quality.max_quarantine_share
+    if gate.may_load_partially(allowed):
+        log.warning(
+            "%s: partial load, %d of %d rows quarantined (%.1f %%, allowed %.1f %%)",
+            entry.id,
+            len(gate.held_back),
+            gate.rows,
+            100 * gate.share_held_back,
+            100 * allowed,
+        )
+        return gate.kept(tidy)
+    why = _why_not_partial(gate, allowed)
+    raise SourceError(
+        entry.id,
+        entry.location,
+        f"validation failed{why}: {gate.summary()}",
+        fix="correct the listed cells in the agency file (the correction workbook lists them "
+        "in Indonesian); the last good data stays",
+    )
+
+
+def partial_message(entry: SourceEntry, gate: GateResult) -> str:
+    """The outcome message of a partial load: never silent about what was held back."""
+    return (
+        f"partial load: {len(gate.held_back)} of {gate.rows} rows quarantined "
+        f"({100 * gate.share_held_back:.1f} %, allowed "
+        f"{100 * entry.quality.max_quarantine_share:.1f} % by quality.max_quarantine_share); "
+        f"see karantina. {gate.summary()}"
+    )
+
+
+def _why_not_partial(gate: GateResult, allowed: float) -> str:
+    if allowed <= 0:
+        return ""  # all-or-nothing, the default: nothing to explain
+    if gate.table_level:
+        return f" (no partial load: {', '.join(sorted(set(gate.table_level)))} fail the table)"
+    return (
+        f" (no partial load: {100 * gate.share_held_back:.1f} % of rows quarantined, "
+        f"more than the {100 * allowed:.1f} % allowed)"
+    )
+
+
+def findings_of(entry: SourceEntry, gate: GateResult | None, error: SourceError | None):
+    """Every finding of this refresh: the gate's, or the unreadable cells of a failed parse."""
+    if gate is not None and not gate.findings.empty:
+        return gate.findings
+    cells = getattr(error, "cells", None) or ()
+    return from_cells(entry, cells) if cells else None
+
+
+def record(con, entry: SourceEntry, muat_id: str, findings) -> int:
+    """Append this load's findings to `karantina` (the connection is the caller's)."""
+    return record_karantina(con, muat_id, findings) if findings is not None else 0
+
+
+def rewrite_workbook(entry: SourceEntry, work_db, koreksi_dir: Path | None) -> Path | None:
+    """Rewrite the agency's correction workbook from its open findings (all its sources);
+    remove it when none are left. Returns the path when a workbook exists."""
+    if koreksi_dir is None:
+        return None
+    from quality.workbook import write_correction_workbook
+
+    with work_db() as con:
+        findings = open_findings(con, entry.agency.code)
+    return write_correction_workbook(
+        koreksi_dir,
+        produsen_kode=entry.agency.code,
+        produsen=entry.agency.name,
+        findings=findings,
+    )
+
+
+def close_workbook(entry: SourceEntry, work_db, koreksi_dir: Path | None) -> Path | None:
+    """For an `unchanged` source: rewrite the agency's workbook only if one exists (its
+    findings may have been closed by this file); costs nothing on a clean night."""
+    from quality.workbook import workbook_path
+
+    if koreksi_dir is None or not workbook_path(koreksi_dir, entry.agency.code).exists():
+        return None
+    return rewrite_workbook(entry, work_db, koreksi_dir)
+
+
+def data_docs(gate: GateResult | None, folder: Path | None, run_name: str, entry: SourceEntry):
+    """The Data Docs pages of this refresh's validations (empty when switched off)."""
+    if gate is None or folder is None:
+        return []
+    from quality.datadocs import write_page
+
+    pages = [write_page(r, folder, run_name=run_name, batch=entry.id) for r in gate.reports()]
+    return [page for page in pages if page is not None]
