@@ -1,0 +1,148 @@
+"""Publication assets: the open exports (nightly) and the CKAN portal (job `publish_portal`).
+
+Both read the analyst snapshot, never the work database, and only the tables that passed the
+publication gate (blocking checks and the personal-data guard). The portal token reaches the
+publisher through `PublicationResource.token`, set from `dg.EnvVar("KOTAPINTAR_PORTAL_TOKEN")`;
+asset bodies never read the environment and no metadata carries the token.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.resources import KotaPintarResource
+from portal.exports import export_gated
+from portal.publish import PortalConfig, PublicationReport, publish
+
+GROUP = "publication"
+OWNER = ["team:kominfo"]  # the walidata publishes
+EXPORTS_ASSET = "open_exports"
+PORTAL_ASSET = "portal_publication"
+TOKEN_VARIABLE = "KOTAPINTAR_PORTAL_TOKEN"
+
+
+class PublicationResource(dg.ConfigurableResource):
+    """Where exports go and which portal to publish to; `rehearsal` and `dry_run` can be set in
+    the launchpad (resources.publication.config) for one run."""
+
+    export_dir: str
+    portal_url: str = ""
+    portal_org: str = "kominfo-kota-malang"
+    rehearsal_prefix: str = "uji-"
+    token: str = ""
+    rehearsal: bool = False
+    dry_run: bool = False
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.portal_url and self.token)
+
+    def portal_config(self) -> PortalConfig:
+        return PortalConfig(
+            url=self.portal_url,
+            org=self.portal_org,
+            token=self.token,
+            rehearsal_prefix=self.rehearsal_prefix,
+        )
+
+
+def publication_resource(
+    export_dir: Path, portal_url: str, org: str, prefix: str, *, token_set: bool
+) -> PublicationResource:
+    """The resource with the token as an EnvVar reference (resolved at run time, never stored
+    in the definitions). Without the variable the token stays empty and nothing is published."""
+    return PublicationResource(
+        export_dir=str(export_dir),
+        portal_url=portal_url,
+        portal_org=org,
+        rehearsal_prefix=prefix,
+        token=dg.EnvVar(TOKEN_VARIABLE) if token_set else "",
+    )
+
+
+def build_publish_assets() -> list[dg.AssetsDefinition]:
+    """The exports asset (part of the nightly job) and the portal publication asset."""
+
+    @dg.asset(
+        name=EXPORTS_ASSET,
+        deps=["analyst_snapshot"],
+        group_name=GROUP,
+        owners=OWNER,
+        kinds={"csv", "parquet"},
+        description="Open exports for download (KOTAPINTAR_EXPORT_DIR): per dimension a UTF-8 "
+        "CSV and a Parquet file of the analyst snapshot's table, plus a Frictionless "
+        "datapackage.json (table schema, licence CC-BY-4.0, sources, contributors). Only "
+        "tables that passed the publication gate; the folder is written anew and swapped in, so "
+        "a rerun gives the same files.",
+    )
+    def open_exports(
+        kotapintar: KotaPintarResource, publication: PublicationResource
+    ) -> dg.MaterializeResult:
+        result = export_gated(kotapintar.warehouse, publication.export_dir)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.info.folder)),
+                "tables": dg.MetadataValue.json(result.info.tables),
+                "files": len(result.info.files),
+                "withheld": dg.MetadataValue.json(result.withheld),
+            }
+        )
+
+    @dg.asset(
+        name=PORTAL_ASSET,
+        deps=["analyst_snapshot"],
+        group_name=GROUP,
+        owners=OWNER,
+        kinds={"ckan"},
+        output_required=False,
+        description="The six dimension datasets on the city's CKAN portal "
+        "(`kota-malang-smart-<dimension>`): CSV, Parquet, data dictionary, Satu Data "
+        "indicator metadata, changelog and a DataStore table behind a stable alias, loaded "
+        "blue/green. Unchanged content writes nothing; a failed or killed run leaves the "
+        "previous table serving and the next run completes it. Publishes only when "
+        "KOTAPINTAR_PORTAL_URL and KOTAPINTAR_PORTAL_TOKEN are set, and only gated tables.",
+    )
+    def portal_publication(
+        context: dg.AssetExecutionContext,
+        kotapintar: KotaPintarResource,
+        publication: PublicationResource,
+    ):
+        if not publication.configured:
+            context.log.info(
+                "KOTAPINTAR_PORTAL_URL or KOTAPINTAR_PORTAL_TOKEN is not set: nothing published."
+            )
+            return
+        report = publish(
+            publication.portal_config(),
+            kotapintar.warehouse,
+            dry_run=publication.dry_run,
+            rehearsal=publication.rehearsal,
+            log=context.log.info,
+        )
+        context.log.info(report.render())
+        if publication.dry_run:
+            return
+        if not report.ok:
+            raise dg.Failure(description=report.render(), metadata=report_metadata(report))
+        yield dg.MaterializeResult(metadata=report_metadata(report))
+
+    return [open_exports, portal_publication]
+
+
+def report_metadata(report: PublicationReport) -> dict:
+    """Per dataset: what was done, the writes sent and the changelog; totals."""
+    metadata: dict = {"writes": report.writes}
+    for plan in report.plans:
+        if plan.action == "withheld":
+            metadata[plan.name] = dg.MetadataValue.md(f"**withheld**: {'; '.join(plan.reasons)}")
+    for result in report.results:
+        if result.action == "withheld":
+            continue
+        lines = [f"**{result.action}**, {result.writes} writes"]
+        if result.error:
+            lines.append(f"FAILED: {result.error}")
+        lines += [f"- {change}" for change in result.changes]
+        metadata[result.name] = dg.MetadataValue.md("\n".join(lines))
+    counts = {r.name: r.counts for r in report.results if r.counts}
+    metadata["changes"] = dg.MetadataValue.json(counts)
+    return metadata

@@ -1,0 +1,169 @@
+"""`publish`: from the analyst snapshot to the portal, gated, planned, idempotent.
+
+    snapshot ──gate──▶ tables that passed ──read──▶ desired datasets
+    portal   ──read──▶ state per dataset ──plan──▶ steps (none when nothing changed)
+    steps    ──execute (blue/green)──▶ report (per dataset: steps, writes, changelog, error)
+
+One dataset failing does not stop the others; its previous publication keeps serving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from portal.api import PortalApi, PortalError
+from portal.changelog import diff
+from portal.content import DimensionContent, read_content
+from portal.execute import DatasetResult, Executor, Hook
+from portal.gate import table_verdicts
+from portal.metadata import (
+    alias_name,
+    dataset_name,
+    dictionary_csv,
+    indicators_csv,
+    metadata_sha256,
+    package_dict,
+)
+from portal.plan import DatasetPlan, Desired, plan_dataset, render, withheld
+from portal.state import DATA_SHA, read_state, search_all
+from warehouse.dictionary import COLUMN_NAMES
+from warehouse.reference import DIMENSIONS
+from warehouse.snapshot import open_analyst
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    """Where to publish. The token is kept out of repr() so it cannot leak into a log."""
+
+    url: str
+    org: str
+    token: str = field(default="", repr=False)
+    rehearsal_prefix: str = "uji-"
+
+
+@dataclass
+class PublicationReport:
+    """The plan of every dataset and, unless dry-run, what was done."""
+
+    plans: list[DatasetPlan]
+    results: list[DatasetResult] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.error for r in self.results)
+
+    @property
+    def writes(self) -> int:
+        return sum(r.writes for r in self.results)
+
+    def render(self) -> str:
+        if self.dry_run:
+            return "Plan (dry run, nothing written):\n" + render(self.plans)
+        lines = []
+        for r in self.results:
+            status = f"FAILED: {r.error}" if r.error else f"{r.action}, {r.writes} writes"
+            status += f" ({r.note})" if r.note else ""
+            lines.append(f"{r.name}: {status}")
+            lines += [f"  {c}" for c in r.changes[:10]]
+        lines.append(f"{self.writes} writes in all")
+        return "\n".join(lines)
+
+
+def publish(
+    config: PortalConfig,
+    analyst_path: str | Path,
+    *,
+    dry_run: bool = False,
+    rehearsal: bool = False,
+    dimensions: Sequence[str] = DIMENSIONS,
+    hook: Hook | None = None,
+    api: PortalApi | None = None,
+    log: Callable[[str], None] = lambda line: None,
+) -> PublicationReport:
+    """Plan the publication of every dimension dataset and, unless `dry_run`, carry it out.
+
+    `rehearsal` publishes private datasets named with `config.rehearsal_prefix`."""
+    if not config.url:
+        raise PortalError("No portal configured: set KOTAPINTAR_PORTAL_URL. Nothing published.")
+    if not dry_run and not config.token:
+        raise PortalError(
+            "No portal token: set KOTAPINTAR_PORTAL_TOKEN (an API token of an editor of the "
+            f"organization `{config.org}`). Nothing published; `--dry-run` works without it."
+        )
+    api = api or PortalApi(config.url, config.token)
+    org = api.find("organization_show", id=config.org)
+    if org is None:
+        raise PortalError(
+            f"Organization `{config.org}` not found on {config.url} (or not visible to this "
+            "token). Create the walidata's organization there or set KOTAPINTAR_PORTAL_ORG."
+        )
+    prefix = config.rehearsal_prefix if rehearsal else ""
+    published_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    con = open_analyst(analyst_path)
+    try:
+        verdicts = table_verdicts(con, dimensions)
+        passed = [d for d in dimensions if verdicts[d].passed]
+        contents = read_content(con, passed)
+        plans = []
+        for dim in dimensions:
+            if not verdicts[dim].passed:
+                plans.append(withheld(dim, dataset_name(dim, prefix), verdicts[dim].reason))
+                continue
+            plans.append(_plan(api, contents[dim], org, prefix, rehearsal))
+        report = PublicationReport(plans=plans, dry_run=dry_run)
+        if dry_run:
+            return report
+        with tempfile.TemporaryDirectory(prefix="kotapintar-publish-") as workdir:
+            for plan in plans:
+                if plan.action in ("unchanged", "withheld"):
+                    note = "; ".join(plan.reasons)
+                    report.results.append(DatasetResult(plan.name, plan.action, note=note))
+                    continue
+                content = contents[plan.dimension]
+                executor = Executor(api, plan, content, con, Path(workdir), published_at, hook)
+                result = executor.run()
+                report.results.append(result)
+                log(f"{result.name}: {result.error or f'{result.action}, {result.writes} writes'}")
+        return report
+    finally:
+        con.close()
+
+
+def _plan(
+    api: PortalApi, content: DimensionContent, org: dict, prefix: str, private: bool
+) -> DatasetPlan:
+    dim = content.dimension
+    package = package_dict(content, org, prefix=prefix, private=private)
+    data_sha = content.data_sha256
+    desired = Desired(
+        dimension=dim,
+        name=dataset_name(dim, prefix),
+        alias=alias_name(dim, prefix),
+        package=package,
+        metadata_sha256=metadata_sha256(package),
+        data_sha256=data_sha,
+        rows=len(content.rows),
+        file_sha256={
+            "data_csv": data_sha,
+            "data_parquet": data_sha,
+            "dictionary": _sha(dictionary_csv()),
+            "indicators": _sha(indicators_csv(content)),
+        },
+    )
+    state = read_state(api, desired.name, desired.alias, data_sha)
+    changelog = None
+    if state.extras.get(DATA_SHA) != data_sha:
+        base = state.committed_table
+        old = search_all(api, base["id"], COLUMN_NAMES) if base else None
+        changelog = diff(old, content.records)
+    return plan_dataset(desired, state, changelog)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

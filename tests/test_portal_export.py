@@ -1,0 +1,127 @@
+"""Open exports: CSV (UTF-8) + Parquet per dimension and a datapackage.json that passes
+`frictionless validate`; gated like the portal; a failed export keeps the previous folder."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from portal.exports import export_gated
+from tests.portal_data import build_analyst, snapshot_rows
+from warehouse.export import export_dimensions
+from warehouse.reference import DIMENSIONS
+
+
+def frictionless_validate(descriptor: Path) -> subprocess.CompletedProcess:
+    """The `frictionless validate` command of this environment (the dev extra installs it)."""
+    command = shutil.which("frictionless", path=str(Path(sys.executable).parent))
+    assert command, "frictionless is not installed: pip install -e '.[dev]'"
+    return subprocess.run(
+        [command, "validate", "--json", descriptor.name],
+        cwd=descriptor.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_export_writes_csv_parquet_and_a_datapackage_frictionless_accepts(analyst, tmp_path):
+    _, analyst_path = analyst
+    out = tmp_path / "exports"
+    result = export_gated(analyst_path, out)
+    assert result.withheld == {}
+    assert result.info.tables == dict.fromkeys(DIMENSIONS, 8)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["datapackage.json", "tableschema.json"]
+        + [f"{d}.{ext}" for d in DIMENSIONS for ext in ("csv", "parquet")]
+    )
+    with (out / "smart_economy.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    expected = snapshot_rows(analyst_path, "smart_economy")
+    assert [(r["kode_wilayah"], r["periode"]) for r in rows] == [
+        (r["kode_wilayah"], r["periode"]) for r in expected
+    ]
+    types = duckdb.sql(
+        f"DESCRIBE SELECT * FROM read_parquet('{out / 'smart_economy.parquet'}')"
+    ).fetchall()
+    assert {name: kind for name, kind, *_ in types}["periode"] == "VARCHAR"
+    assert {name: kind for name, kind, *_ in types}["nilai"] == "DOUBLE"
+
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["title"].startswith("[SAMPLE] Kota Malang")
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    assert package["contributors"][0] == {
+        "title": "Dinas Komunikasi dan Informatika Kota Malang (walidata)",
+        "role": "publisher",
+    }
+    assert len(package["sources"]) == 6 and len(package["resources"]) == 12
+
+    validation = frictionless_validate(out / "datapackage.json")
+    report = json.loads(validation.stdout)
+    assert validation.returncode == 0 and report["valid"], validation.stdout[-3000:]
+    assert report["stats"]["tasks"] == 12
+
+
+def test_frictionless_catches_a_broken_export(analyst, tmp_path):
+    """The validation is not a formality: a duplicated key fails it."""
+    out = tmp_path / "exports"
+    export_gated(analyst[1], out)
+    data = (out / "smart_people.csv").read_text(encoding="utf-8").splitlines()
+    (out / "smart_people.csv").write_text("\n".join([*data, data[1]]) + "\n", encoding="utf-8")
+    package = json.loads((out / "datapackage.json").read_text())
+    for resource in package["resources"]:
+        resource.pop("hash", None), resource.pop("bytes", None)
+    (out / "datapackage.json").write_text(json.dumps(package))
+    validation = frictionless_validate(out / "datapackage.json")
+    assert validation.returncode != 0
+    assert "primary-key" in validation.stdout
+
+
+def test_the_gate_keeps_a_refused_table_out_of_the_export(tmp_path):
+    _, analyst_path = build_analyst(tmp_path / "wh")
+    with duckdb.connect(str(analyst_path)) as con:
+        con.execute("UPDATE smart_living SET catatan = 'kontak: ani@example.org' WHERE true")
+    result = export_gated(analyst_path, tmp_path / "exports")
+    assert set(result.info.tables) == set(DIMENSIONS) - {"smart_living"}
+    assert result.withheld["smart_living"].startswith("personal data found: catatan: 8 ×")
+    assert not (tmp_path / "exports" / "smart_living.csv").exists()
+
+
+def test_a_failed_export_leaves_the_previous_folder(analyst, tmp_path):
+    out = tmp_path / "exports"
+    export_dimensions(analyst[1], out, ["smart_people"])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(duckdb.CatalogException):
+        export_dimensions(analyst[1], out, ["smart_people", "smart_nothing"])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_export(analyst, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KOTAPINTAR_WAREHOUSE", str(analyst[1]))
+    assert main(["export", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Exported 6 tables (48 rows) to {tmp_path / 'out'}"
+    )
+    assert (tmp_path / "out" / "datapackage.json").is_file()
+
+
+def test_the_nightly_job_writes_exports_of_the_bundled_catalog(bundled_run):
+    settings, _ = bundled_run
+    out = settings.export_path
+    assert out == settings.data_dir / "exports"
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        for resource in package["resources"]:
+            if resource["format"] == "csv":
+                rows = con.execute(f"SELECT count(*) FROM {resource['name']}").fetchall()[0][0]
+                with (out / resource["path"]).open(encoding="utf-8") as handle:
+                    assert sum(1 for _ in handle) - 1 == rows
+    validation = frictionless_validate(out / "datapackage.json")
+    assert validation.returncode == 0, validation.stdout[-3000:]

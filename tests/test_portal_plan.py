@@ -1,0 +1,361 @@
+"""The publication's pure parts: periods, changelog, plan, metadata, content hash, gate."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from portal.changelog import HEADER, Change, changelog_csv, diff
+from portal.content import data_sha256, datastore_fields, read_content
+from portal.gate import scan_personal_data, table_verdicts
+from portal.metadata import alias_name, dataset_name, measure, package_dict, satu_data_rows
+from portal.periods import period_bounds, temporal_coverage
+from portal.plan import Desired, plan_dataset, render
+from portal.state import DATA_SHA, META_SHA, ROLE, SHA, TABLE, PortalState
+from tests.portal_data import build_analyst
+from warehouse.kualitas import record_verdict
+from warehouse.snapshot import open_analyst
+
+
+@pytest.mark.parametrize(
+    ("periode", "start", "end"),
+    [
+        ("2023", date(2023, 1, 1), date(2023, 12, 31)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2023-Q3", date(2023, 7, 1), date(2023, 9, 30)),
+        ("2023-S2", date(2023, 7, 1), date(2023, 12, 31)),
+    ],
+)
+def test_period_bounds(periode, start, end):
+    assert period_bounds(periode) == (start, end)
+
+
+def test_period_bounds_refuses_other_shapes():
+    with pytest.raises(ValueError, match=r"Period '2023/24' is not YYYY, YYYY-MM, YYYY-Qn"):
+        period_bounds("2023/24")
+
+
+def test_temporal_coverage():
+    assert temporal_coverage(["2021", "2023-Q2", "2022-05"]) == ("2021-01-01", "2023-06-30")
+    assert temporal_coverage([]) == ("", "")
+
+
+def row(ind="A", kode="35.73", periode="2023", nilai=1.0, status="final", catatan=None):
+    return {
+        "indikator": ind,
+        "kode_wilayah": kode,
+        "periode": periode,
+        "nilai": nilai,
+        "status": status,
+        "catatan": catatan,
+    }
+
+
+def test_diff_lists_new_periods_new_rows_revisions_and_removals():
+    old = [row(), row(kode="35.73.01"), row(periode="2022", nilai=5)]
+    new = [
+        row(nilai=2.5, status="sementara"),  # revised value and status
+        row(kode="35.73.02"),  # new row in a known period
+        row(periode="2024", nilai=7),  # new period
+        row(periode="2022", nilai=5.0),  # 5 == 5.0: unchanged
+    ]
+    log = diff(old, new)
+    assert [c.describe() for c in log.changes] == [
+        "periode_baru A 35.73 2024 (nilai 7)",
+        "baris_baru A 35.73.02 2023 (nilai 1)",
+        "revisi A 35.73 2023 nilai: 1 → 2.5",
+        "revisi A 35.73 2023 status: final → sementara",
+        "dihapus A 35.73.01 2023 (nilai 1)",
+    ]
+    assert log.counts() == {"periode_baru": 1, "baris_baru": 1, "revisi": 2, "dihapus": 1}
+
+
+def test_diff_first_publication_and_missing_values():
+    assert diff(None, [row(), row(kode="x")]).summary() == ["publikasi pertama: 2 baris"]
+    log = diff([row(nilai=None, catatan="kosong")], [row(nilai=3)])
+    assert [c.describe() for c in log.changes] == [
+        "revisi A 35.73 2023 nilai: ∅ → 3",
+        "revisi A 35.73 2023 catatan: kosong → ∅",
+    ]
+
+
+def test_changelog_keeps_history_and_replaces_a_repeated_version():
+    first = changelog_csv(diff(None, [row()]), "v1", "2024-01-01T00:00:00+00:00")
+    second = changelog_csv(diff([row()], [row(nilai=2)]), "v2", "2024-02-01T00:00:00+00:00", first)
+    again = changelog_csv(diff([row()], [row(nilai=2)]), "v2", "2024-02-01T00:00:00+00:00", second)
+    lines = again.decode().splitlines()
+    assert lines[0] == ",".join(HEADER)
+    assert lines[1:] == [
+        "2024-02-01T00:00:00+00:00,v2,revisi,A,35.73,2023,nilai,1,2",
+        "2024-01-01T00:00:00+00:00,v1,publikasi_pertama,,,,,,1 baris",
+    ]
+    assert again == second
+
+
+def test_change_describe_for_removed_row():
+    assert Change("dihapus", "A", "35.73", "2023", "nilai", old="4").describe() == (
+        "dihapus A 35.73 2023 (nilai 4)"
+    )
+
+
+DESIRED = Desired(
+    dimension="smart_economy",
+    name="kota-malang-smart-economy",
+    alias="kota_malang_smart_economy",
+    package={"name": "kota-malang-smart-economy", "extras": []},
+    metadata_sha256="m1",
+    data_sha256="d1",
+    rows=10,
+    file_sha256={"data_csv": "d1", "data_parquet": "d1", "dictionary": "k1", "indicators": "i1"},
+)
+ROLES = ("data_csv", "data_parquet", "dictionary", "indicators", "changelog")
+
+
+def portal(data="d1", meta="m1", serving_sha="d1", tables=(), counts=None) -> PortalState:
+    """A dataset as the portal would hold it after a publication of `data`."""
+    files = {r: {"id": f"r-{r}", ROLE: r, SHA: DESIRED.file_sha256.get(r, data)} for r in ROLES}
+    serving = {"id": "t-old", ROLE: "table", SHA: serving_sha}
+    extras = [{"key": DATA_SHA, "value": data}, {"key": META_SHA, "value": meta}]
+    extras.append({"key": TABLE, "value": "t-old"})
+    package = {"id": "p1", "state": "active", "extras": extras}
+    return PortalState(
+        package=package,
+        files=files,
+        tables=[serving, *tables],
+        serving_id="t-old",
+        counts=counts or {},
+    )
+
+
+def kinds(plan) -> list[str]:
+    return [f"{s.kind}:{s.target}" if s.target else s.kind for s in plan.steps]
+
+
+def test_plan_new_dataset_creates_everything_in_blue_green_order():
+    plan = plan_dataset(DESIRED, PortalState(package=None), diff(None, []))
+    assert plan.action == "create"
+    assert kinds(plan) == [
+        "create_package",
+        "load_table",
+        "repoint_alias",
+        "upload:data_csv",
+        "upload:data_parquet",
+        "upload:dictionary",
+        "upload:indicators",
+        "upload:changelog",
+        "commit",
+    ]
+
+
+def test_plan_unchanged_dataset_does_nothing():
+    plan = plan_dataset(DESIRED, portal(), None)
+    assert (plan.action, plan.steps, plan.changelog) == ("unchanged", (), None)
+
+
+def test_plan_changed_data_loads_a_new_table_and_drops_the_old_one_last():
+    old = portal(data="d0", serving_sha="d0")
+    old.files["data_csv"][SHA] = old.files["data_parquet"][SHA] = "d0"
+    plan = plan_dataset(DESIRED, old, diff([], []))
+    assert plan.action == "update"
+    assert kinds(plan) == [
+        "load_table",
+        "repoint_alias",
+        "upload:data_csv",
+        "upload:data_parquet",
+        "upload:changelog",
+        "commit",
+        "drop_table:t-old",
+    ]
+    assert "data changed" in plan.reasons
+
+
+def test_plan_reuses_a_complete_table_left_by_an_interrupted_run():
+    left = {"id": "t-new", ROLE: "table", SHA: "d1"}
+    plan = plan_dataset(
+        DESIRED, portal(data="d0", serving_sha="d0", tables=[left], counts={"t-new": 10}), None
+    )
+    assert kinds(plan)[:2] == ["reuse_table:t-new", "repoint_alias"]
+    assert kinds(plan)[-1] == "drop_table:t-old"
+
+
+def test_plan_reloads_when_the_left_table_is_incomplete_and_drops_it():
+    left = {"id": "t-part", ROLE: "table", SHA: "d1"}
+    plan = plan_dataset(
+        DESIRED, portal(data="d0", serving_sha="d0", tables=[left], counts={"t-part": 4}), None
+    )
+    assert kinds(plan)[0] == "load_table"
+    assert kinds(plan)[-2:] == ["drop_table:t-old", "drop_table:t-part"]
+
+
+def test_plan_after_a_kill_behind_the_alias_finishes_files_and_commit():
+    # The alias already serves the new table; files and the commit are still the old ones.
+    state = portal(data="d0", serving_sha="d1")
+    state.files["data_csv"][SHA] = "d0"
+    plan = plan_dataset(DESIRED, state, diff([], []))
+    assert kinds(plan) == ["upload:data_csv", "upload:changelog", "commit"]
+
+
+def test_plan_metadata_only_change_commits_without_touching_the_table():
+    plan = plan_dataset(DESIRED, portal(meta="m0"), None)
+    assert kinds(plan) == ["commit"]
+    assert plan.reasons == ("metadata changed",)
+
+
+def test_plan_cleans_up_a_left_over_table():
+    stale = {"id": "t-stale", ROLE: "table", SHA: "d9"}
+    plan = plan_dataset(DESIRED, portal(tables=[stale]), None)
+    assert kinds(plan) == ["drop_table:t-stale"]
+    assert plan.reasons == ("left-over table from an earlier run",)
+
+
+def test_render_lists_steps_and_totals():
+    text = render([plan_dataset(DESIRED, PortalState(package=None), diff(None, [row()]))])
+    assert text.splitlines()[0] == (
+        "kota-malang-smart-economy: create (dataset does not exist; no table serves the alias)"
+    )
+    assert "  - point alias kota_malang_smart_economy at the new table" in text
+    assert "    publikasi pertama: 1 baris" in text
+    assert text.splitlines()[-1] == "1 create, 0 update, 0 unchanged, 0 withheld"
+
+
+def test_names_and_alias():
+    assert dataset_name("smart_governance") == "kota-malang-smart-governance"
+    assert dataset_name("smart_living", "uji-") == "uji-kota-malang-smart-living"
+    assert alias_name("smart_living", "uji-") == "uji_kota_malang_smart_living"
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "expected"),
+    [
+        ("Persentase penduduk miskin", "persen", "persentase"),
+        ("Prevalensi stunting", "persen", "persentase"),
+        ("Indeks standar pencemar udara", "indeks", "indeks"),
+        ("Rasio murid terhadap guru", "murid per guru", "rasio"),
+        ("PM2.5 rata-rata", "µg/m³", "rata-rata"),
+        ("Jumlah puskesmas", "unit", "jumlah"),
+    ],
+)
+def test_measure(name, unit, expected):
+    assert measure(name, unit) == expected
+
+
+@pytest.fixture
+def content(tmp_path):
+    _, analyst = build_analyst(tmp_path)
+    con = open_analyst(analyst)
+    try:
+        yield read_content(con, ["smart_economy"])["smart_economy"]
+    finally:
+        con.close()
+
+
+def test_package_metadata_is_labelled_sample_and_dcat_mappable(content):
+    org = {"id": "o1", "name": "kominfo", "title": "Dinas Kominfo Kota Malang"}
+    package = package_dict(content, org, prefix="uji-", private=True)
+    assert package["name"] == "uji-kota-malang-smart-economy"
+    assert package["title"].startswith("[SAMPLE] [UJI COBA] Indikator Smart Economy")
+    assert package["notes"].startswith("**SAMPLE — data contoh buatan, bukan angka resmi")
+    assert "**English summary:**" in package["notes"]
+    assert (package["private"], package["license_id"], package["owner_org"]) == (
+        True,
+        "cc-by",
+        "o1",
+    )
+    extras = {e["key"]: e["value"] for e in package["extras"]}
+    assert extras["frequency"].endswith("/frequency/MONTHLY")  # the shortest schedule
+    assert (extras["temporal_start"], extras["temporal_end"]) == ("2022-01-01", "2023-12-31")
+    assert extras["kode_wilayah"] == "35.73"
+    assert extras["theme"] == '["http://publications.europa.eu/resource/authority/data-theme/ECON"]'
+    assert extras["publisher_name"] == "Dinas Kominfo Kota Malang"
+    assert extras["dimensi_smart_city"] == "smart_economy"
+    assert extras["pilar_smart_city"] == "governance"
+    assert extras["datastore_alias"] == "uji_kota_malang_smart_economy"
+    assert {t["name"] for t in package["tags"]} >= {"smart-economy", "pilar-governance", "sample"}
+
+
+def test_satu_data_core_per_indicator(content):
+    first = satu_data_rows(content)[0]
+    assert first == {
+        "kode": "ECONOMY_IND_1",
+        "konsep": "Persentase contoh 1",
+        "konsep_en": "Example 1",
+        "definisi": "Definisi contoh 1.",
+        "klasifikasi": "wilayah Kemendagri (kecamatan, kota); status angka (final, sementara)",
+        "ukuran": "persentase",
+        "satuan": "persen",
+        "produsen_data": "Dinas X Kota Malang",
+        "jadwal_pemutakhiran": "tahunan",
+        "kode_referensi": "ISO 37120:2014 5.1",
+        "pilar": "governance",
+        "arah": "higher_is_better",
+        "sampel": "true",
+    }
+
+
+def test_datastore_fields_are_typed_explicitly_with_bilingual_info():
+    fields = {f["id"]: f for f in datastore_fields()}
+    assert {f["type"] for n, f in fields.items() if n != "nilai"} == {"text"}
+    assert fields["nilai"]["type"] == "numeric"
+    info = fields["kode_wilayah"]["info"]
+    assert (info["label"], info["label_en"]) == ("Kode wilayah", "Region code")
+    assert info["notes_en"].startswith("Kemendagri region code (text")
+
+
+def test_content_hash_ignores_row_order_and_sees_one_value(content):
+    records = content.records
+    assert records[0]["kode_wilayah"] == "35.73" and records[0]["periode"] == "2022"
+    assert data_sha256(list(reversed(records))) == content.data_sha256
+    changed = [dict(r) for r in records]
+    changed[3]["nilai"] = 99.0
+    assert data_sha256(changed) != content.data_sha256
+
+
+def test_gate_scan_finds_personal_data_and_masks_it(tmp_path):
+    _, analyst = build_analyst(tmp_path)
+    with duckdb.connect(str(analyst)) as con:
+        con.execute(
+            "UPDATE smart_people SET catatan = 'hubungi budi@example.org / 081234567890' "
+            "WHERE periode = '2023'"
+        )
+        con.execute(
+            "UPDATE smart_governance SET catatan = 'pelapor NIK 3573011203900001' "
+            "WHERE periode = '2023' AND kode_wilayah = '35.73'"
+        )
+        people = scan_personal_data(con, "smart_people")
+        governance = scan_personal_data(con, "smart_governance")
+        assert scan_personal_data(con, "smart_economy").passed
+    assert not people.passed
+    assert people.reason == (
+        "personal data found: catatan: 2 × alamat e-mail (mis. bu************rg); "
+        "catatan: 2 × nomor telepon (mis. 08********90)"
+    )
+    assert governance.reason == (
+        "personal data found: catatan: 1 × NIK / No. KK (16 angka) (mis. 35************01)"
+    )
+    assert "budi@example.org" not in people.reason
+
+
+def test_gate_reads_recorded_verdicts_and_withholds_empty_tables(tmp_path):
+    from tests.portal_data import TABLES
+    from warehouse.db import connect
+    from warehouse.snapshot import publish_snapshot
+
+    work, analyst = build_analyst(tmp_path)
+    con = connect(work)
+    try:
+        record_verdict(con, tabel="src_smart_people", lolos=False, temuan=3, laporan={"x": 1})
+        record_verdict(con, tabel="smart_economy", lolos=True, temuan=0)
+        con.execute("DELETE FROM smart_living")
+    finally:
+        con.close()
+    publish_snapshot(work, analyst, [*TABLES, "meta_kualitas"])
+    con = open_analyst(analyst)
+    try:
+        verdicts = table_verdicts(con, ["smart_people", "smart_economy", "smart_living"])
+    finally:
+        con.close()
+    assert verdicts["smart_economy"].passed
+    assert verdicts["smart_people"].reason == (
+        'checks failed: src_smart_people: data_pribadi failed (3 finding(s)): {"x": 1}'
+    )
+    assert verdicts["smart_living"].reason == "no rows: none of its sources has loaded yet"

@@ -1,0 +1,228 @@
+"""Open exports: CSV (UTF-8) and Parquet per dimension table plus a Frictionless `datapackage.json`.
+
+Read from the analyst snapshot (the checked, published state), never from the work database.
+The whole folder is written anew next to the target and swapped in by rename, so a reader never
+sees a mix of two exports; the folder is the exporter's own (other files in it are removed).
+Files are deterministic: rows sorted by the table key, no timestamps inside the data files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from warehouse.dictionary import DIMENSION_COLUMNS, DIMENSION_KEY, PERIODE_PATTERN
+from warehouse.snapshot import open_analyst
+from warehouse.sqlutil import quote
+
+DATAPACKAGE = "datapackage.json"
+# The table schema (data dictionary) is shared by every resource, so it is written once.
+TABLE_SCHEMA = "tableschema.json"
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
+PUBLISHER = "Dinas Komunikasi dan Informatika Kota Malang (walidata)"
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """What an export wrote: the folder, rows per table and every file's sha256."""
+
+    folder: Path
+    tables: dict[str, int]
+    files: dict[str, str]
+
+
+def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
+    """Write one dimension table as UTF-8 CSV with a header, rows in key order; return rows."""
+    return _copy(con, table, path, "FORMAT csv, HEADER true, DELIMITER ','")
+
+
+def write_table_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
+    """Write one dimension table as Parquet (codes stay strings), rows in key order."""
+    return _copy(con, table, path, "FORMAT parquet, COMPRESSION zstd")
+
+
+def table_schema() -> dict:
+    """The Frictionless Table Schema of a dimension table (the data dictionary)."""
+    fields = []
+    for c in DIMENSION_COLUMNS:
+        constraints: dict = {}
+        if c.required:
+            constraints["required"] = True
+        if c.enum:
+            constraints["enum"] = list(c.enum)
+        if c.name == "periode":
+            constraints["pattern"] = PERIODE_PATTERN
+        field = {
+            "name": c.name,
+            "type": c.type,
+            "title": f"{c.label_id} / {c.label_en}",
+            "description": f"{c.notes_id} — {c.notes_en}",
+        }
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    return {"fields": fields, "primaryKey": list(DIMENSION_KEY), "missingValues": [""]}
+
+
+def export_dimensions(
+    analyst_path: str | Path, out_dir: str | Path, tables: Sequence[str]
+) -> ExportInfo:
+    """Export `tables` of the analyst snapshot into `out_dir` and describe them in
+    `datapackage.json`. On any failure the previous export stays as it was."""
+    analyst_path, out_dir = Path(analyst_path), Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        con = open_analyst(analyst_path)
+        try:
+            rows, resources = {}, []
+            for table in tables:
+                rows[table] = write_table_csv(con, table, staging / f"{table}.csv")
+                write_table_parquet(con, table, staging / f"{table}.parquet")
+                resources += _resources(staging, table)
+            package = _package(con, list(tables), resources)
+        finally:
+            con.close()
+        _write_json(staging / TABLE_SCHEMA, table_schema())
+        _write_json(staging / DATAPACKAGE, package)
+        files = {p.name: _sha256(p) for p in sorted(staging.iterdir())}
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ExportInfo(folder=out_dir, tables=rows, files=files)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: str, path: Path, options: str) -> int:
+    columns = ", ".join(quote(c.name) for c in DIMENSION_COLUMNS)
+    key = ", ".join(DIMENSION_KEY)
+    target = "'" + str(path).replace("'", "''") + "'"
+    con.execute(
+        f"COPY (SELECT {columns} FROM {quote(table)} ORDER BY {key}) TO {target} ({options})"
+    )
+    return con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0][0]
+
+
+def _resources(folder: Path, table: str) -> list[dict]:
+    title = table.replace("_", " ").title()
+    common = {
+        "profile": "tabular-data-resource",
+        "title": title,
+        "schema": TABLE_SCHEMA,
+        "licenses": [LICENSE],
+    }
+    csv, parquet = folder / f"{table}.csv", folder / f"{table}.parquet"
+    return [
+        {
+            "name": table,
+            "path": csv.name,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": f"{title}: one row per indicator, region and period (CSV, UTF-8).",
+            "bytes": csv.stat().st_size,
+            "hash": f"sha256:{_sha256(csv)}",
+            **common,
+        },
+        {
+            "name": f"{table}_parquet",
+            "path": parquet.name,
+            "format": "parquet",
+            "mediatype": PARQUET_MEDIATYPE,
+            # No bytes/hash here: frictionless reads Parquet through pyarrow and cannot count
+            # its bytes, so declaring them fails validation; ExportInfo.files has the sha256.
+            "description": f"{title}: the same rows as {csv.name}, in Parquet.",
+            **common,
+        },
+    ]
+
+
+def _package(con: duckdb.DuckDBPyConnection, tables: list[str], resources: list[dict]) -> dict:
+    sample = _any_sample(con, tables)
+    label = "[SAMPLE] " if sample else ""
+    description = (
+        "Indikator smart city Kota Malang (kode wilayah 35.73) per dimensi, satu baris per "
+        "indikator, wilayah dan periode. English: Kota Malang smart-city indicators by "
+        "dimension, one row per indicator, region and period."
+    )
+    if sample:
+        description = (
+            "SAMPLE DATA — contoh buatan, bukan angka resmi Pemerintah Kota Malang atau BPS "
+            "(made-up sample figures, not official statistics). " + description
+        )
+    sources = con.execute(
+        "SELECT DISTINCT s.sumber_id, s.judul, s.lokasi FROM meta_sumber AS s "
+        "JOIN dim_indikator AS i USING (sumber_id) "
+        f"WHERE i.dimensi IN ({', '.join('?' for _ in tables)}) ORDER BY 1",
+        tables,
+    ).fetchall()
+    producers = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT produsen FROM dim_indikator WHERE produsen IS NOT NULL "
+            f"AND dimensi IN ({', '.join('?' for _ in tables)}) ORDER BY 1",
+            tables,
+        ).fetchall()
+    ]
+    return {
+        "profile": "tabular-data-package",
+        "name": "kota-malang-smart-city",
+        "title": f"{label}Kota Malang — indikator smart city / smart-city indicators",
+        "description": description,
+        "keywords": ["kota-malang", "smart-city", *(t.replace("_", "-") for t in tables)],
+        "licenses": [LICENSE],
+        "sources": [{"title": title, "path": path} for _, title, path in sources],
+        "contributors": [{"title": PUBLISHER, "role": "publisher"}]
+        + [{"title": p, "role": "author"} for p in producers],
+        "resources": resources,
+    }
+
+
+def _any_sample(con: duckdb.DuckDBPyConnection, tables: list[str]) -> bool:
+    if not tables:
+        return False
+    marks = ", ".join("?" for _ in tables)
+    sql = f"SELECT count(*) FROM dim_indikator WHERE sampel AND dimensi IN ({marks})"
+    return bool(con.execute(sql, tables).fetchall()[0][0])
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    # Two renames: the old folder steps aside, the new one takes its name, then the old goes.
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    if out_dir.exists():
+        os.replace(out_dir, old)
+    try:
+        os.replace(staging, out_dir)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.replace(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_json(path: Path, document: dict) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
