@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
@@ -35,11 +43,17 @@ DEFAULT_PILLAR: dict[str, str] = {
     "smart_environment": "environment",
     "smart_living": "living",
 }
-Kind = Literal["xlsx", "csv", "ckan_datastore"]
+Kind = Literal["xlsx", "csv", "ckan_datastore", "ckan_resource"]
+# How a downloaded portal resource (kind `ckan_resource`) is read.
+FileFormat = Literal["xlsx", "csv"]
 Schedule = Literal["harian", "mingguan", "bulanan", "triwulanan", "semesteran", "tahunan"]
 Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
 Level = Literal["kota", "kecamatan", "kelurahan"]
-Layout = Literal["long", "wide_by_period"]
+LEVELS: tuple[str, ...] = Level.__args__
+Layout = Literal["long", "wide_by_period", "wide_by_region"]
+
+# Same forms as sources.tidy.PERIODE_PATTERN: YYYY, YYYY-MM, YYYY-Qn, YYYY-Sn.
+PERIODE_FORMAT = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$"
 
 Code = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -61,7 +75,8 @@ class Agency(_Strict):
 
 
 class RegionSpec(_Strict):
-    """Where the region of each row comes from, and at which level names are resolved."""
+    """Where the region of each row comes from, and at which level names are resolved. Layout
+    `wide_by_region` reads regions from the header and takes `level` only."""
 
     column: str | None = None
     code: str | None = None
@@ -69,9 +84,12 @@ class RegionSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> RegionSpec:
-        if (self.column is None) == (self.code is None):
-            raise ValueError("give exactly one of `column` (a header) or `code` (a fixed region)")
+        if self.column is not None and self.code is not None:
+            raise ValueError(REGION_ONE_OF)
         return self
+
+
+REGION_ONE_OF = "give exactly one of `column` (a header) or `code` (a fixed region)"
 
 
 class PeriodSpec(_Strict):
@@ -96,7 +114,7 @@ class ParseSpec(_Strict):
     header_row: int = Field(1, ge=1)
     header_depth: Literal[1, 2] = 1
     delimiter: str | None = None
-    encoding: str = "utf-8"
+    encoding: str = "auto"
     layout: Layout = "long"
     region: RegionSpec
     period: PeriodSpec | None = None
@@ -110,6 +128,32 @@ class ParseSpec(_Strict):
         ]
     )
     dash: Literal["zero", "null"] = "null"
+    # A free-text column (e.g. "Keterangan") kept in `catatan` of the row's values; the
+    # personal-data guard scans it before anything is loaded.
+    notes: str | None = None
+    # Layout `wide_by_region`: header cells that are neither a region nor a total column.
+    drop_columns: list[str] = Field(
+        default_factory=lambda: [r"^(no|nomor)\.?$", r"^kota malang$", r"^(keterangan|catatan)$"]
+    )
+    # Rows (and, in `wide_by_region`, columns) that total the others: dropped and checked.
+    total_rows: list[str] = Field(default_factory=lambda: [r"^(jumlah|total)\b"])
+    total_check: Literal["warn", "fail", "off"] = "warn"
+    total_tolerance: float = Field(0.005, ge=0, lt=1)
+    # Indicators whose total row is not a sum (a ratio, a percentage, an average).
+    total_exempt: list[Code] = Field(default_factory=list)
+
+    @field_validator("region")
+    @classmethod
+    def _region_for_layout(cls, region: RegionSpec, info: ValidationInfo) -> RegionSpec:
+        given = region.column is not None or region.code is not None
+        if info.data.get("layout") == "wide_by_region":
+            if given:
+                raise ValueError(
+                    "layout `wide_by_region` reads regions from the header: give `level` only"
+                )
+        elif not given:
+            raise ValueError(REGION_ONE_OF)
+        return region
 
     @model_validator(mode="after")
     def _layout_fields(self) -> ParseSpec:
@@ -119,8 +163,14 @@ class ParseSpec(_Strict):
             if self.period is None:
                 raise ValueError("layout `long` needs `period` (column or value)")
         elif self.indicator is None:
-            raise ValueError("layout `wide_by_period` needs `indicator` (the code it yields)")
-        for pattern in [*self.drop_rows, self.period_columns, self.sheet_pattern or ""]:
+            raise ValueError(f"layout `{self.layout}` needs `indicator` (the code it yields)")
+        elif self.layout == "wide_by_region" and self.period is None:
+            raise ValueError("layout `wide_by_region` needs `period` (column or value)")
+        if set(self.total_exempt) - set(self.indicator_codes()):
+            unknown = sorted(set(self.total_exempt) - set(self.indicator_codes()))
+            raise ValueError(f"`total_exempt` names {unknown}, which `parse` does not yield")
+        patterns = [*self.drop_rows, *self.drop_columns, *self.total_rows, self.period_columns]
+        for pattern in [*patterns, self.sheet_pattern or ""]:
             try:
                 re.compile(pattern)
             except re.error as exc:
@@ -128,11 +178,13 @@ class ParseSpec(_Strict):
         return self
 
     def indicator_codes(self) -> list[str]:
-        return [self.indicator] if self.layout == "wide_by_period" else list(self.values.values())
+        return [self.indicator] if self.layout != "long" else list(self.values.values())
 
 
 class Indicator(_Strict):
-    """One indicator a source yields, with the metadata analysts and the portal need."""
+    """One indicator a source yields, with the metadata analysts and the portal need, and the
+    quality rules its values must meet (quality/catalog_rules.py turns them into GX
+    expectations)."""
 
     code: Code
     name_id: str
@@ -144,6 +196,57 @@ class Indicator(_Strict):
     schedule: Schedule | None = None
     pillar: Pillar | None = None
     framework: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    allowed_values: list[float] | None = Field(None, min_length=1)
+    max_change_pct: float | None = Field(None, gt=0)
+    expected_regions: str | list[str] | None = None  # a Level, or kode_wilayah codes
+    expected_periods: list[Annotated[str, Field(pattern=PERIODE_FORMAT)]] | None = Field(
+        None, min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _rules_consistent(self) -> Indicator:
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            raise ValueError(
+                f"`min_value` {self.min_value:g} is greater than `max_value` {self.max_value:g}"
+            )
+        if isinstance(self.expected_regions, str) and self.expected_regions not in LEVELS:
+            raise ValueError(
+                f"`expected_regions` has {self.expected_regions!r}; allowed: a level ('kota', "
+                "'kecamatan', 'kelurahan') or a list of kode_wilayah"
+            )
+        if isinstance(self.expected_regions, list):
+            from sources.wilayah import known_codes  # the reference file, read once
+
+            unknown = [code for code in self.expected_regions if code not in known_codes()]
+            if unknown or not self.expected_regions:
+                raise ValueError(
+                    f"`expected_regions` has unknown code(s) {', '.join(map(repr, unknown))}; "
+                    "use kode_wilayah from sources/wilayah_kota_malang.csv or a level "
+                    "('kota', 'kecamatan', 'kelurahan')"
+                    if unknown
+                    else "`expected_regions` is an empty list; give codes or a level"
+                )
+        return self
+
+
+class PersonalDataAllowance(_Strict):
+    """A column the personal-data guard may let through, and why (a false positive)."""
+
+    column: str
+    reason: str = Field(min_length=10)
+
+
+class QualitySpec(_Strict):
+    """How strict the quality gate is for one source."""
+
+    max_quarantine_share: float = Field(0.0, ge=0.0, lt=1.0)
+    personal_data_allow: list[PersonalDataAllowance] = Field(default_factory=list)
 
 
 class SourceEntry(_Strict):
@@ -155,12 +258,19 @@ class SourceEntry(_Strict):
     kind: Kind
     location: str
     resource_id: str | None = None
+    # kind `ckan_resource`: the dataset (package id or name), how to pick its resource, and how
+    # to read the downloaded file.
+    dataset: str | None = None
+    resource_name: str | None = None
+    resource_format: str | None = None
+    format: FileFormat | None = None
     recording: str | None = None
     sample: bool = False
     dimension: Dimension
     schedule: Schedule
     parse: ParseSpec
     indicators: list[Indicator] = Field(min_length=1)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
     catalog_file: str = Field("", exclude=True)
 
     @model_validator(mode="after")
@@ -169,8 +279,14 @@ class SourceEntry(_Strict):
             raise ValueError("a sample entry must say SAMPLE in its `title`")
         if self.kind == "ckan_datastore" and not self.resource_id:
             raise ValueError("kind `ckan_datastore` needs `resource_id`")
-        if self.kind == "xlsx" and not (self.parse.sheet or self.parse.sheet_pattern):
-            raise ValueError("kind `xlsx` needs `parse.sheet` or `parse.sheet_pattern`")
+        if self.kind == "ckan_resource":
+            _check_ckan_resource(self)
+        else:
+            for name in ("dataset", "resource_name", "resource_format", "format"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"`{name}` is only for kind `ckan_resource`")
+        if self.reads_as == "xlsx" and not (self.parse.sheet or self.parse.sheet_pattern):
+            raise ValueError(f"kind `{self.kind}` needs `parse.sheet` or `parse.sheet_pattern`")
         declared = {i.code for i in self.indicators}
         used = set(self.parse.indicator_codes())
         if used - declared:
@@ -187,6 +303,13 @@ class SourceEntry(_Strict):
     def is_url(self) -> bool:
         return self.location.startswith(("http://", "https://"))
 
+    @property
+    def reads_as(self) -> str:
+        """How the landed file is read: "xlsx", "csv" or "records" (a DataStore feed)."""
+        if self.kind == "ckan_resource":
+            return self.format or "xlsx"
+        return "records" if self.kind == "ckan_datastore" else self.kind
+
     def local_path(self, root: Path = REPO_ROOT) -> Path:
         """The file a local (non-URL) location points at, relative to the repo root."""
         return (root / self.location).resolve()
@@ -199,6 +322,20 @@ class SourceEntry(_Strict):
 
     def indicator_pillar(self, indicator: Indicator) -> str:
         return indicator.pillar or DEFAULT_PILLAR[self.indicator_dimension(indicator)]
+
+
+def _check_ckan_resource(entry: SourceEntry) -> None:
+    if not entry.dataset:
+        raise ValueError("kind `ckan_resource` needs `dataset` (the CKAN dataset id or name)")
+    if not (entry.resource_id or entry.resource_name or entry.resource_format):
+        raise ValueError(
+            "kind `ckan_resource` needs `resource_id`, `resource_name` or `resource_format` "
+            "to pick the resource"
+        )
+    if entry.format is None:
+        raise ValueError(
+            "kind `ckan_resource` needs `format` (xlsx or csv: how to read the downloaded file)"
+        )
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

@@ -19,6 +19,7 @@ class SourceError(Exception):
         where: str | None = None,
         fix: str | None = None,
         outcome: str = "failed",
+        details: dict | None = None,
     ) -> None:
         self.source_id = source_id
         self.location = location
@@ -27,6 +28,11 @@ class SourceError(Exception):
         self.fix = fix
         # "failed" for errors while reading; "rejected" when content was refused outright.
         self.outcome = outcome
+        # Structured facts for the asset metadata (e.g. a layout drift report: expected vs found).
+        self.details = details
+        # Cells the parser could not read: (lokasi, aturan, nilai, problem), for `karantina`
+        # and the agency's correction workbook.
+        self.cells: list[tuple[str, str, str, str]] = []
         super().__init__(self.describe())
 
     def describe(self) -> str:

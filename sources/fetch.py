@@ -1,47 +1,46 @@
-"""Fetch a source into the landing folder: its bytes plus provenance (location, sha256, fetch time).
+"""Fetch a source into the landing folder: its bytes plus provenance (location, sha256, fetch
+time, HTTP status, ETag, Last-Modified), checked (sources/content.py) before it counts as landed.
 
-Landing files are content-addressed (`<landing>/<source>/<sha256 prefix><suffix>`), written to a
-temporary name and renamed, so a crash never leaves a half file under a real name, and an
-unchanged source lands on the same file. `latest.json` beside them records the last fetch.
+Nothing is downloaded twice when it can be avoided: URLs are fetched with conditional GET from
+the last good landing's ETag / Last-Modified (a 304 returns that landing, `not_modified`), local
+files are hashed in place and only copied when their content changed, and portal feeds compare
+the resource's timestamps first (sources/feeds.py). Refused content never becomes the latest
+landing, so the next run still compares against the last good file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
-import json
-import os
 import shutil
-import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
 from sources.catalog import REPO_ROOT, SourceEntry
-from sources.ckan import CkanClient, CkanError, replay_session
+from sources.conditional import conditional_headers
+from sources.content import ContentError, Sniffed, check_content
 from sources.errors import SourceError
-from sources.http import DownloadTooLarge, download, make_session
+from sources.http import HttpConfig, HttpFailure, download, make_session
+from sources.http_errors import safe_url
+from sources.landing import Landing, incoming, keep, read_manifest, sha256_file, write_manifest
 
-SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "ckan_datastore": ".json"}
+SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "records": ".json"}
+NETWORK_FIX = (
+    "check that the agency server is up and the URL is still right; the last good data "
+    "stays published"
+)
 
 
 @dataclass(frozen=True)
-class Landing:
-    """One fetched file and where it came from."""
+class FetchOptions:
+    """How a fetch may reach the outside world (from the resource / settings)."""
 
-    source_id: str
-    path: str
-    location: str
-    sha256: str
-    bytes: int
-    fetched_at: str
-    http_status: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def as_metadata(self) -> dict[str, object]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    offline: bool = True
+    root: Path = REPO_ROOT
+    http: HttpConfig = field(default_factory=HttpConfig)
+    ckan_token: str | None = None  # never logged; sent only to the feed's own portal
 
 
 def fetch_source(
@@ -51,47 +50,37 @@ def fetch_source(
     offline: bool = True,
     root: Path = REPO_ROOT,
     ckan_token: str | None = None,
+    http: HttpConfig | None = None,
 ) -> Landing:
-    """Land `entry`'s current content; raise SourceError naming the source, location and fix."""
+    """Land `entry`'s current content; raise SourceError naming the source, location and fix.
+
+    The returned Landing has `not_modified` set when no new body was fetched (HTTP 304, or a
+    portal resource whose timestamps did not move); its file is then the last good one."""
+    from sources.feeds import fetch_datastore, fetch_resource  # CKAN paths; avoids a cycle
+
+    options = FetchOptions(offline, root, http or HttpConfig(), ckan_token)
     folder = landing_root / entry.id
     folder.mkdir(parents=True, exist_ok=True)
-    fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".incoming-", delete=False) as tmp:
-        tmp_path = Path(tmp.name)
-    try:
-        extra: dict[str, object] = {}
-        if entry.kind == "ckan_datastore":
-            _fetch_ckan(entry, tmp_path, offline=offline, root=root, token=ckan_token)
-        elif entry.is_url:
-            extra = _fetch_url(entry, tmp_path, offline=offline)
-        else:
-            _copy_local(entry, tmp_path, root)
-        sha256 = _sha256(tmp_path)
-        final = folder / f"{sha256[:16]}{SUFFIX[entry.kind]}"
-        os.replace(tmp_path, final)
-    finally:
-        tmp_path.unlink(missing_ok=True)
-    landing = Landing(
-        source_id=entry.id,
-        path=str(final),
-        location=entry.location,
-        sha256=sha256,
-        bytes=final.stat().st_size,
-        fetched_at=fetched_at,
-        **extra,
-    )
-    (folder / "latest.json").write_text(json.dumps(asdict(landing), indent=2), encoding="utf-8")
-    return landing
+    previous = read_manifest(folder)
+    if entry.kind == "ckan_datastore":
+        return fetch_datastore(entry, folder, previous, options)
+    if entry.kind == "ckan_resource":
+        return fetch_resource(entry, folder, previous, options)
+    if entry.is_url:
+        return _fetch_url(entry, folder, previous, options)
+    return _fetch_local(entry, folder, previous, root)
 
 
 def latest_landing(entry: SourceEntry, landing_root: Path) -> Landing | None:
-    manifest = landing_root / entry.id / "latest.json"
-    if not manifest.is_file():
-        return None
-    return Landing(**json.loads(manifest.read_text(encoding="utf-8")))
+    """The last good landing of `entry` (None if never fetched or its file is gone)."""
+    return read_manifest(landing_root / entry.id)
 
 
-def _copy_local(entry: SourceEntry, target: Path, root: Path) -> None:
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _fetch_local(entry: SourceEntry, folder: Path, previous: Landing | None, root: Path) -> Landing:
     source = entry.local_path(root)
     if not source.is_file():
         raise SourceError(
@@ -100,67 +89,114 @@ def _copy_local(entry: SourceEntry, target: Path, root: Path) -> None:
             "the file does not exist",
             fix=f"put the agency file there, or fix `location` in {entry.catalog_file}",
         )
-    shutil.copyfile(source, target)
+    sha256 = sha256_file(source)
+    if previous is not None and previous.sha256 == sha256:
+        return dataclasses.replace(previous, fetched_at=now(), location=entry.location)
+    with incoming(folder) as tmp:
+        shutil.copyfile(source, tmp)
+        return land(entry, folder, tmp, sha256, location=entry.location)
 
 
-def _fetch_url(entry: SourceEntry, target: Path, *, offline: bool) -> dict[str, object]:
-    if offline:
+def _fetch_url(
+    entry: SourceEntry, folder: Path, previous: Landing | None, options: FetchOptions
+) -> Landing:
+    if options.offline:
         raise SourceError(
             entry.id,
-            entry.location,
+            safe_url(entry.location),
             "the pipeline runs offline (KOTAPINTAR_OFFLINE=1) and this source is a URL",
             fix="set KOTAPINTAR_OFFLINE=0 to fetch live sources",
         )
-    try:
-        result = download(make_session(), entry.location, target)
-    except DownloadTooLarge as exc:
-        raise SourceError(
-            entry.id, entry.location, f"the download is {exc}", outcome="rejected"
-        ) from None
-    except requests.RequestException as exc:
-        raise SourceError(
-            entry.id,
-            entry.location,
-            f"download failed ({type(exc).__name__}: {exc})",
-            fix="check that the agency server is up and the URL is still right",
-        ) from None
-    return {
-        "http_status": result.status,
-        "etag": result.etag,
-        "last_modified": result.last_modified,
-    }
+    return download_to_landing(
+        entry, folder, previous, make_session(options.http), entry.location, options.http
+    )
 
 
-def _fetch_ckan(entry: SourceEntry, target: Path, *, offline: bool, root: Path, token: str | None):
-    if offline:
-        if not entry.recording:
+def download_to_landing(
+    entry: SourceEntry,
+    folder: Path,
+    previous: Landing | None,
+    session: requests.Session,
+    url: str,
+    http: HttpConfig,
+    *,
+    auth: dict[str, str] | None = None,
+    extra: dict[str, object] | None = None,
+) -> Landing:
+    """Conditional GET of `url` into the landing folder (used for URLs and portal resources)."""
+    same_url = previous is not None and previous.url == safe_url(url)
+    headers = {**(conditional_headers(previous) if same_url else {}), **(auth or {})}
+    extra = extra or {}
+    with incoming(folder) as tmp:
+        try:
+            result = download(session, url, tmp, config=http, headers=headers)
+        except HttpFailure as exc:
             raise SourceError(
                 entry.id,
-                entry.location,
-                "the pipeline runs offline (KOTAPINTAR_OFFLINE=1) and this feed has no recording",
-                fix=f"add `recording` to {entry.catalog_file}, or set KOTAPINTAR_OFFLINE=0",
-            )
-        session = replay_session((root / entry.recording).resolve())
-    else:
-        session = make_session()
-    client = CkanClient(entry.location, session, token=None if offline else token)
+                safe_url(entry.location),
+                exc.problem + (f" ({safe_url(url)})" if url != entry.location else ""),
+                fix=exc.fix or NETWORK_FIX,
+                outcome=exc.outcome,
+                details={"url": safe_url(url), "http_status": exc.status},
+            ) from None
+        http_fields = {
+            "url": safe_url(url),  # as requested: the next conditional GET compares it
+            "http_status": result.status,
+            "etag": result.etag or (previous.etag if result.not_modified and previous else None),
+            "last_modified": result.last_modified
+            or (previous.last_modified if result.not_modified and previous else None),
+            **extra,
+        }
+        if result.not_modified:
+            if previous is None or not same_url:
+                raise SourceError(
+                    entry.id,
+                    safe_url(entry.location),
+                    "the server answered 304 Not Modified to a request that was not conditional",
+                    fix=NETWORK_FIX,
+                )
+            return dataclasses.replace(previous, fetched_at=now(), not_modified=True, **http_fields)
+        if previous is not None and previous.sha256 == result.sha256:
+            # Same bytes re-sent (no ETag support, or a re-save with identical content).
+            landing = dataclasses.replace(previous, fetched_at=now(), **http_fields)
+            write_manifest(folder, landing)
+            return landing
+        try:
+            return land(entry, folder, tmp, result.sha256, location=entry.location, **http_fields)
+        except SourceError as exc:  # refused content: say what the server answered
+            exc.details = {**(exc.details or {}), **http_fields, "sha256": result.sha256}
+            raise
+
+
+def land(entry: SourceEntry, folder: Path, tmp: Path, sha256: str, **fields: object) -> Landing:
+    """Check `tmp` against the entry's declared format, then keep it as the latest landing."""
+    sniffed = _check(entry, tmp)
+    final = keep(tmp, folder, sha256, SUFFIX[entry.reads_as])
+    landing = Landing(
+        source_id=entry.id,
+        path=str(final),
+        sha256=sha256,
+        bytes=final.stat().st_size,
+        fetched_at=now(),
+        encoding=sniffed.encoding,
+        delimiter=sniffed.delimiter,
+        **fields,
+    )
+    write_manifest(folder, landing)
+    return landing
+
+
+def _check(entry: SourceEntry, path: Path) -> Sniffed:
+    if entry.reads_as == "records":
+        return Sniffed()  # written by sources/feeds.py from parsed API answers
     try:
-        fields, records = client.datastore_search_all(entry.resource_id)
-    except (CkanError, requests.RequestException) as exc:
+        return check_content(
+            path,
+            entry.reads_as,
+            encoding=entry.parse.encoding,
+            delimiter=entry.parse.delimiter,
+        )
+    except ContentError as exc:
         raise SourceError(
-            entry.id,
-            entry.location,
-            str(exc),
-            fix="check the portal and `resource_id`; the last good data stays published",
+            entry.id, safe_url(entry.location), exc.problem, fix=exc.fix, outcome="rejected"
         ) from None
-    payload = {"resource_id": entry.resource_id, "fields": fields, "records": records}
-    # Sorted keys and fixed separators: the same feed content always hashes the same.
-    target.write_text(json.dumps(payload, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -8,11 +8,17 @@ import io
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sources.catalog import SourceEntry
+from sources.drift import missing_sheet
 from sources.errors import SourceError
+from sources.textsniff import detect_delimiter, detect_encoding
+
+# DataStore field types whose values are machine numbers ("1234.5"), never Indonesian text.
+NUMERIC_TYPES = {"int", "int4", "int8", "integer", "bigint", "numeric", "float", "float4",
+                 "float8", "double precision", "real", "number"}  # fmt: skip
 
 
 def column_letter(index: int) -> str:
@@ -27,17 +33,28 @@ def column_letter(index: int) -> str:
 
 @dataclass
 class Grid:
-    """Rows of cells (0-based, header rows included) and a function naming a cell's place."""
+    """Rows of cells (0-based, header rows included) and a function naming a cell's place.
+
+    `merged` lists merged ranges (r0, c0, r1, c1, inclusive) of a sheet; `numeric` marks the
+    columns a portal declares numeric; `sheets` names every sheet of the workbook."""
 
     cells: list[list[object]]
     describe: str
     locate: Callable[[int, int], str]
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    numeric: set[int] = field(default_factory=set)
+    header_place: Callable[[int, int], str] | None = None  # default: `locate`
+
+    def place_of_header(self, row: int, column: int) -> str:
+        return (self.header_place or self.locate)(row, column)
 
 
 def read_grid(entry: SourceEntry, path: Path) -> Grid:
-    """The grid of `entry`'s landing file at `path`, chosen by the entry's kind."""
-    readers = {"xlsx": _read_xlsx, "csv": _read_csv, "ckan_datastore": _read_records}
-    return readers[entry.kind](entry, path)
+    """The grid of `entry`'s landing file at `path`, chosen by how the entry reads."""
+    readers = {"xlsx": _read_xlsx, "csv": _read_csv, "records": _read_records}
+    return readers[entry.reads_as](entry, path)
 
 
 def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
@@ -52,15 +69,20 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
             entry.location,
             f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
             fix="check that the file is a complete, unencrypted .xlsx; download or export it again",
+            outcome="rejected",
         ) from None
     sheet_name = _choose_sheet(entry, workbook.sheet_names)
     sheet = workbook.get_sheet_by_name(sheet_name)
     cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
-    _fill_merged_headers(cells, sheet.merged_cell_ranges or [], spec.header_row - 1)
+    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    _fill_merged_headers(cells, merged, spec.header_row - 1, spec.header_depth)
     return Grid(
         cells=cells,
         describe=f"sheet `{sheet_name}`",
         locate=lambda r, c: f"{sheet_name}!{column_letter(c)}{r + 1}",
+        sheet=sheet_name,
+        sheets=list(workbook.sheet_names),
+        merged=merged,
     )
 
 
@@ -72,44 +94,47 @@ def _choose_sheet(entry: SourceEntry, names: list[str]) -> str:
         for name in names:
             if re.search(spec.sheet_pattern, name, re.IGNORECASE):
                 return name
-    wanted = f"`{spec.sheet}`" if spec.sheet else f"matching `{spec.sheet_pattern}`"
-    field = "parse.sheet" if spec.sheet else "parse.sheet_pattern"
-    raise SourceError(
-        entry.id,
-        entry.location,
-        f"no sheet {wanted} (found: {', '.join(names) or 'no sheets'})",
-        fix=f"update `{field}` in {entry.catalog_file}",
-    )
+    raise missing_sheet(entry, names)
 
 
-def _fill_merged_headers(cells: list[list[object]], merged: list, first_header: int) -> None:
+def _fill_merged_headers(
+    cells: list[list[object]], merged: list[tuple[int, int, int, int]], first: int, depth: int
+) -> None:
     # A merged header ("Jenis Kelamin" over two columns) stores its text only in the top-left cell;
     # copy it over the whole range so every column below it gets its label.
-    for (r0, c0), (r1, c1) in merged:
-        if r1 < first_header or r0 >= first_header + 2:
+    for r0, c0, r1, c1 in merged:
+        if r1 < first or r0 >= first + depth:
             continue
-        value = cells[r0][c0]
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                if r < len(cells) and c < len(cells[r]):
-                    cells[r][c] = value
+        fill_range(cells, r0, c0, r1, c1)
+
+
+def fill_range(cells: list[list[object]], r0: int, c0: int, r1: int, c1: int) -> None:
+    """Copy the top-left value of a merged range into every cell of the range."""
+    if r0 >= len(cells) or c0 >= len(cells[r0]):
+        return
+    value = cells[r0][c0]
+    for r in range(r0, min(r1 + 1, len(cells))):
+        for c in range(c0, min(c1 + 1, len(cells[r]))):
+            cells[r][c] = value
 
 
 def _read_csv(entry: SourceEntry, path: Path) -> Grid:
     spec = entry.parse
+    encoding = detect_encoding(path) if spec.encoding == "auto" else spec.encoding
     try:
-        text = path.read_text(encoding=spec.encoding)
-    except UnicodeDecodeError as exc:
+        text = path.read_text(encoding=encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        at = f" (byte {exc.start})" if isinstance(exc, UnicodeDecodeError) else f" ({exc})"
         raise SourceError(
             entry.id,
             entry.location,
-            f"the file is not valid {spec.encoding} (byte {exc.start})",
-            fix=f"set `parse.encoding` in {entry.catalog_file} to the file's encoding",
+            f"the file is not valid {encoding}{at}",
+            fix=f"set `parse.encoding` in {entry.catalog_file} to the file's encoding "
+            "(or `auto` to detect it)",
         ) from None
-    delimiter = spec.delimiter or ","
-    cells = [
-        list(row) for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    ]
+    text = text.lstrip("\ufeff")
+    delimiter = spec.delimiter or detect_delimiter(text[:65536])
+    cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     return Grid(
         cells=cells,
         describe="the CSV file",
@@ -118,13 +143,21 @@ def _read_csv(entry: SourceEntry, path: Path) -> Grid:
 
 
 def _read_records(entry: SourceEntry, path: Path) -> Grid:
-    # The landing file of a portal feed is {"fields": [...], "records": [...]} (see sources.ckan).
-    payload = json.loads(path.read_text(encoding="utf-8"))
+    # The landing file of a portal feed is {"fields": [...], "records": [...]} (sources/feeds.py).
+    with path.open(encoding="utf-8") as handle:
+        payload = json.load(handle)
     fields = [f["id"] for f in payload["fields"]]
+    numeric = {
+        i
+        for i, f in enumerate(payload["fields"])
+        if str(f.get("type", "")).lower() in NUMERIC_TYPES
+    }
     cells: list[list[object]] = [list(fields)]
     cells += [[record.get(f) for f in fields] for record in payload["records"]]
     return Grid(
         cells=cells,
         describe="the DataStore fields",
         locate=lambda r, c: f"records[{r - 1}].{fields[c]}",
+        numeric=numeric,
+        header_place=lambda _r, c: f"fields[{c}]",
     )

@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS meta_muat (
     outcome    VARCHAR NOT NULL CHECK (outcome IN ('loaded', 'unchanged', 'failed', 'rejected')),
     message    VARCHAR
 );
+-- Acquisition (issue 3): what was requested and what the server said, the catalog entry's
+-- fingerprint (an unchanged file under a changed entry is re-read) and the stage a failure
+-- stopped at. ALTER ... IF NOT EXISTS migrates work databases created before these columns.
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS url VARCHAR;
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS http_status INTEGER;
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS etag VARCHAR;
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS last_modified VARCHAR;
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS katalog_sha256 VARCHAR;
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS tahap VARCHAR;
 
 -- Rows a validation rule refused, with the rule and the offending value.
 CREATE TABLE IF NOT EXISTS karantina (
@@ -73,6 +82,29 @@ CREATE TABLE IF NOT EXISTS karantina (
     nilai      VARCHAR,
     pesan      VARCHAR,
     dicatat_at TIMESTAMPTZ NOT NULL
+);
+-- Added by the quality gate (quality/findings.py): the agency, the row's key, what was expected,
+-- and whether the row itself was held back (per_baris) or the finding is about the table (a
+-- missing region or period). ALTER ... IF NOT EXISTS keeps older work databases usable.
+ALTER TABLE karantina ADD COLUMN IF NOT EXISTS produsen_kode VARCHAR;
+ALTER TABLE karantina ADD COLUMN IF NOT EXISTS indikator VARCHAR;
+ALTER TABLE karantina ADD COLUMN IF NOT EXISTS kode_wilayah VARCHAR;
+ALTER TABLE karantina ADD COLUMN IF NOT EXISTS periode VARCHAR;
+ALTER TABLE karantina ADD COLUMN IF NOT EXISTS diharapkan VARCHAR;
+ALTER TABLE karantina ADD COLUMN IF NOT EXISTS per_baris BOOLEAN;
+
+-- The latest verdict of each publication check per table (the personal-data guard), read by
+-- the analyst snapshot and the portal publisher: a table whose verdict is not `lolos` is not
+-- published (its previous published version stays). `laporan` holds masked examples only.
+CREATE TABLE IF NOT EXISTS meta_kualitas (
+    tabel       VARCHAR NOT NULL,
+    pemeriksaan VARCHAR NOT NULL,
+    lolos       BOOLEAN NOT NULL,
+    temuan      BIGINT NOT NULL,
+    laporan     VARCHAR,
+    run_id      VARCHAR,
+    diperiksa_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tabel, pemeriksaan)
 );
 
 -- Rebuilt from the tidy tables by build_fact(); no timestamps or random ids, so a rebuild from the

@@ -1,0 +1,64 @@
+"""`run_changes`: the gate between the sources and the warehouse build.
+
+It runs after every source and materializes only when something is new since the analyst file
+was published (a source loaded, failed or was rejected; the catalog or the region reference
+changed; no snapshot yet; see warehouse/changes.py). When nothing is, it records an observation
+and yields no materialization, and Dagster skips every asset built from it: the dimension and
+fact tables, their checks, the analyst snapshot and the exports. A night with nothing new thus
+writes nothing new and costs little more than the source fetches.
+
+Why a gate asset rather than each warehouse asset deciding for itself: Dagster skips a step when
+any upstream output is missing, so one decision upstream of the whole build is the only way to
+skip all of it consistently (and never skip half of it).
+"""
+
+import dagster as dg
+
+from assets.resources import KotaPintarResource
+from sources.catalog import SourceEntry
+from sources.catalog_frames import indikator_frame, sumber_frame
+from sources.wilayah import reference_frame
+from warehouse.changes import detect_changes
+
+RUN_CHANGES = "run_changes"
+
+
+def build_run_changes(entries: list[SourceEntry], tidy_keys: list[dg.AssetKey]):
+    """The gate asset over the catalog's `tidy_keys`."""
+
+    @dg.asset(
+        name=RUN_CHANGES,
+        deps=tidy_keys,
+        group_name="warehouse",
+        owners=["team:kominfo"],
+        kinds={"duckdb"},
+        output_required=False,
+        description="What is new since the analyst snapshot was published: sources loaded, "
+        "failed or rejected, and catalog changes. Materialized only when something is; when "
+        "nothing is (every source `unchanged`, same catalog) it is skipped, and with it the "
+        "dimension and fact tables, their checks, the snapshot and the exports: a night with "
+        "nothing new writes nothing new.",
+    )
+    def run_changes(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
+        reference = {
+            "dim_wilayah": reference_frame(),
+            "dim_indikator": indikator_frame(entries),
+            "meta_sumber": sumber_frame(entries),
+        }
+        with kotapintar.work_db() as con:
+            changes = detect_changes(con, kotapintar.warehouse, reference)
+        metadata = {
+            "changed": changes.changed,
+            "summary": dg.MetadataValue.text(changes.summary()),
+            "since_publish": dg.MetadataValue.json(changes.since_publish),
+            "tables_differing": dg.MetadataValue.json(changes.tables),
+        }
+        if changes.published_at is not None:
+            metadata["published_at"] = changes.published_at.isoformat(timespec="seconds")
+        if changes.changed:
+            yield dg.MaterializeResult(metadata=metadata)
+        else:
+            context.log.info(f"run_changes: {changes.summary()}; the warehouse build is skipped")
+            yield dg.AssetObservation(asset_key=context.asset_key, metadata=metadata)
+
+    return run_changes

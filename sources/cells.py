@@ -1,0 +1,36 @@
+"""Cells as header and label text, shared by the parser and the drift report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_SPACES = re.compile(r"\s+")
+
+
+def cell_text(value: object) -> str:
+    """A cell as header or label text: integral numbers without ".0", whitespace collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+def header_labels(rows: Sequence[Sequence[object]]) -> list[str]:
+    """One label per column from one or two header rows: "Top / Sub", or "Top" when the two
+    rows say the same (a vertically merged cell)."""
+    header_rows = [[cell_text(v) for v in row] for row in rows]
+    width = max((len(row) for row in header_rows), default=0)
+    labels = []
+    for c in range(width):
+        parts = [row[c] if c < len(row) else "" for row in header_rows]
+        texts = [p for p in parts if p]
+        if len(texts) == 2 and texts[0] == texts[1]:
+            texts = texts[:1]
+        labels.append(" / ".join(texts))
+    return labels
+
+
+def same_label(label: str, wanted: str) -> bool:
+    return label.casefold() == wanted.casefold()

@@ -1,0 +1,50 @@
+"""Guess how a CSV file is written: its encoding and its delimiter.
+
+Agency CSVs come from Excel "Save as CSV" on Indonesian Windows (cp1252, `;` because the comma
+is the decimal mark), from LibreOffice or web apps (UTF-8, `,`), sometimes with a BOM, sometimes
+tab-separated. The rules are deliberately simple and predictable; a catalog entry can always
+pin `encoding` and `delimiter` instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+DELIMITERS = (",", ";", "\t", "|")
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+def detect_encoding(path: Path) -> str:
+    """ "utf-8-sig" with a BOM, "utf-8" when the bytes decode as UTF-8, else "cp1252" (Windows
+    Western, which Excel writes) unless it contains bytes cp1252 leaves undefined, then
+    "latin-1" (which decodes anything)."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1" if _CP1252_UNDEFINED & set(raw) else "cp1252"
+    return "utf-8"
+
+
+def detect_delimiter(sample: str) -> str:
+    """The candidate that splits the most of the first lines into the same number (>1) of
+    fields, quotes respected; ties go to the order `,` `;` tab `|`. Falls back to `,`."""
+    lines = [line for line in sample.splitlines()[:30] if line.strip()]
+    if len(lines) > 1 and not sample.endswith("\n"):
+        lines = lines[:-1]  # the sample may cut the last line in half
+    best, best_score = ",", 0
+    for delimiter in DELIMITERS:
+        widths = [
+            len(row) for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+        ]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        score = widths.count(common) if common > 1 else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
