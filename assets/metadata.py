@@ -32,6 +32,11 @@ def outcome_metadata(outcome: SourceOutcome) -> dict:
     }
     if outcome.message:
         metadata["message"] = dg.MetadataValue.text(outcome.message)
+    if outcome.warnings:
+        metadata["warnings"] = dg.MetadataValue.md("\n".join(f"- {w}" for w in outcome.warnings))
+    if outcome.details:
+        # e.g. a layout drift report: expected vs found headers with their cells, the sheets.
+        metadata["details"] = dg.MetadataValue.json(outcome.details)
     return metadata
 
 
@@ -51,3 +56,31 @@ def validation_metadata(report: ValidationReport | None) -> dict:
             + (preview_markdown(pd.DataFrame(failure.sample)) if failure.sample else "")
         )
     return metadata
+
+
+def docs_metadata(pages: list) -> dict:
+    """The GX Data Docs page(s) of a validation: the path, and a file:// link the UI renders."""
+    metadata: dict = {}
+    for number, page in enumerate(pages):
+        suffix = "" if number == 0 else f" ({number + 1})"
+        metadata[f"data_docs{suffix}"] = dg.MetadataValue.path(str(page))
+        metadata[f"data_docs_url{suffix}"] = dg.MetadataValue.url(page.resolve().as_uri())
+    return metadata
+
+
+def quality_metadata(outcome: SourceOutcome) -> dict:
+    """What the quality gate did: rows quarantined, findings, the personal-data guard, the
+    correction workbook and the Data Docs pages."""
+    metadata: dict = {"rows_quarantined": outcome.quarantined, "findings": outcome.findings}
+    gate = outcome.gate
+    if gate is not None:
+        metadata["personal_data_guard"] = dg.MetadataValue.md(
+            "passed" if gate.pii.passed else gate.pii.summary()
+        )
+        if gate.coverage is not None:
+            metadata.update(
+                {f"coverage: {k}": v for k, v in validation_metadata(gate.coverage).items()}
+            )
+    if outcome.workbook is not None:
+        metadata["koreksi"] = dg.MetadataValue.path(str(outcome.workbook))
+    return {**metadata, **docs_metadata(outcome.data_docs)}

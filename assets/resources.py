@@ -9,6 +9,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.quality_stage import QualityOptions
+from sources.http import DEFAULT_CONTACT, HttpConfig
 from warehouse.db import work_db
 
 
@@ -18,6 +20,19 @@ class KotaPintarResource(dg.ConfigurableResource):
     warehouse: str
     data_dir: str
     offline: bool = True
+    # The quality gate's files; "" switches one off.
+    koreksi_dir: str = ""
+    data_docs_dir: str = ""
+    # Acquisition: the HTTP client's patience and limits, and the token for private portal
+    # feeds, bound to dg.EnvVar("KOTAPINTAR_FEED_TOKEN") so the UI shows the variable's name,
+    # never its value.
+    http_connect_timeout: float = 10.0
+    http_read_timeout: float = 60.0
+    http_retries: int = 4
+    http_backoff: float = 1.0
+    max_download_bytes: int = 200 * 1024 * 1024
+    contact: str = DEFAULT_CONTACT
+    feed_token: str | None = None
 
     @property
     def landing_root(self) -> Path:
@@ -26,6 +41,26 @@ class KotaPintarResource(dg.ConfigurableResource):
     @property
     def work_path(self) -> Path:
         return Path(self.data_dir) / "work.duckdb"
+
+    @property
+    def quality(self) -> QualityOptions:
+        """Where the quality gate writes correction workbooks and Data Docs."""
+        return QualityOptions(
+            koreksi_dir=Path(self.koreksi_dir) if self.koreksi_dir else None,
+            data_docs_dir=Path(self.data_docs_dir) if self.data_docs_dir else None,
+        )
+
+    @property
+    def http(self) -> HttpConfig:
+        """The HTTP client settings every fetch uses."""
+        return HttpConfig(
+            connect_timeout=self.http_connect_timeout,
+            read_timeout=self.http_read_timeout,
+            retries=self.http_retries,
+            backoff=self.http_backoff,
+            max_bytes=self.max_download_bytes,
+            contact=self.contact,
+        )
 
     def work_db(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """One short-lived connection to the work database (DuckDB has one writer at a time)."""

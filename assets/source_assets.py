@@ -10,13 +10,18 @@ stay), and the failed check shows the reason and evidence in the UI.
 
 import dagster as dg
 
-from assets.metadata import outcome_metadata, preview_markdown, validation_metadata
+from assets.metadata import (
+    outcome_metadata,
+    preview_markdown,
+    quality_metadata,
+    validation_metadata,
+)
 from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome, refresh_source
 from sources.catalog import SourceEntry
 
 TIDY_CHECK = "tidy_valid"
-KIND_TAG = {"xlsx": "excel", "csv": "csv", "ckan_datastore": "ckan"}
+KIND_TAG = {"xlsx": "excel", "csv": "csv", "ckan_datastore": "ckan", "ckan_resource": "ckan"}
 
 
 def raw_key(entry: SourceEntry) -> dg.AssetKey:
@@ -75,8 +80,14 @@ def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
     check = dg.AssetCheckSpec(
         TIDY_CHECK,
         asset=tidy_key(entry),
-        description="Fetch, parse and Great Expectations suite of this source passed "
-        "(keys not null, kode_wilayah known, periode well-formed, nilai numeric, key unique).",
+        description="Fetch, parse, the Great Expectations suite (keys not null, kode_wilayah "
+        "known, periode well-formed, nilai numeric, key unique, plus the catalog's value "
+        "ranges, allowed values, year-over-year change, expected regions and periods) and the "
+        "personal-data guard of this source passed. Not blocking on purpose: a blocking check "
+        "would stop every source's tables downstream; instead a failing source is never loaded "
+        "(its last good rows stay), its rows go to `karantina` and its agency's correction "
+        "workbook, and this check fails (ERROR; WARN for a declared partial load) with the "
+        "evidence and the Data Docs page.",
     )
 
     @dg.multi_asset(
@@ -94,6 +105,9 @@ def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
             offline=kotapintar.offline,
             muat_id=f"{context.run.run_id}:{entry.id}",
             fetch=raw_key(entry) in selected,
+            quality=kotapintar.quality,
+            http=kotapintar.http,
+            ckan_token=kotapintar.feed_token,
         )
         (context.log.info if outcome.ok else context.log.error)(
             f"{entry.id}: {outcome.outcome} ({outcome.rows} rows published)"
@@ -102,13 +116,25 @@ def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
         if raw_key(entry) in selected:
             yield dg.MaterializeResult(asset_key=raw_key(entry), metadata=_raw_metadata(outcome))
         if tidy_key(entry) in selected:
-            yield dg.MaterializeResult(asset_key=tidy_key(entry), metadata=_tidy_metadata(outcome))
+            changed = outcome.data_changed_at
+            metadata = _tidy_metadata(outcome)
+            if changed is not None:
+                # What the freshness check reads (assets/freshness.py): when the data changed.
+                metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(changed)
+            yield dg.MaterializeResult(asset_key=tidy_key(entry), metadata=metadata)
+            # A partial load (declared in the catalog) passed the gate for the rows it loaded
+            # but held others back: the check says so as a warning, never silently.
+            partial = outcome.ok and outcome.quarantined > 0
             yield dg.AssetCheckResult(
                 asset_key=tidy_key(entry),
                 check_name=TIDY_CHECK,
-                passed=outcome.ok,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={**outcome_metadata(outcome), **validation_metadata(outcome.validation)},
+                passed=outcome.ok and not partial,
+                severity=dg.AssetCheckSeverity.WARN if partial else dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    **outcome_metadata(outcome),
+                    **validation_metadata(outcome.validation),
+                    **quality_metadata(outcome),
+                },
             )
 
     return _source
@@ -124,6 +150,13 @@ def _raw_metadata(outcome: SourceOutcome) -> dict:
                 "bytes": outcome.landing.bytes,
                 "fetched_at": outcome.landing.fetched_at,
                 "location": outcome.landing.location,
+                # What the server said (conditional GET, portal timestamps); no body when
+                # not_modified.
+                **{
+                    key: value
+                    for key in ("url", "http_status", "etag", "last_modified", "not_modified")
+                    if (value := getattr(outcome.landing, key)) not in (None, False)
+                },
             }
         )
     return metadata
@@ -134,7 +167,10 @@ def _tidy_metadata(outcome: SourceOutcome) -> dict:
         **outcome_metadata(outcome),
         "dagster/row_count": outcome.rows,
         "parsed_rows": outcome.parsed_rows,
+        "rows_quarantined": outcome.quarantined,
     }
+    if outcome.workbook is not None:
+        metadata["koreksi"] = dg.MetadataValue.path(str(outcome.workbook))
     if outcome.preview is not None:
         metadata["preview"] = dg.MetadataValue.md(preview_markdown(outcome.preview))
     return metadata

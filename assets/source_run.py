@@ -16,13 +16,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from quality.tidy_suite import ValidationReport, validate_tidy
+from assets import quality_stage
+from assets.quality_stage import QualityOptions
+from quality.gate import GateResult
+from quality.pii import mask_text
+from quality.tidy_suite import ValidationReport
 from sources.catalog import SourceEntry
+from sources.conditional import LastLoad, entry_fingerprint, is_unchanged
 from sources.errors import SourceError
 from sources.fetch import Landing, fetch_source, latest_landing
-from sources.parse import parse_source
-from sources.wilayah import known_codes
-from warehouse.load import record_muat, replace_tidy
+from sources.http import HttpConfig
+from sources.parse import parse_landing
+from warehouse.kualitas import data_changed_at
+from warehouse.load import loaded_berkas_sha256, record_muat, replace_tidy
+from warehouse.muat import last_good_load
 from warehouse.published import tidy_row_count
 
 log = logging.getLogger("kotapintar")
@@ -33,8 +40,8 @@ class SourceOutcome:
     """What happened to one source in one run; `rows` counts what is published now."""
 
     source_id: str
-    outcome: str = "loaded"  # loaded | failed | rejected
-    stage: str = "done"  # where it stopped: fetch | parse | validate | load | done
+    outcome: str = "loaded"  # loaded | unchanged | failed | rejected
+    stage: str = "fetch"  # where it stopped: fetch | parse | validate | load | done
     message: str = ""
     landing: Landing | None = None
     parsed_rows: int = 0
@@ -42,6 +49,21 @@ class SourceOutcome:
     seconds: float = 0.0
     validation: ValidationReport | None = None
     preview: pd.DataFrame | None = field(default=None, repr=False)
+    # Quality gate (assets/quality_stage.py): its result, rows quarantined by a partial load,
+    # findings recorded in `karantina`, the agency's correction workbook and Data Docs pages.
+    gate: GateResult | None = field(default=None, repr=False)
+    quarantined: int = 0
+    findings: int = 0
+    workbook: Path | None = None
+    data_docs: list[Path] = field(default_factory=list)
+    # Acquisition: total rows that do not add up (loaded anyway, reported), the drift report or
+    # other structured facts of a failure, and the catalog entry's fingerprint.
+    warnings: list[str] = field(default_factory=list)
+    details: dict | None = None
+    fingerprint: str | None = None
+    # When the data now loaded first arrived (warehouse.kualitas.data_changed_at), read in the
+    # connection that records the load, for the freshness checks.
+    data_changed_at: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -56,48 +78,101 @@ def refresh_source(
     offline: bool,
     muat_id: str,
     fetch: bool = True,
+    quality: QualityOptions | None = None,
+    http: HttpConfig | None = None,
+    ckan_token: str | None = None,
 ) -> SourceOutcome:
-    """Refresh one source. `work_db` opens the work database (a context manager factory)."""
+    """Refresh one source. `work_db` opens the work database (a context manager factory).
+
+    A source whose content and catalog entry equal those of its last successful load (HTTP 304,
+    unmoved portal timestamps, or the same sha256) is `unchanged`: not parsed, validated or
+    reloaded; its rows stay as they are and the fetch is still recorded in `meta_muat`."""
     started = time.perf_counter()
+    quality = quality or QualityOptions()
     result = SourceOutcome(entry.id)
+    error: SourceError | None = None
+    result.fingerprint = entry_fingerprint(entry)
     try:
-        result.landing = _land(entry, landing_root, offline=offline, fetch=fetch)
+        result.landing = _land(
+            entry, landing_root, offline=offline, fetch=fetch, http=http, ckan_token=ckan_token
+        )
+        if _record_if_unchanged(entry, result, muat_id, work_db, started):
+            # Nothing new: no parse, validation or load. Only an agency workbook that is open
+            # is brought up to date (the good file came back after a failed one).
+            result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
+            return result
         result.stage = "parse"
-        tidy = parse_source(entry, Path(result.landing.path))
+        parsed = parse_landing(entry, Path(result.landing.path))
+        tidy, result.warnings = parsed.tidy, parsed.warnings
         result.parsed_rows = len(tidy)
         result.preview = tidy.head(10)
         result.stage = "validate"
-        result.validation = validate_tidy(
-            tidy,
-            table=f"tidy.{entry.id}",
-            known_regions=known_codes(),
-            declared_indicators=[i.code for i in entry.indicators],
+        result.gate = quality_stage.check(entry, tidy, work_db)
+        result.validation = result.gate.report
+        result.data_docs = quality_stage.data_docs(
+            result.gate, quality.data_docs_dir, muat_id.split(":")[0], entry
         )
-        if not result.validation.success:
-            raise SourceError(
-                entry.id,
-                entry.location,
-                f"validation failed: {result.validation.summary()}",
-                fix="correct the listed cells in the agency file; the last good data stays",
-            )
+        tidy = quality_stage.rows_to_load(entry, result.gate, tidy)
+        if not result.gate.passed:
+            result.quarantined = len(result.gate.held_back)
+            result.message = quality_stage.partial_message(entry, result.gate)
         result.stage = "load"
         with work_db() as con:
             replace_tidy(con, entry.id, tidy, result.landing.sha256)
         result.stage = "done"
+        if result.warnings:
+            result.message = " ".join([result.message, "warning:", *result.warnings]).strip()
     except SourceError as exc:
+        error = exc
+        result.details = exc.details
         result.outcome = exc.outcome
-        result.message = exc.describe()
+        # A message may quote a cell; personal data in it must not reach meta_muat or the UI.
+        result.message = mask_text(exc.describe())
     result.seconds = time.perf_counter() - started
+    findings = quality_stage.findings_of(entry, result.gate, error)
     with work_db() as con:
         result.rows = tidy_row_count(con, entry.id)
         record_muat(con, **_muat_fields(result, entry, muat_id))
+        result.data_changed_at = data_changed_at(con, entry.id)  # this load counts
+        result.findings = quality_stage.record(con, entry, muat_id, findings)
+    result.workbook = quality_stage.rewrite_workbook(entry, work_db, quality.koreksi_dir)
     _log(result)
     return result
 
 
-def _land(entry: SourceEntry, landing_root: Path, *, offline: bool, fetch: bool) -> Landing:
+def _record_if_unchanged(
+    entry: SourceEntry, result: SourceOutcome, muat_id: str, work_db, started: float
+) -> bool:
+    """If the landed content and the catalog entry are those the loaded rows came from (see
+    sources/conditional.py), record the source as `unchanged` and return True. One connection:
+    on a night with nothing new this is most of what a source costs."""
+    with work_db() as con:
+        last = last_good_load(con, entry.id)
+        same = loaded_berkas_sha256(con, entry.id) == result.landing.sha256 and is_unchanged(
+            result.landing, result.fingerprint, LastLoad(*last) if last else None
+        )
+        if not same:
+            return False
+        result.outcome, result.stage = "unchanged", "done"
+        result.rows = tidy_row_count(con, entry.id)
+        result.data_changed_at = data_changed_at(con, entry.id)
+        result.seconds = time.perf_counter() - started
+        record_muat(con, **_muat_fields(result, entry, muat_id))  # `unchanged`: no new date
+    _log(result)
+    return True
+
+
+def _land(
+    entry: SourceEntry,
+    landing_root: Path,
+    *,
+    offline: bool,
+    fetch: bool,
+    http: HttpConfig | None = None,
+    ckan_token: str | None = None,
+) -> Landing:
     if fetch:
-        return fetch_source(entry, landing_root, offline=offline)
+        return fetch_source(entry, landing_root, offline=offline, http=http, ckan_token=ckan_token)
     landing = latest_landing(entry, landing_root)
     if landing is None:
         raise SourceError(
@@ -120,9 +195,18 @@ def _muat_fields(result: SourceOutcome, entry: SourceEntry, muat_id: str) -> dic
         "fetched_at": dt.datetime.fromisoformat(landing.fetched_at) if landing else None,
         "loaded_at": dt.datetime.now(dt.UTC),
         "seconds": round(result.seconds, 3),
-        "rows": result.parsed_rows if result.ok else 0,
+        "rows": (result.rows if result.outcome == "unchanged" else result.parsed_rows)
+        if result.ok
+        else 0,
         "outcome": result.outcome,
         "message": result.message or None,
+        # A failed fetch has no landing; what the server answered is in the error's details.
+        **{
+            key: getattr(landing, key) if landing else (result.details or {}).get(key)
+            for key in ("url", "http_status", "etag", "last_modified")
+        },
+        "katalog_sha256": result.fingerprint,
+        "tahap": result.stage,
     }
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.changes_asset import build_run_changes
 from assets.metadata import preview_markdown
 from assets.resources import KotaPintarResource
 from assets.source_assets import tidy_key
@@ -13,6 +14,7 @@ from sources.catalog import DIMENSIONS, SourceEntry
 from sources.catalog_frames import indikator_frame, sumber_frame
 from sources.wilayah import reference_frame
 from warehouse.integrity import fact_problems
+from warehouse.kualitas import blocked_tables
 from warehouse.load import (
     build_dimension_table,
     build_fact,
@@ -26,7 +28,9 @@ from warehouse.snapshot import publish_snapshot
 GROUP = "warehouse"
 OWNER = ["team:kominfo"]  # Dinas Kominfo is the city's walidata (data steward)
 META_TABLES = ["dim_wilayah", "dim_indikator", "meta_sumber", "meta_muat", "karantina"]
-SNAPSHOT_TABLES = [*META_TABLES, "fact_indikator", *DIMENSIONS]
+SNAPSHOT_TABLES = [*META_TABLES, "fact_indikator", *DIMENSIONS, "meta_kualitas"]
+# What the personal-data guard scans: every published table but its own verdicts (masked).
+GUARDED_TABLES = [t for t in SNAPSHOT_TABLES if t != "meta_kualitas"]
 DIMENSION_TITLES = {
     "smart_governance": "Smart Governance (tata kelola pemerintahan)",
     "smart_people": "Smart People (masyarakat)",
@@ -47,8 +51,11 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
     """Every warehouse asset and check for the catalog `entries`."""
     tidy_keys = [tidy_key(e) for e in entries]
     source_ids = [e.id for e in entries]
+    # The gate: when nothing is new it is skipped, and so is everything below (changes_asset.py).
+    run_changes = build_run_changes(entries, tidy_keys)
 
     @dg.asset(
+        deps=[run_changes],
         group_name=GROUP,
         owners=OWNER,
         kinds={"duckdb"},
@@ -62,6 +69,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
             return dg.MaterializeResult(metadata=_table_preview(con, "dim_wilayah"))
 
     @dg.asset(
+        deps=[run_changes],
         group_name=GROUP,
         owners=OWNER,
         kinds={"duckdb"},
@@ -75,6 +83,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
             return dg.MaterializeResult(metadata=_table_preview(con, "dim_indikator"))
 
     @dg.asset(
+        deps=[run_changes],
         group_name=GROUP,
         owners=OWNER,
         kinds={"duckdb"},
@@ -123,27 +132,45 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
     dimension_assets = [_dimension_asset(d) for d in DIMENSIONS]
 
     @dg.asset(
-        deps=[dim_wilayah, dim_indikator, meta_sumber, fact_indikator, *dimension_assets],
+        deps=[
+            dim_wilayah,
+            dim_indikator,
+            meta_sumber,
+            fact_indikator,
+            *dimension_assets,
+            "meta_kualitas",
+        ],
         group_name=GROUP,
         owners=OWNER,
         kinds={"duckdb"},
         description="The analyst file (KOTAPINTAR_WAREHOUSE, default "
         "warehouse/kotapintar.duckdb): a new file is built from the work database and renamed "
         "over the old one, so readers who hold the old file keep a consistent view. Only "
-        "published after fact_indikator's integrity check passes.",
+        "published after the blocking checks pass (fact_integrity, the tables' GX suites, the "
+        "personal-data guard); a table whose guard verdict in `meta_kualitas` failed keeps its "
+        "previously published version.",
     )
     def analyst_snapshot(kotapintar: KotaPintarResource) -> dg.MaterializeResult:
-        info = publish_snapshot(kotapintar.work_path, Path(kotapintar.warehouse), SNAPSHOT_TABLES)
+        with kotapintar.work_db() as con:
+            blocked = blocked_tables(con, SNAPSHOT_TABLES)
+        info = publish_snapshot(
+            kotapintar.work_path,
+            Path(kotapintar.warehouse),
+            [t for t in SNAPSHOT_TABLES if t not in blocked],
+            carry_over=blocked,
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(info.path)),
                 "bytes": info.bytes,
                 "seconds": round(info.seconds, 3),
                 "tables": dg.MetadataValue.json(info.tables),
+                "blocked_tables": dg.MetadataValue.json(blocked),
             }
         )
 
     return [
+        run_changes,
         dim_wilayah,
         dim_indikator,
         meta_sumber,

@@ -3,15 +3,22 @@ nightly job and its schedule, and the resource built from the environment."""
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
+from assets.freshness import build_freshness_checks, build_freshness_sensor
+from assets.publish_assets import PORTAL_ASSET, build_publish_assets, publication_resource
+from assets.quality_assets import build_quality_assets
 from assets.resources import KotaPintarResource
 from assets.source_assets import build_source_assets
-from assets.warehouse_assets import build_warehouse_assets
-from pipelines.settings import Settings
+from assets.warehouse_assets import GUARDED_TABLES, build_warehouse_assets
+from pipelines.settings import Settings, portal_token
 from sources.catalog import load_catalog
 
 NIGHTLY_JOB = "nightly_refresh"
+FEED_TOKEN = "KOTAPINTAR_FEED_TOKEN"
+PUBLISH_JOB = "publish_portal"
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
@@ -20,16 +27,42 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     entries = load_catalog(settings.catalog_dir)
     assets = [build_source_assets(entry) for entry in entries]
     assets += build_warehouse_assets(entries)
+    assets += build_publish_assets()
+    # Quality: table suites and the personal-data guard (blocking: they protect publication as
+    # a whole), and one freshness check per source from its schedule (see assets/freshness.py).
+    assets += build_quality_assets(entries, GUARDED_TABLES)
+    freshness = build_freshness_checks(entries)
     # In-process: DuckDB takes one writer at a time, so steps run one after another in one
     # process instead of fighting over the work database's file lock (and skip the ~1-2 s
     # start-up per step of the multiprocess executor).
     nightly = dg.define_asset_job(
         NIGHTLY_JOB,
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(PORTAL_ASSET),
         executor_def=dg.in_process_executor,
         description="Fetch, parse, validate and load every catalog source, rebuild the fact "
-        "and dimension tables and publish the analyst snapshot.",
+        "and dimension tables, publish the analyst snapshot and write the open exports.",
     )
+    publish_job = dg.define_asset_job(
+        PUBLISH_JOB,
+        selection=dg.AssetSelection.assets(PORTAL_ASSET),
+        executor_def=dg.in_process_executor,
+        description="Publish the analyst snapshot's gated tables to the CKAN portal "
+        "(KOTAPINTAR_PORTAL_URL / _TOKEN / _ORG); does nothing when they are not set.",
+    )
+
+    # The portal follows a successful nightly run; on by default only when a portal is set.
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[nightly],
+        request_job=publish_job,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if settings.portal_url
+        else dg.DefaultSensorStatus.STOPPED,
+        description="After each successful nightly_refresh run, start publish_portal.",
+    )
+    def publish_after_nightly(context: dg.RunStatusSensorContext):
+        return dg.RunRequest(run_key=context.dagster_run.run_id)
+
     schedule = dg.ScheduleDefinition(
         name="nightly_refresh_schedule",
         job=nightly,
@@ -42,12 +75,33 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         warehouse=str(settings.warehouse),
         data_dir=str(settings.data_dir),
         offline=settings.offline,
+        koreksi_dir=str(settings.koreksi_path),
+        data_docs_dir=str(settings.data_docs_path or ""),
+        http_connect_timeout=settings.http.connect_timeout,
+        http_read_timeout=settings.http.read_timeout,
+        http_retries=settings.http.retries,
+        http_backoff=settings.http.backoff,
+        max_download_bytes=settings.http.max_bytes,
+        contact=settings.http.contact,
+        # The token only as an EnvVar reference: resolved when the run starts, never shown.
+        feed_token=dg.EnvVar(FEED_TOKEN) if os.environ.get(FEED_TOKEN) else None,
     )
     return dg.Definitions(
         assets=assets,
-        jobs=[nightly],
+        asset_checks=freshness,
+        sensors=[build_freshness_sensor(freshness), publish_after_nightly],
+        jobs=[nightly, publish_job],
         schedules=[schedule],
-        resources={"kotapintar": resource},
+        resources={
+            "kotapintar": resource,
+            "publication": publication_resource(
+                settings.export_path,
+                settings.portal_url,
+                settings.portal_org,
+                settings.rehearsal_prefix,
+                token_set=bool(portal_token()),
+            ),
+        },
         executor=dg.in_process_executor,
     )
 

@@ -5,10 +5,11 @@ Every variable here is listed in the README and in .env.example (a test checks b
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sources.catalog import DEFAULT_CATALOG_DIR, REPO_ROOT
+from sources.http import HttpConfig
 
 # name -> (default, description); the README table and .env.example are checked against this.
 VARIABLES: dict[str, tuple[str, str]] = {
@@ -26,6 +27,60 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "1: never touch the network (portal feeds replay their recordings); 0: fetch live",
     ),
     "KOTAPINTAR_DEBUG": ("", "1: show full tracebacks from the kotapintar command"),
+    "KOTAPINTAR_KOREKSI_DIR": (
+        "data/koreksi",
+        "correction workbooks, one xlsx per agency with open findings "
+        "(default: koreksi/ in KOTAPINTAR_DATA_DIR)",
+    ),
+    "KOTAPINTAR_DATA_DOCS": (
+        "data/datadocs",
+        "Great Expectations Data Docs, one HTML page per validation "
+        "(default: datadocs/ in KOTAPINTAR_DATA_DIR); `off` to skip them",
+    ),
+    "KOTAPINTAR_EXPORT_DIR": (
+        "data/exports",
+        "open exports of the nightly job: CSV + Parquet per dimension and datapackage.json, "
+        "the folder replaced whole (default: exports/ in KOTAPINTAR_DATA_DIR)",
+    ),
+    "KOTAPINTAR_PORTAL_URL": ("", "base URL of the CKAN portal; unset: nothing is published"),
+    "KOTAPINTAR_PORTAL_TOKEN": (
+        "",
+        "CKAN API token of an editor of the organization (secret: environment only, never logged)",
+    ),
+    "KOTAPINTAR_PORTAL_ORG": (
+        "kominfo-kota-malang",
+        "the CKAN organization of the walidata that owns the published datasets",
+    ),
+    "KOTAPINTAR_PORTAL_REHEARSAL_PREFIX": (
+        "uji-",
+        "name prefix of the private datasets written by `kotapintar publish --rehearsal`",
+    ),
+    # Acquisition: the one HTTP client (sources/http.py) and portal feeds (sources/feeds.py).
+    "KOTAPINTAR_HTTP_TIMEOUT": (
+        "60",
+        "seconds to wait for an answer from an agency server or portal (connecting: at most 10)",
+    ),
+    "KOTAPINTAR_HTTP_RETRIES": (
+        "4",
+        "retries after a connection error, timeout, 429 or 5xx (exponential backoff, jitter)",
+    ),
+    "KOTAPINTAR_HTTP_BACKOFF": (
+        "1",
+        "first backoff in seconds, doubled per retry; a server's Retry-After wins",
+    ),
+    "KOTAPINTAR_MAX_DOWNLOAD_MB": (
+        "200",
+        "largest file accepted from a source; a larger one is refused (outcome rejected)",
+    ),
+    "KOTAPINTAR_CONTACT": (
+        "walidata Kota Malang (Diskominfo)",
+        "the contact named in the User-Agent, so agency admins know whom to call",
+    ),
+    "KOTAPINTAR_FEED_TOKEN": (
+        "",
+        "CKAN API token for private source feeds (secret: environment only, sent only to the "
+        "feed's own portal in the Authorization header, never logged)",
+    ),
 }
 
 
@@ -37,21 +92,105 @@ def _path(name: str) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
 
 
+OFF = {"0", "false", "no", "off"}
+
+
 @dataclass(frozen=True)
 class Settings:
     warehouse: Path
     data_dir: Path
     catalog_dir: Path
     offline: bool
+    # None: a folder in data_dir (koreksi/, datadocs/), so a test's data_dir keeps them too.
+    koreksi_dir: Path | None = None
+    data_docs_dir: Path | None = None
+    data_docs: bool = True
+    # Publication. The portal token is deliberately not a field: it stays in the environment
+    # (`portal_token()`, or dg.EnvVar in the Dagster resource) so no repr can show it.
+    export_dir: Path | None = None
+    portal_url: str = ""
+    portal_org: str = VARIABLES["KOTAPINTAR_PORTAL_ORG"][0]
+    rehearsal_prefix: str = VARIABLES["KOTAPINTAR_PORTAL_REHEARSAL_PREFIX"][0]
+    # Acquisition: timeouts, retries, size cap, User-Agent contact. The feed token, like the
+    # portal token, stays in the environment (dg.EnvVar in the resource).
+    http: HttpConfig = field(default_factory=HttpConfig)
+
+    @property
+    def export_path(self) -> Path:
+        """Where the nightly job writes the open exports (KOTAPINTAR_EXPORT_DIR)."""
+        return self.export_dir or self.data_dir / "exports"
+
+    @property
+    def koreksi_path(self) -> Path:
+        """Where the correction workbooks go (KOTAPINTAR_KOREKSI_DIR)."""
+        return self.koreksi_dir or self.data_dir / "koreksi"
+
+    @property
+    def data_docs_path(self) -> Path | None:
+        """Where GX Data Docs go (KOTAPINTAR_DATA_DOCS), None when switched off."""
+        return (self.data_docs_dir or self.data_dir / "datadocs") if self.data_docs else None
 
     @classmethod
     def from_env(cls) -> Settings:
         offline = os.environ.get("KOTAPINTAR_OFFLINE", "1").strip().lower()
+        docs = os.environ.get("KOTAPINTAR_DATA_DOCS", "").strip()
         return cls(
+            koreksi_dir=_path("KOTAPINTAR_KOREKSI_DIR")
+            if os.environ.get("KOTAPINTAR_KOREKSI_DIR")
+            else None,
+            data_docs_dir=_path("KOTAPINTAR_DATA_DOCS")
+            if docs and docs.lower() not in OFF
+            else None,
+            data_docs=docs.lower() not in OFF,
             warehouse=_path("KOTAPINTAR_WAREHOUSE"),
             data_dir=_path("KOTAPINTAR_DATA_DIR"),
             catalog_dir=_path("KOTAPINTAR_CATALOG")
             if os.environ.get("KOTAPINTAR_CATALOG")
             else DEFAULT_CATALOG_DIR,
-            offline=offline not in {"0", "false", "no", "off"},
+            offline=offline not in OFF,
+            export_dir=_path("KOTAPINTAR_EXPORT_DIR")
+            if os.environ.get("KOTAPINTAR_EXPORT_DIR")
+            else None,
+            portal_url=os.environ.get("KOTAPINTAR_PORTAL_URL", "").strip(),
+            portal_org=_text("KOTAPINTAR_PORTAL_ORG"),
+            rehearsal_prefix=_text("KOTAPINTAR_PORTAL_REHEARSAL_PREFIX"),
+            http=http_from_env(),
         )
+
+
+def _text(name: str) -> str:
+    return os.environ.get(name, "").strip() or VARIABLES[name][0]
+
+
+def portal_token() -> str:
+    """The portal API token from the environment ("" when unset). Hand it straight to the
+    publisher; never print, log or store it."""
+    return os.environ.get("KOTAPINTAR_PORTAL_TOKEN", "").strip()
+
+
+def http_from_env() -> HttpConfig:
+    """The HTTP client settings: timeout, retries, backoff, download cap, contact."""
+    timeout = _number("KOTAPINTAR_HTTP_TIMEOUT", float)
+    return HttpConfig(
+        connect_timeout=min(10.0, timeout),
+        read_timeout=timeout,
+        retries=int(_number("KOTAPINTAR_HTTP_RETRIES", int)),
+        backoff=_number("KOTAPINTAR_HTTP_BACKOFF", float),
+        max_bytes=int(_number("KOTAPINTAR_MAX_DOWNLOAD_MB", float) * 1024 * 1024),
+        contact=_text("KOTAPINTAR_CONTACT"),
+    )
+
+
+def _number(name: str, kind: type) -> float:
+    raw = os.environ.get(name, "").strip() or VARIABLES[name][0]
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(
+            f"{name}={raw!r} is not {what} >= 0 (default {VARIABLES[name][0]}); fix it in the "
+            "environment or .env"
+        )
+    return value

@@ -1,5 +1,5 @@
-"""The closing summary of a run: one line per source (outcome, rows, seconds, reason) and whether
-the analyst snapshot was published."""
+"""The closing summary of a run: one line per source (outcome, rows, seconds, rows quarantined,
+reason), the correction workbooks, late sources, and whether the analyst snapshot was published."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ class SourceLine:
     rows: int
     seconds: float
     message: str = ""
+    quarantined: int = 0
 
     @property
     def ok(self) -> bool:
@@ -28,15 +29,26 @@ class RunSummary:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Quality gate: correction workbooks now open (one per agency), late sources (freshness
+    # check failed: source id -> how old its data is), the Data Docs index.
+    workbooks: list[str] = field(default_factory=list)
+    late: dict[str, str] = field(default_factory=dict)
+    data_docs: str | None = None
+    # Set when nothing was new (run_changes, assets/changes_asset.py): the warehouse build and
+    # the snapshot were skipped on purpose and the analyst file is the one of this time.
+    unchanged_since: str | None = None
 
     @property
     def success(self) -> bool:
-        return not self.failed_steps and all(s.ok for s in self.sources) and bool(self.snapshot)
+        published = bool(self.snapshot) or self.unchanged_since is not None
+        return not self.failed_steps and all(s.ok for s in self.sources) and published
 
     def render(self) -> str:
-        lines = ["", f"{'source':32} {'outcome':9} {'rows':>7} {'seconds':>8}"]
+        lines = ["", f"{'source':32} {'outcome':9} {'rows':>7} {'seconds':>8} {'quarantined':>11}"]
         for s in self.sources:
-            lines.append(f"{s.source_id:32} {s.outcome:9} {s.rows:7d} {s.seconds:8.2f}")
+            lines.append(
+                f"{s.source_id:32} {s.outcome:9} {s.rows:7d} {s.seconds:8.2f} {s.quarantined:11d}"
+            )
         bad = [s for s in self.sources if not s.ok]
         for s in bad:
             lines.append(f"\n{s.source_id} {s.outcome}: {s.message}")
@@ -44,6 +56,13 @@ class RunSummary:
             lines.append(f"check failed: {name}")
         for step in self.failed_steps:
             lines.append(f"step failed: {step}")
+        for source_id, age in sorted(self.late.items()):
+            lines.append(f"late: {source_id} ({age})")
+        if self.workbooks:
+            lines.append("\nCorrection workbooks (lembar koreksi) for the agencies:")
+            lines += [f"  {path}" for path in self.workbooks]
+        if self.data_docs:
+            lines.append(f"Data Docs: {self.data_docs}")
         loaded = sum(1 for s in self.sources if s.ok)
         lines.append(
             f"\n{loaded}/{len(self.sources)} sources ok, {len(bad)} failed, "
@@ -51,6 +70,11 @@ class RunSummary:
         )
         if self.snapshot:
             lines.append(f"Analyst snapshot published: {self.snapshot}")
+        elif self.unchanged_since is not None:
+            lines.append(
+                f"Nothing new since the analyst snapshot of {self.unchanged_since}: the "
+                "warehouse was not rebuilt and the analyst file is unchanged."
+            )
         else:
             lines.append("Analyst snapshot NOT published; the previous file is unchanged.")
         return "\n".join(lines)
@@ -76,6 +100,7 @@ def summarize(result, settings: Settings, seconds: float) -> RunSummary:
                     rows=int(_value(metadata, "dagster/row_count", 0)),
                     seconds=float(_value(metadata, "seconds", 0.0)),
                     message=_value(metadata, "message", ""),
+                    quarantined=int(_value(metadata, "rows_quarantined", 0)),
                 )
             )
         elif key == ["analyst_snapshot"]:
@@ -86,10 +111,44 @@ def summarize(result, settings: Settings, seconds: float) -> RunSummary:
         if not e.passed and e.asset_key.path[0] != "tidy"
     ]
     failed_steps = [e.step_key for e in result.get_step_failure_events()]
+    unchanged_since = next(
+        (
+            str(_value(e.asset_observation_data.asset_observation.metadata, "published_at", "?"))
+            for e in result.get_asset_observation_events()
+            if e.asset_key.path == ["run_changes"]
+        ),
+        None,
+    )
+    late = {
+        e.asset_key.path[-1]: _age(e.metadata)
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "freshness_check" and not e.passed
+    }
+    koreksi = settings.koreksi_path
+    docs = settings.data_docs_path
+    index = docs / "index.html" if docs is not None and (docs / "index.html").is_file() else None
     return RunSummary(
         sources=sorted(sources, key=lambda s: s.source_id),
         snapshot=snapshot,
         failed_steps=failed_steps,
         failed_checks=failed_checks,
         seconds=seconds,
+        workbooks=sorted(str(p) for p in koreksi.glob("koreksi_*.xlsx"))
+        if koreksi.is_dir()
+        else [],
+        late=late,
+        data_docs=str(index) if index else None,
+        unchanged_since=unchanged_since if snapshot is None else None,
     )
+
+
+def _age(metadata: dict) -> str:
+    """How old a late source's data is, from the freshness check's metadata."""
+    import time
+
+    from quality.freshness import describe_age
+
+    updated = _value(metadata, "dagster/last_updated_timestamp")
+    if updated is None:
+        return "never updated"
+    return f"data last changed {describe_age(time.time() - float(updated))} ago"

@@ -638,7 +638,29 @@ def write_ckan_recording(
         }
         text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
         (folder / f"datastore_search.offset-{offset}.json").write_text(text, encoding="utf-8")
+    write_resource_show(folder, resource_id, name)
     return folder
+
+
+def write_resource_show(folder: Path, resource_id: str, name: str) -> None:
+    """`resource_show.json`: the resource's timestamps, which change detection compares before
+    paging through the DataStore again."""
+    body = {
+        "_sample_note": f"SAMPLE recording: {SAMPLE_NOTE}; host {PORTAL} does not exist",
+        "help": f"{PORTAL}/api/3/action/help_show?name=resource_show",
+        "success": True,
+        "result": {
+            "id": resource_id,
+            "name": f"{name} (SAMPLE)",
+            "format": "CSV",
+            "url": f"{PORTAL}/datastore/dump/{resource_id}",
+            "datastore_active": True,
+            "last_modified": FIXED_ISO.rstrip("Z"),
+            "metadata_modified": FIXED_ISO.rstrip("Z"),
+        },
+    }
+    text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    (folder / "resource_show.json").write_text(text, encoding="utf-8")
 
 
 def months(first_year: int, last_year: int) -> list[str]:
@@ -723,6 +745,75 @@ def dlh_ispu() -> Path:
     return write_ckan_recording("dlh_ispu", fields, records)
 
 
+def dkpp_lahan_sawah() -> Path:
+    """A BPS-style table by region (wide_by_region) published as an xlsx resource of a portal
+    dataset (kind ckan_resource): years down, kecamatan across under a merged "Kecamatan" header,
+    a checked "Jumlah" column, Klojen "-" (no rice fields), the latest year provisional."""
+    # Hectares of rice fields, shrinking a little every year as the city builds on them.
+    start = {KDK: 492.6, SKN: 71.4, KLJ: 0.0, BLB: 58.3, LWK: 163.9}
+    years = [2019, 2020, 2021, 2022, 2023]
+    rows: list[list[object]] = [
+        ["LUAS LAHAN SAWAH MENURUT KECAMATAN DI KOTA MALANG (HEKTAR), 2019-2023"],
+        [f"{SAMPLE_NOTE} Dinas Ketahanan Pangan dan Pertanian Kota Malang"],
+        ["No.", "Tahun", "Kecamatan", None, None, None, None, "Jumlah"],
+        [None, None, *KECAMATAN.values(), None],
+    ]
+    for i, year in enumerate(years):
+        values = [round(start[code] * (1 - 0.018 * i), 1) for code in KECAMATAN]
+        cells = [id_num(v, 1) if v else "-" for v in values]
+        label = f"{year}*" if year == years[-1] else year
+        rows.append([i + 1, label, *cells, id_num(round(sum(values), 1), 1)])
+    rows.append(["Sumber: DKPP Kota Malang, statistik lahan pertanian (data contoh)"])
+    rows.append(["Catatan: * angka sementara; - tidak ada lahan sawah"])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Lahan Sawah"
+    write_rows(ws, rows)
+    for cells in ("A3:A4", "B3:B4", "C3:G3", "H3:H4"):
+        ws.merge_cells(cells)
+    style_sheet(ws, 2, [3, 4], [6, 9, 15, 12, 12, 12, 12, 12])
+    folder = SAMPLES / "ckan" / "dkpp_lahan_sawah"
+    (folder / "files").mkdir(parents=True, exist_ok=True)
+    name = "lahan_sawah_2019_2023.SAMPLE.xlsx"
+    save_workbook(wb, f"ckan/dkpp_lahan_sawah/files/{name}")
+    write_package_show(folder, "luas-lahan-sawah-kota-malang", name)
+    return folder
+
+
+def write_package_show(folder: Path, dataset: str, file_name: str) -> None:
+    """`package_show.json`: a dataset with the workbook and a PDF note as resources."""
+    resource = {
+        "id": resource_uuid(f"{dataset}/{file_name}"),
+        "name": "Luas Lahan Sawah 2019-2023 (SAMPLE)",
+        "format": "XLSX",
+        "url": f"{PORTAL}/dataset/{dataset}/resource/download/{file_name}",
+        "last_modified": FIXED_ISO.rstrip("Z"),
+        "metadata_modified": FIXED_ISO.rstrip("Z"),
+    }
+    note = {
+        "id": resource_uuid(f"{dataset}/metadata.pdf"),
+        "name": "Metadata Statistik (SAMPLE)",
+        "format": "PDF",
+        "url": f"{PORTAL}/dataset/{dataset}/resource/download/metadata.pdf",
+        "last_modified": FIXED_ISO.rstrip("Z"),
+        "metadata_modified": FIXED_ISO.rstrip("Z"),
+    }
+    body = {
+        "_sample_note": f"SAMPLE recording: {SAMPLE_NOTE}; host {PORTAL} does not exist",
+        "help": f"{PORTAL}/api/3/action/help_show?name=package_show",
+        "success": True,
+        "result": {
+            "id": resource_uuid(dataset),
+            "name": dataset,
+            "title": "Luas Lahan Sawah Kota Malang (SAMPLE)",
+            "organization": {"name": "dkpp-kota-malang"},
+            "resources": [resource, note],
+        },
+    }
+    text = json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+    (folder / "package_show.json").write_text(text, encoding="utf-8")
+
+
 WRITERS: tuple[Callable[[], Path], ...] = (
     bps_luas_penduduk,
     dispendukcapil_penduduk_kelurahan,
@@ -738,6 +829,7 @@ WRITERS: tuple[Callable[[], Path], ...] = (
     kominfo_wifi_publik,
     dishub_angkutan,
     dlh_ispu,
+    dkpp_lahan_sawah,
 )
 
 

@@ -49,6 +49,14 @@ def _set(path, value):
     return mutate
 
 
+def _update(**fields):
+    return lambda data: data.update(fields)
+
+
+def _update_parse(**fields):
+    return lambda data: data["parse"].update(fields)
+
+
 ERRORS = [
     (
         _set(["dimensoin"], "smart_living"),
@@ -59,7 +67,10 @@ ERRORS = [
         "field `dimension` has 'smart_health'; allowed: 'smart_governance', 'smart_people', "
         "'smart_mobility', 'smart_economy', 'smart_environment' or 'smart_living'",
     ),
-    (_set(["kind"], "pdf"), "field `kind` has 'pdf'; allowed: 'xlsx', 'csv' or 'ckan_datastore'"),
+    (
+        _set(["kind"], "pdf"),
+        "field `kind` has 'pdf'; allowed: 'xlsx', 'csv', 'ckan_datastore' or 'ckan_resource'",
+    ),
     (_set(["schedule"], KeyError), "field `schedule` is missing"),
     (
         _set(["parse", "regoin"], {}),
@@ -87,6 +98,51 @@ ERRORS = [
         _set(["parse", "sheet"], KeyError),
         "kind `xlsx` needs `parse.sheet` or `parse.sheet_pattern`",
     ),
+    # Acquisition fields (issue 3): portal resources, wide_by_region, total checks.
+    (
+        _update(kind="ckan_resource"),
+        "kind `ckan_resource` needs `dataset` (the CKAN dataset id or name)",
+    ),
+    (
+        _update(kind="ckan_resource", dataset="dinkes-faskes"),
+        "kind `ckan_resource` needs `resource_id`, `resource_name` or `resource_format` to pick "
+        "the resource",
+    ),
+    (
+        _update(kind="ckan_resource", dataset="dinkes-faskes", resource_format="XLSX"),
+        "kind `ckan_resource` needs `format` (xlsx or csv: how to read the downloaded file)",
+    ),
+    (
+        _update(kind="ckan_resource", dataset="d", resource_name="Data", format="pdf"),
+        "field `format` has 'pdf'; allowed: 'xlsx' or 'csv'",
+    ),
+    (_update(format="xlsx"), "`format` is only for kind `ckan_resource`"),
+    (
+        _set(["parse", "layout"], "wide_by_region"),
+        "field `parse.region`: layout `wide_by_region` reads regions from the header: give "
+        "`level` only",
+    ),
+    (
+        _update_parse(layout="wide_by_region", region={"level": "kecamatan"}),
+        "field `parse`: layout `wide_by_region` needs `indicator` (the code it yields)",
+    ),
+    (
+        _set(["parse", "region"], {"level": "kecamatan"}),
+        "field `parse.region`: give exactly one of `column` (a header) or `code` (a fixed region)",
+    ),
+    (
+        _set(["parse", "total_check"], "maybe"),
+        "field `parse.total_check` has 'maybe'; allowed: 'warn', 'fail' or 'off'",
+    ),
+    (
+        _set(["parse", "total_tolerance"], 2),
+        "field `parse.total_tolerance` has 2: Input should be less than 1",
+    ),
+    (
+        _set(["parse", "drop_columns"], ["("]),
+        "field `parse`: `(` is not a valid regular expression (missing ), unterminated "
+        "subpattern at position 0)",
+    ),
 ]
 
 
@@ -103,6 +159,15 @@ def test_valid_entry_loads_with_defaults():
     entry = parse_entry(copy.deepcopy(VALID), FILE)
     assert entry.parse.header_row == 1
     assert entry.parse.dash == "null"
+    assert entry.parse.encoding == "auto"
+    assert entry.parse.total_check == "warn"
+    assert entry.reads_as == "xlsx"
+
+
+def test_ckan_resource_entry_reads_as_its_format():
+    data = {**copy.deepcopy(VALID), "kind": "ckan_resource", "dataset": "faskes"}
+    entry = parse_entry({**data, "resource_name": "Faskes 2023", "format": "csv"}, FILE)
+    assert (entry.kind, entry.reads_as) == ("ckan_resource", "csv")
     assert entry.indicator_pillar(entry.indicators[0]) == "living"
 
 

@@ -62,6 +62,13 @@ def test_local_location_exists_and_says_sample(entry: SourceEntry):
         for page in pages:
             assert "SAMPLE" in json.loads(page.read_text(encoding="utf-8"))["_sample_note"]
         return
+    if entry.kind == "ckan_resource":
+        assert entry.recording, f"{entry.catalog_file}: a bundled portal resource needs `recording`"
+        package = json.loads((REPO_ROOT / entry.recording / "package_show.json").read_text("utf-8"))
+        assert "SAMPLE" in package["_sample_note"]
+        files = list((REPO_ROOT / entry.recording / "files").iterdir())
+        assert files and all(".SAMPLE." in f.name for f in files), files
+        return
     assert not entry.is_url, f"{entry.catalog_file}: bundled sources are local files"
     path = entry.local_path()
     assert path.is_file(), f"{entry.catalog_file}: {entry.location} does not exist"
@@ -106,6 +113,8 @@ def test_bundled_catalog_covers_the_tricky_shapes():
     assert any(e.parse.layout == "wide_by_period" for e in entries)
     assert any(e.kind == "csv" and e.parse.delimiter == ";" for e in entries)
     assert any(e.parse.header_depth == 2 for e in entries)
+    assert any(e.kind == "ckan_resource" for e in entries)
+    assert any(e.parse.layout == "wide_by_region" for e in entries)
 
 
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda e: e.id)

@@ -64,7 +64,7 @@ def test_token_is_sent_as_a_header_and_never_in_the_error(tmp_path):
     sent = {}
 
     class Spy:
-        def get(self, url, params, headers, timeout):
+        def get(self, url, params, headers, timeout, **_):
             sent.update(headers)
             raise ConnectionError("portal down")
 

@@ -47,7 +47,7 @@ def test_asset_shape_matches_snapshot(defs):
 
 def test_groups_are_the_six_dimensions_and_the_warehouse(defs):
     groups = {node["group"] for node in _shape(defs).values()}
-    assert groups == {*DIMENSIONS, "warehouse"}
+    assert groups == {*DIMENSIONS, "warehouse", "publication"}
 
 
 def test_every_asset_is_described_and_owned(defs):

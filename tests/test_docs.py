@@ -8,12 +8,21 @@ from pydantic import BaseModel
 
 from pipelines.cli import main
 from pipelines.settings import VARIABLES
-from sources.catalog import Agency, Indicator, ParseSpec, PeriodSpec, RegionSpec, SourceEntry
+from sources.catalog import (
+    Agency,
+    Indicator,
+    ParseSpec,
+    PeriodSpec,
+    PersonalDataAllowance,
+    QualitySpec,
+    RegionSpec,
+    SourceEntry,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 INTERNAL_FIELDS = {"catalog_file"}
-PACKAGES = ("sources", "quality", "warehouse", "assets", "pipelines", "bench", "scripts")
+PACKAGES = ("sources", "quality", "warehouse", "portal", "assets", "pipelines", "bench", "scripts")
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
@@ -23,7 +32,16 @@ def _fields(model: type[BaseModel]) -> list[str]:
 CATALOG_FIELDS = sorted(
     {
         f
-        for m in (SourceEntry, Agency, ParseSpec, RegionSpec, PeriodSpec, Indicator)
+        for m in (
+            SourceEntry,
+            Agency,
+            ParseSpec,
+            RegionSpec,
+            PeriodSpec,
+            Indicator,
+            QualitySpec,
+            PersonalDataAllowance,
+        )
         for f in _fields(m)
     }
 )

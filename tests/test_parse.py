@@ -137,12 +137,15 @@ def test_renamed_column_fails_with_expected_and_found(agency_workbook):
     with pytest.raises(SourceError) as caught:
         parse_source(entry(spec), agency_workbook)
     assert str(caught.value) == (
-        "Source `uji` (sources/samples/uji): column 'Jenis Kelamin / Pria' not found in the "
-        "header of sheet `Tabel 3.1` (row 4-5); found: Tabel 3.1!A4 'No.', Tabel 3.1!B4 "
-        "'Kecamatan', Tabel 3.1!C4 'Jenis Kelamin / Laki-laki', Tabel 3.1!D4 'Jenis Kelamin / "
-        "Perempuan'. Fix: update `parse.values.Jenis Kelamin / Pria` (or `parse.header_row`) "
-        "in sources/catalog/uji.yaml"
+        "Source `uji` (sources/samples/uji): layout drift: column 'Jenis Kelamin / Pria' not "
+        "found in the header of sheet `Tabel 3.1` (row 4-5; workbook sheets: Keterangan, "
+        "Tabel 3.1); found: Tabel 3.1!A4 'No.', Tabel 3.1!B4 'Kecamatan', Tabel 3.1!C4 "
+        "'Jenis Kelamin / Laki-laki', Tabel 3.1!D4 'Jenis Kelamin / Perempuan'. Fix: update "
+        "`parse.values.Jenis Kelamin / Pria` (or `parse.header_row`) in sources/catalog/uji.yaml"
     )
+    assert caught.value.details["expected"] == [
+        {"header": "Jenis Kelamin / Pria", "field": "parse.values.Jenis Kelamin / Pria"}
+    ]
 
 
 def test_renamed_sheet_lists_the_sheets_found(agency_workbook):

@@ -95,6 +95,8 @@ def test_second_run_leaves_fact_identical(full_run):
     assert second.success, second.render()
     assert fact_1 == fact_2
     assert len(fact_1) > 1000
+    # Nothing changed: every source is `unchanged` (not parsed, validated or reloaded).
+    assert {s.outcome for s in second.sources} == {"unchanged"}, second.render()
 
 
 def test_provenance_reaches_the_cell(full_run):
@@ -128,11 +130,13 @@ def test_truncated_workbook_fails_alone_and_keeps_last_good_rows(tmp_path):
 
     summary = run(settings)
     outcomes = {s.source_id: s for s in summary.sources}
-    assert outcomes["dinkes_faskes"].outcome == "failed"
+    # Refused by the content check before parsing (issue 3): a corrupt workbook is rejected.
+    assert outcomes["dinkes_faskes"].outcome == "rejected"
     assert "the workbook cannot be opened" in outcomes["dinkes_faskes"].message
     assert str(broken) in outcomes["dinkes_faskes"].message
-    assert outcomes["diskopindag_umkm"].outcome == "loaded"
-    assert outcomes["dishub_angkutan"].outcome == "loaded"
+    # The others are unaffected: their content did not change since the first run.
+    assert outcomes["diskopindag_umkm"].outcome == "unchanged"
+    assert outcomes["dishub_angkutan"].outcome == "unchanged"
     assert not summary.success
     assert summary.snapshot, "the snapshot of what passed is still published"
     after = read(
@@ -144,7 +148,7 @@ def test_truncated_workbook_fails_alone_and_keeps_last_good_rows(tmp_path):
         "SELECT outcome, message FROM meta_muat WHERE sumber_id = 'dinkes_faskes' "
         "ORDER BY loaded_at",
     )
-    assert [m[0] for m in muat] == ["loaded", "failed"]
+    assert [m[0] for m in muat] == ["loaded", "rejected"]
     assert "workbook cannot be opened" in muat[-1][1]
 
 

@@ -124,7 +124,8 @@ def test_missing_table_mid_build_leaves_the_old_file_untouched(paths):
         publish_snapshot(work, analyst, ["fact_indikator", "no_such_table"])
     assert str(caught.value) == (
         f"Snapshot: table `no_such_table` not found in the work database {work} (found: "
-        "dim_indikator, dim_wilayah, fact_indikator, karantina, meta_muat, meta_sumber, "
+        "dim_indikator, dim_wilayah, fact_indikator, karantina, meta_kualitas, meta_muat, "
+        "meta_sumber, "
         "smart_economy, smart_environment, smart_governance, smart_living, smart_mobility, "
         "smart_people, tidy.a). Build it first or leave it out of the snapshot."
     )

@@ -36,6 +36,7 @@ DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
 SNAPSHOT_TABLE = "kp_snapshot"
 # The alias of the file being built; unusual so it cannot clash with the work database's name.
 _BUILD = "kp_publish_build"
+_PREVIOUS = "kp_publish_previous"
 _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 
 
@@ -48,6 +49,8 @@ class SnapshotInfo:
     bytes: int
     seconds: float
     published_at: datetime
+    # Tables taken unchanged from the previous analyst file (their new version was blocked).
+    carried_over: tuple[str, ...] = ()
 
 
 def publish_snapshot(
@@ -55,10 +58,15 @@ def publish_snapshot(
     analyst_path: str | Path = DEFAULT_ANALYST_PATH,
     tables: Sequence[str] = (),
     *,
+    carry_over: Sequence[str] = (),
     lock_wait_seconds: float = 30.0,
 ) -> SnapshotInfo:
     """Copy `tables` ("name" or "schema.name") of the work database into a new analyst file and
-    swap it in atomically. On failure the old analyst file stays byte-identical."""
+    swap it in atomically. On failure the old analyst file stays byte-identical.
+
+    `carry_over` names tables whose new version must not be published (a publication check
+    failed, see warehouse.kualitas.blocked_tables): they are copied from the previous analyst
+    file as they were, or left out when it has none."""
     started = time.perf_counter()
     work_path, analyst_path = Path(work_path), Path(analyst_path)
     names = _check_names(tables)
@@ -71,7 +79,16 @@ def publish_snapshot(
     try:
         con = connect(work_path, apply_schema=False, lock_wait_seconds=lock_wait_seconds)
         try:
-            counts = _build(con, work_path, tmp, names, published_at)
+            previous = analyst_path if carry_over and analyst_path.is_file() else None
+            counts, carried = _build(
+                con,
+                work_path,
+                tmp,
+                names,
+                published_at,
+                previous,
+                _check_names(carry_over) if carry_over else [],
+            )
         finally:
             con.close()
         _fsync(tmp)
@@ -86,6 +103,7 @@ def publish_snapshot(
         bytes=analyst_path.stat().st_size,
         seconds=time.perf_counter() - started,
         published_at=published_at,
+        carried_over=tuple(carried),
     )
 
 
@@ -118,13 +136,22 @@ def _build(
     tmp: Path,
     names: list[str],
     published_at: datetime,
-) -> dict[str, int]:
+    previous: Path | None = None,
+    carry_over: Sequence[str] = (),
+) -> tuple[dict[str, int], list[str]]:
     work = scalar(con, "SELECT current_database()")
     con.execute(f"ATTACH {_literal(str(tmp))} AS {_BUILD}")
+    carried: list[str] = []
+    if previous is not None:
+        con.execute(f"ATTACH {_literal(str(previous))} AS {_PREVIOUS} (READ_ONLY)")
     try:
         # Unqualified DDL replayed below must land in the new file.
         con.execute(f"USE {_BUILD}")
         counts = {name: _copy_table(con, work, work_path, name) for name in names}
+        for name in carry_over:
+            if previous is not None and _has_table(con, _PREVIOUS, name):
+                counts[name] = _copy_table(con, _PREVIOUS, previous, name)
+                carried.append(name)
         con.execute(
             f"CREATE TABLE {SNAPSHOT_TABLE} (published_at TIMESTAMPTZ NOT NULL, "
             "table_name VARCHAR PRIMARY KEY, rows BIGINT NOT NULL)"
@@ -137,7 +164,21 @@ def _build(
     finally:
         con.execute(f"USE {quote(work)}")
         con.execute(f"DETACH {_BUILD}")
-    return counts
+        if previous is not None:
+            con.execute(f"DETACH {_PREVIOUS}")
+    return counts, carried
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, database: str, name: str) -> bool:
+    schema, table = name.split(".") if "." in name else ("main", name)
+    return bool(
+        scalar(
+            con,
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+            [database, schema, table],
+        )
+    )
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> int:

@@ -10,6 +10,7 @@ import re
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from warehouse.sqlutil import (
     check_sumber_id,
@@ -39,6 +40,8 @@ KEY_COLUMNS: tuple[str, ...] = ("indikator", "kode_wilayah", "periode")
 # Columns that must never be NULL in a tidy row.
 NOT_NULL_COLUMNS: tuple[str, ...] = ("sumber_id", *KEY_COLUMNS, "status")
 
+# No PRIMARY KEY: replace_tidy refuses duplicate keys itself (with the rows' lokasi) right before
+# the insert, and fact_indikator keeps its key. The index cost ~2 s per 1M rows (bench/run.py).
 TIDY_DDL = """
 CREATE OR REPLACE TABLE tidy.{table} (
     sumber_id     VARCHAR NOT NULL,
@@ -49,8 +52,7 @@ CREATE OR REPLACE TABLE tidy.{table} (
     status        VARCHAR NOT NULL,
     catatan       VARCHAR,
     lokasi        VARCHAR,
-    berkas_sha256 VARCHAR NOT NULL,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    berkas_sha256 VARCHAR NOT NULL
 )
 """
 
@@ -93,7 +95,7 @@ def replace_tidy(
             "pass hashlib.sha256(landing_bytes).hexdigest()."
         )
     table = f"tidy.{quote(sumber_id)}"
-    with registered(con, df) as frame:
+    with registered(con, _as_arrow(df)) as frame:
         _check_rows(con, frame, sumber_id, what)
         try:
             with transaction(con):
@@ -108,6 +110,15 @@ def replace_tidy(
                 f"the rows loaded before are kept. Cause: {exc}"
             ) from exc
     return len(df)
+
+
+def _as_arrow(df: pd.DataFrame) -> pd.DataFrame | pa.Table:
+    """The contract columns as an Arrow table, which DuckDB scans ~30 % faster than a pandas
+    frame of Arrow-backed strings; the frame itself when a column does not convert."""
+    try:
+        return pa.Table.from_pandas(df[list(TIDY_COLUMNS)], preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return df
 
 
 def tidy_sha256(con: duckdb.DuckDBPyConnection, sumber_id: str) -> str | None:
@@ -143,6 +154,16 @@ def _hash(con: duckdb.DuckDBPyConnection, source: str) -> str:
 
 def _check_rows(con: duckdb.DuckDBPyConnection, frame: str, sumber_id: str, what: str) -> None:
     """Refuse rows the table would reject, with messages that point at the rows (by `lokasi`)."""
+    # One pass first; the queries below, which name the offending rows, run only when it finds
+    # something (on 1M clean rows: ~0.4 s instead of ~3 s for the seven separate scans).
+    nulls = " OR ".join(f"{quote(c)} IS NULL" for c in NOT_NULL_COLUMNS)
+    suspect = con.execute(
+        f"SELECT count(*) FILTER (WHERE {nulls} OR sumber_id <> ?) "
+        f"+ count(*) - count(DISTINCT (indikator, kode_wilayah, periode)) FROM {frame}",
+        [sumber_id],
+    ).fetchall()[0][0]
+    if not suspect:
+        return
     for column in NOT_NULL_COLUMNS:
         rows = con.execute(
             f"SELECT lokasi FROM {frame} WHERE {quote(column)} IS NULL LIMIT 6"

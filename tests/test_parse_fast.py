@@ -1,0 +1,200 @@
+"""The vectorised CSV path gives exactly what the row-by-row parser gives (rows, dtypes, lokasi,
+warnings), and hands every file it cannot prove it reads identically back to that parser."""
+
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.generate import generate_catalog
+from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog, parse_entry
+from sources.errors import SourceError
+from sources.grid import read_grid
+from sources.parse import parse_grid_report, parse_landing
+from sources.parse_fast import FAST_MIN_BYTES, parse_csv_fast
+
+HEADER = "Tahun;Kecamatan;Jumlah UMKM;Koperasi Aktif"
+
+
+def entry_for(path: Path, **parse) -> object:
+    spec = {
+        "delimiter": ";",
+        "region": {"column": "Kecamatan", "level": "kecamatan"},
+        "period": {"column": "Tahun"},
+        "values": {"Jumlah UMKM": "JUMLAH_UMKM", "Koperasi Aktif": "KOPERASI_AKTIF"},
+        **parse,
+    }
+    codes = sorted(set(spec.get("values", {}).values()) | ({spec["indicator"]} - {None}
+                   if "indicator" in spec else set()))  # fmt: skip
+    data = {
+        "id": "uji_csv",
+        "title": "SAMPLE uji",
+        "agency": {"code": "diskopindag", "name": "Diskopindag"},
+        "kind": "csv",
+        "location": str(path),
+        "sample": True,
+        "dimension": "smart_economy",
+        "schedule": "tahunan",
+        "parse": spec,
+        "indicators": [
+            {"code": c, "name_id": c, "name_en": c, "unit": "unit", "definition": "uji",
+             "direction": "neutral"}
+            for c in codes
+        ],
+    }  # fmt: skip
+    return parse_entry(data, "uji_csv.yaml")
+
+
+def write(tmp_path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path = tmp_path / "uji.csv"
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def slow(entry, path: Path):
+    return parse_grid_report(entry, read_grid(entry, path))
+
+
+def assert_same(entry, path: Path):
+    fast = parse_csv_fast(entry, path, min_bytes=0)
+    assert fast is not None, "the fast path declined a file it should read"
+    expected = slow(entry, path)
+    pd.testing.assert_frame_equal(fast.tidy, expected.tidy)
+    assert fast.warnings == expected.warnings
+    return fast
+
+
+MESSY = """DATA CONTOH (SAMPLE)
+Tahun;Kecamatan;Jumlah UMKM;Koperasi Aktif;Catatan
+2022;KEDUNGKANDANG;24.318;58;ok
+2022; Kec.  Sukun ;1 234;-;
+2022;klojen;17.942,5*;NA
+2022;BLIMBING;…;x;extra;fields
+2022;Lowokwaru;12,5;0
+Jumlah;;55.494,5;58
+;;;
+
+2023*;Kedung Kandang;25.467;61
+2023*;35.73.04;-12;63
+2023*;3573030;+7;
+Total;;25.462;124
+Sumber: Diskopindag (data contoh)
+"""
+
+
+def test_bundled_csv_sources_are_read_identically():
+    for entry in load_catalog(DEFAULT_CATALOG_DIR):
+        if entry.reads_as == "csv":
+            assert_same(entry, entry.local_path())
+
+
+def test_generated_csv_layouts_are_read_identically(tmp_path):
+    catalog = generate_catalog(tmp_path, 4, 1500, seed=11, layouts_used=("csv_long",))
+    for entry in load_catalog(catalog.catalog_dir):
+        assert len(assert_same(entry, entry.local_path()).tidy) >= 1500
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline", "bom"),
+    [("utf-8", "\n", ""), ("utf-8", "\r\n", ""), ("utf-8", "\n", "\ufeff"), ("cp1252", "\r\n", "")],
+)
+def test_messy_file_markers_totals_and_encodings(tmp_path, encoding, newline, bom):
+    path = write(tmp_path, bom + MESSY.replace("Jumlah UMKM", "Jumlah UMKM"), encoding, newline)
+    entry = entry_for(path, header_row=2, encoding="auto")
+    fast = assert_same(entry, path)
+    assert fast.warnings  # "Total" does not add up: reported the same way
+    assert set(fast.tidy["catatan"].dropna()) >= {"tidak tersedia (NA)", "tidak ada data (-)"}
+
+
+def test_wide_by_period_fixed_region_and_fixed_period(tmp_path):
+    wide = (
+        "Kecamatan;2021;2022;2023*;Keterangan\n"
+        "Sukun;1.234;-;5,5;a\nKlojen;2;3;…;\nJumlah;1.236;3;5,5\n"
+    )
+    path = write(tmp_path, wide)
+    entry = entry_for(path, layout="wide_by_period", indicator="PREVALENSI", period=None,
+                      values={}, dash="zero")  # fmt: skip
+    assert len(assert_same(entry, path).tidy) == 6
+    fixed = "Indikator;Nilai A;Nilai B\nx;1;2\ny;3,5;4*\n"
+    path = write(tmp_path, fixed)
+    entry = entry_for(path, region={"code": "35.73", "level": "kota"},
+                      period={"value": "2023-S2*"},
+                      values={"Nilai A": "NILAI_A", "Nilai B": "NILAI_B"})  # fmt: skip
+    assert list(assert_same(entry, path).tidy["status"]) == ["sementara"] * 4
+
+
+def test_totals_checked_exactly_and_fail_mode_raises_the_same_error(tmp_path):
+    lines = [HEADER]
+    rng = random.Random(3)
+    for year in range(2000, 2040):
+        values = [(rng.uniform(0, 10_000), rng.randint(0, 99)) for _ in range(5)]
+        names = ["Sukun", "Klojen", "Blimbing", "Lowokwaru", "Kedungkandang"]
+        lines += [f"{year};{n};{a:.3f}".replace(".", ",") + f";{b}" for n, (a, b) in
+                  zip(names, values, strict=True)]  # fmt: skip
+        total = sum(a for a, _ in values) * (1.2 if year % 7 == 0 else 1.0)
+        lines.append(f"Jumlah {year};;{total:.3f}".replace(".", ",") + ";")
+        if year % 10 == 0:
+            lines.append("Jumlah sejak 2000;;1;")  # right after a subtotal: the grand total
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    entry = entry_for(path)
+    assert len(assert_same(entry, path).warnings) == 1
+    failing = entry_for(path, total_check="fail")
+    with pytest.raises(SourceError) as fast_error:
+        parse_csv_fast(failing, path, min_bytes=0)
+    with pytest.raises(SourceError) as slow_error:
+        slow(failing, path)
+    assert str(fast_error.value) == str(slow_error.value)
+
+
+def test_numbers_parse_to_the_same_floats(tmp_path):
+    rng = random.Random(5)
+    lines = [HEADER]
+    for i in range(3000):
+        whole = f"{rng.randint(0, 10**12):,}".replace(",", ".")
+        lines.append(f"{1000 + i};Sukun;{whole},{rng.randint(0, 10**9)};{rng.randint(0, 10**6)}")
+    path = write(tmp_path, "\n".join(lines))
+    assert_same(entry_for(path, total_check="off"), path)
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('2022;"Sukun";1;2', "a quoted field"),
+        ("2022;Atlantis;1;2", "an unknown region"),
+        ("2022;Sukun;12.5;2", "an ambiguous number"),
+        (";Sukun;1;2", "an empty period"),
+        ("2022;;1;2", "values without a region"),
+    ],
+)
+def test_files_it_cannot_vouch_for_go_to_the_row_by_row_parser(tmp_path, line, why):
+    path = write(tmp_path, f"{HEADER}\n2022;Klojen;1;2\n{line}\n")
+    entry = entry_for(path)
+    assert parse_csv_fast(entry, path, min_bytes=0) is None, why
+    if why == "a quoted field":
+        pd.testing.assert_frame_equal(parse_landing(entry, path).tidy, slow(entry, path).tidy)
+        return
+    with pytest.raises(SourceError) as landing_error:
+        parse_landing(entry, path)
+    with pytest.raises(SourceError) as slow_error:
+        slow(entry, path)
+    assert str(landing_error.value) == str(slow_error.value)
+
+
+def test_header_drift_small_files_and_workbooks_are_not_its_job(tmp_path):
+    path = write(tmp_path, "Tahun;Kecamatan;UMKM;Koperasi Aktif\n2022;Sukun;1;2\n")
+    assert parse_csv_fast(entry_for(path), path, min_bytes=0) is None  # drift report: the parser
+    path = write(tmp_path, f"{HEADER}\n2022;Sukun;1;2\n")
+    assert parse_csv_fast(entry_for(path), path) is None  # below FAST_MIN_BYTES
+    xlsx = next(e for e in load_catalog(DEFAULT_CATALOG_DIR) if e.kind == "xlsx")
+    assert parse_csv_fast(xlsx, xlsx.local_path(), min_bytes=0) is None
+
+
+def test_parse_landing_takes_the_fast_path_for_large_files(tmp_path):
+    names = ["Sukun", "Klojen", "Blimbing", "Lowokwaru", "Kedungkandang"]
+    lines = [HEADER] + [f"{1000 + i // 5};{names[i % 5]};{i};{i % 7}" for i in range(8000)]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    assert path.stat().st_size >= FAST_MIN_BYTES
+    entry = entry_for(path)
+    assert parse_csv_fast(entry, path) is not None
+    pd.testing.assert_frame_equal(parse_landing(entry, path).tidy, slow(entry, path).tidy)
