@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic catalogs, the pipeline against the DuckDB floor and dlt."""
