@@ -48,7 +48,9 @@ def _run(_args: argparse.Namespace, settings: Settings) -> int:
 
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    # Progress lines come from our logger only; libraries (alembic, GX, ...) stay at WARNING.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
+    log.setLevel(logging.INFO)
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     # A night with nothing new skips the warehouse build on purpose (assets/changes_asset.py);
     # Dagster then warns that the skipped blocking checks "emitted no result": expected, noise.

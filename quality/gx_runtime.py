@@ -7,6 +7,7 @@ batch definition.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import warnings
@@ -34,6 +35,9 @@ def _import_gx() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
+    # This GX module sets its own logger to INFO and announces every temporary Data Docs folder;
+    # the run's progress output is ours, so keep it at WARNING.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx
 
 
