@@ -8,7 +8,7 @@ so a 1M-row column of a few hundred distinct notes costs milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,15 +104,19 @@ def scan_frame(
     table: str = "table",
     allow: Mapping[str, str] | None = None,
     source_allow: Mapping[str, Mapping[str, str]] | None = None,
+    skip: Collection[str] = (),
 ) -> PiiReport:
-    """Scan every column of `df`. `allow` maps a column to the reason it may hold what looks
-    like personal data; `source_allow` does the same per `sumber_id` for tables that carry rows
-    of several sources (a catalog entry's allow-list follows its rows into fact_indikator)."""
+    """Scan every column of `df` but those in `skip`. `allow` maps a column to the reason it may
+    hold what looks like personal data; `source_allow` does the same per `sumber_id` for tables
+    that carry rows of several sources (a catalog entry's allow-list follows its rows into
+    fact_indikator)."""
     allow = dict(allow or {})
     findings: list[PiiFinding] = []
     lokasi = df["lokasi"].to_numpy(dtype=object) if "lokasi" in df.columns else None
     by_source = df["sumber_id"] if source_allow and "sumber_id" in df.columns else None
     for column in df.columns:
+        if column in skip:
+            continue
         for kind, hit_mask, examples in _scan_column(str(column), df[column]):
             reason = allow.get(str(column))
             if reason is None and by_source is not None:

@@ -154,3 +154,15 @@ def test_clean_tables_pass_quickly_on_many_rows():
     )
     report = scan_frame(df, table="big")
     assert report.passed and report.summary() == "big: no personal data in 200000 rows."
+
+
+def test_skipped_columns_are_not_scanned_but_still_locate_hits():
+    frame = pd.DataFrame(
+        {
+            "catatan": ["hubungi 0812-3456-7890", None],
+            "lokasi": ["Data!B2", "budi@example.com"],
+        }
+    )
+    report = scan_frame(frame, skip=("lokasi",))
+    assert [(f.column, f.count) for f in report.findings] == [("catatan", 1)]
+    assert report.findings[0].places == ["Data!B2"]
