@@ -108,6 +108,14 @@ def test_tidy_contract_matches_sources():
     assert TIDY_COLUMNS == source_tidy.TIDY_COLUMNS
 
 
+def test_karantina_columns_match_the_quality_findings():
+    # Written twice on purpose (warehouse imports nothing of ours); this keeps them one list.
+    from quality.findings import FINDING_COLUMNS
+    from warehouse.karantina import KARANTINA_COLUMNS
+
+    assert KARANTINA_COLUMNS == FINDING_COLUMNS
+
+
 def test_schema_applies_twice(tmp_path):
     connect(tmp_path / "w.duckdb").close()
     connect(tmp_path / "w.duckdb").close()

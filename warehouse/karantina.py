@@ -16,6 +16,8 @@ import pandas as pd
 
 from warehouse.sqlutil import registered, require_columns, transaction
 
+# quality.findings.FINDING_COLUMNS, repeated because the warehouse imports nothing of ours;
+# tests/test_warehouse.py keeps the two equal.
 KARANTINA_COLUMNS: tuple[str, ...] = (
     "sumber_id",
     "produsen_kode",
