@@ -8,6 +8,10 @@
 - Phone numbers: mobile numbers (08xx, 628xx, +628xx) and any +62 number, with the usual
   separators.
 - E-mail addresses.
+- A NIK or phone number counts only as a whole token: digits glued to letters or to a further
+  digit group ("08744533991c91e7...", "12345678-1234-4123-8123-...") are part of a hash, a UUID
+  or a code, which the pipeline's own tables carry in every row. Without this, about one random
+  sha256 or UUID in a thousand "held" a phone number or a NIK and blocked the snapshot.
 - Person names: see `looks_like_names` (a column-level heuristic).
 """
 
@@ -68,6 +72,7 @@ SIXTEEN_DIGITS = re.compile(r"(?<![\d.,])\d(?:[ .-]?\d){15}(?![\d])")
 PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+62|62)[ .-]?\(?\d{2,4}\)?|0\(?8\d{1,3}\)?)(?:[ .-]?\d{2,5}){1,3}(?!\d)"
 )
+JOINERS = "-._"  # characters that join a digit run to the rest of an identifier
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 KK_CONTEXT = re.compile(r"\b(kk|no\.?\s*kk|kartu\s+keluarga)\b", re.IGNORECASE)
 # "Budi Santoso", "Siti Nur Aisyah": 2 to 4 capitalised words, nothing else.
@@ -141,6 +146,8 @@ def find_in_text(text: str, *, kk_column: bool = False) -> list[tuple[str, str, 
     hits: list[tuple[str, str, str]] = []
     taken: list[tuple[int, int]] = []
     for match in SIXTEEN_DIGITS.finditer(text):
+        if not standalone(text, *match.span()):
+            continue
         before = text[max(0, match.start() - 25) : match.start()]
         kind = id_number_kind(
             re.sub(r"\D", "", match.group()), kk_hint=kk_column or bool(KK_CONTEXT.search(before))
@@ -149,6 +156,8 @@ def find_in_text(text: str, *, kk_column: bool = False) -> list[tuple[str, str, 
             hits.append((kind, match.group(), mask(kind, match.group())))
             taken.append(match.span())
     for match in PHONE.finditer(text):
+        if not standalone(text, *match.span()):
+            continue
         digits = re.sub(r"\D", "", match.group())
         overlaps = any(s < match.end() and match.start() < e for s, e in taken)
         if 10 <= len(digits) <= 14 and not overlaps:
@@ -156,6 +165,16 @@ def find_in_text(text: str, *, kk_column: bool = False) -> list[tuple[str, str, 
     for match in EMAIL.finditer(text):
         hits.append(("email", match.group(), mask("email", match.group())))
     return hits
+
+
+def standalone(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a whole token: not touching a letter or digit, nor a
+    separator (- . _) that joins it to one (a longer identifier it is only part of)."""
+    before, after = text[max(0, start - 2) : start], text[end : end + 2]
+    for near, far in ((before[-1:], before[:-1]), (after[:1], after[1:])):
+        if near.isalnum() or (near != "" and near in JOINERS and far.isalnum()):
+            return False
+    return True
 
 
 def mask_text(text: str) -> str:

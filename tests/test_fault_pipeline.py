@@ -164,7 +164,11 @@ def test_first_run_loads_every_source_over_http(two_runs):
 
 def test_second_run_completes_and_each_source_has_its_outcome(two_runs):
     _, _, (_, summary), _, hits = two_runs
-    assert summary.snapshot, "the snapshot of what is good is still published"
+    assert summary.snapshot, (
+        "the snapshot of what is good is still published",
+        summary.failed_steps,
+        summary.failed_checks,
+    )
     got = {s.source_id: (s.outcome, s.message) for s in summary.sources}
     for source, (outcome, fragment) in EXPECTED.items():
         assert got[source][0] == outcome, (source, got[source])
