@@ -128,10 +128,14 @@ def close_workbook(entry: SourceEntry, work_db, koreksi_dir: Path | None) -> Pat
 
 
 def data_docs(gate: GateResult | None, folder: Path | None, run_name: str, entry: SourceEntry):
-    """The Data Docs pages of this refresh's validations (empty when switched off)."""
+    """The Data Docs links of this refresh's validations (empty when switched off): the page
+    of each failed validation; the index alone when every validation passed."""
     if gate is None or folder is None:
         return []
-    from quality.datadocs import write_page
+    from quality.datadocs import ensure_index, write_page
 
-    pages = [write_page(r, folder, run_name=run_name, batch=entry.id) for r in gate.reports()]
+    failed = [r for r in gate.reports() if not r.success]
+    if not failed:
+        return [ensure_index(folder)]
+    pages = [write_page(r, folder, run_name=run_name, batch=entry.id) for r in failed]
     return [page for page in pages if page is not None]
