@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from sources.catalog import SourceEntry
@@ -21,6 +22,7 @@ NUMERIC_TYPES = {"int", "int4", "int8", "integer", "bigint", "numeric", "float",
                  "float8", "double precision", "real", "number"}  # fmt: skip
 
 
+@cache  # called for the place of every value cell; a sheet has few distinct columns
 def column_letter(index: int) -> str:
     """0-based column index to the spreadsheet letter: 0 -> A, 27 -> AB."""
     letters = ""

@@ -85,8 +85,9 @@ def parse_grid_report(entry: SourceEntry, grid: Grid) -> ParsedSource:
     problems: list[tuple[str, object, str]] = []  # (place, value found, what is wrong)
     for r in range(body_start, len(grid.cells)):
         line = grid.cells[r]
-        texts = [cell_text(v) for v in line]
-        first_text = next((t for t in texts if t), "")
+        # Cell texts are made only for the cells read (first label, region, notes): a wide
+        # sheet's value cells are parsed as numbers below, never as text.
+        first_text = next((t for t in map(cell_text, line) if t), "")
         if not first_text:
             continue
         if totals.is_total(first_text):
@@ -96,15 +97,16 @@ def parse_grid_report(entry: SourceEntry, grid: Grid) -> ParsedSource:
             continue
         kode = fixed_region
         if cols.region is not None:
-            if not _cell(texts, cols.region):
-                if all(not _cell(texts, v.index) for v in cols.values):
+            region = _cell(line, cols.region)
+            if not region:
+                if all(not _cell(line, v.index) for v in cols.values):
                     continue  # a note or spacer line with no region and no values
                 problems.append((grid.locate(r, cols.region), None, "values but no region name"))
                 continue
             try:
-                kode = resolver.resolve(_cell(texts, cols.region))
+                kode = resolver.resolve(region)
             except UnknownRegionError as exc:
-                problems.append((grid.locate(r, cols.region), texts[cols.region], str(exc)))
+                problems.append((grid.locate(r, cols.region), region, str(exc)))
                 continue
         row_period = None
         if cols.period is not None:
@@ -112,7 +114,7 @@ def parse_grid_report(entry: SourceEntry, grid: Grid) -> ParsedSource:
             if row_period is None:
                 problems.append((grid.locate(r, cols.period), None, "empty period"))
                 continue
-        note = _cell(texts, cols.notes) or None
+        note = _cell(line, cols.notes) or None
         for column in cols.values:
             raw = line[column.index] if column.index < len(line) else None
             if column.index in grid.numeric and isinstance(raw, str):
@@ -176,8 +178,9 @@ def _row_period(
     return text.rstrip("*").strip(), text.endswith("*")
 
 
-def _cell(texts: list[str], index: int | None) -> str:
-    return texts[index] if index is not None and index < len(texts) else ""
+def _cell(line: list[object], index: int | None) -> str:
+    """The text of cell `index` of `line` ("" when the row is shorter or there is no column)."""
+    return cell_text(line[index]) if index is not None and index < len(line) else ""
 
 
 def _period(value: object) -> tuple[str, bool] | None:

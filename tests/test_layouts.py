@@ -173,6 +173,28 @@ def test_subtotals_and_grand_total_both_add_up(tmp_path):
     assert parsed.warnings == []
 
 
+def test_grand_total_after_many_subtotals_is_exact_and_counts_every_part(tmp_path):
+    # The parts so far are compacted into exact partial sums at each total (no quadratic
+    # re-summing); 0.1 x 30 is not 3.0 in naive float addition but is in math.fsum.
+    regions = ["Sukun", "Klojen", "Blimbing"]
+    rows = [TOTALS[0]]
+    for _ in range(10):
+        rows += [(name, 0.1) for name in regions] + [("Jumlah", "0,3")]
+    good = parse_landing(
+        entry({**LONG, "period": {"value": "2023"}}),
+        save(tmp_path, [*rows, ("Total", 3)], name="good.xlsx"),
+    )
+    assert good.warnings == []
+    bad = parse_landing(
+        entry({**LONG, "period": {"value": "2023"}}),
+        save(tmp_path, [*rows, ("Total", 4)], name="bad.xlsx"),
+    )
+    assert bad.warnings == [
+        "1 total(s) do not equal the sum of their parts: Data!B42: total 4 but the 30 "
+        "value(s) above sum to 3 (a shifted, missing or extra row?)"
+    ]
+
+
 def test_exempt_indicator_total_is_not_checked(tmp_path):
     spec = {**LONG, "period": {"value": "2023"}, "total_exempt": ["SAWAH"]}
     assert parse_landing(entry(spec), save(tmp_path, TOTALS)).warnings == []
