@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sources.catalog import DEFAULT_CATALOG_DIR, REPO_ROOT
 from sources.http import HttpConfig
+from warehouse import db as work_db
+from warehouse.db import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS
 
 # name -> (default, description); the README table and .env.example are checked against this.
 VARIABLES: dict[str, tuple[str, str]] = {
@@ -81,6 +83,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "CKAN API token for private source feeds (secret: environment only, sent only to the "
         "feed's own portal in the Authorization header, never logged)",
     ),
+    # The work database (warehouse/db.py reads these on every connection).
+    "KOTAPINTAR_DUCKDB_MEMORY": (
+        DEFAULT_MEMORY_LIMIT,
+        "memory limit of each work-database connection (e.g. 512MB, 2GB); beyond it DuckDB "
+        "spills sorts and joins to duckdb_tmp/ in KOTAPINTAR_DATA_DIR",
+    ),
+    "KOTAPINTAR_DUCKDB_THREADS": (
+        str(DEFAULT_THREADS),
+        "threads of each work-database connection (default: the cores, at most 4); each "
+        "thread keeps its own sort and hash buffers",
+    ),
 }
 
 
@@ -114,6 +127,9 @@ class Settings:
     # Acquisition: timeouts, retries, size cap, User-Agent contact. The feed token, like the
     # portal token, stays in the environment (dg.EnvVar in the resource).
     http: HttpConfig = field(default_factory=HttpConfig)
+    # The work database's limits, checked here so a typo fails before the run starts.
+    duckdb_memory: str = DEFAULT_MEMORY_LIMIT
+    duckdb_threads: int = DEFAULT_THREADS
 
     @property
     def export_path(self) -> Path:
@@ -155,6 +171,8 @@ class Settings:
             portal_org=_text("KOTAPINTAR_PORTAL_ORG"),
             rehearsal_prefix=_text("KOTAPINTAR_PORTAL_REHEARSAL_PREFIX"),
             http=http_from_env(),
+            duckdb_memory=work_db.memory_limit(),
+            duckdb_threads=work_db.threads(),
         )
 
 

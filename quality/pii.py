@@ -143,7 +143,9 @@ def scan_frame(
 
 def _finding(column, kind, hit_mask, examples, reason, lokasi) -> PiiFinding:
     positions = np.flatnonzero(hit_mask)
-    places = [] if lokasi is None else [str(p) for p in lokasi[positions[:EXAMPLES]] if p]
+    # A missing lokasi (None, or NaN in a str column) names no place: it is left out.
+    first = [] if lokasi is None else lokasi[positions[:EXAMPLES]]
+    places = [str(p) for p in first if not pd.isna(p) and p]
     return PiiFinding(
         str(column), kind, len(positions), examples[:EXAMPLES], reason, positions, places
     )

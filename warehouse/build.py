@@ -25,6 +25,8 @@ FACT_COLUMNS: tuple[str, ...] = (
     "lokasi",
 )
 _KEY = "indikator, kode_wilayah, periode"
+# Facts sorted per insert (see indicator_batches).
+BATCH_ROWS = 500_000
 
 
 def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int:
@@ -46,11 +48,19 @@ def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int
         con.execute("DELETE FROM fact_indikator")
         if not ids:
             return 0
-        _refuse_shared_keys(con, union)
-        con.execute(
-            f"INSERT INTO fact_indikator ({columns}) "
-            f"SELECT {columns} FROM ({union}) ORDER BY {_KEY}"
-        )
+        counts = indicator_counts(con, f"SELECT indikator, sumber_id FROM ({union})")
+        # A key can only be shared by two sources if its indicator is.
+        shared = [indikator for indikator, sources, _ in counts if len(sources) > 1]
+        if shared:
+            _refuse_shared_keys(con, union, shared)
+        for batch, sources in indicator_batches(counts):
+            # Only the tables that hold the batch's indicators: each is read about once.
+            some = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in sources)
+            con.execute(
+                f"INSERT INTO fact_indikator ({columns}) SELECT {columns} FROM ({some}) "
+                f"WHERE indikator IN (SELECT unnest(?)) ORDER BY {_KEY}",
+                [batch],
+            )
         return scalar(con, "SELECT count(*) FROM fact_indikator")
 
 
@@ -67,29 +77,72 @@ def build_dimension_table(con: duckdb.DuckDBPyConnection, dimension: str) -> int
         )
     with transaction(con):
         con.execute(f"DELETE FROM {dimension}")
-        con.execute(
-            f"""
-            INSERT INTO {dimension}
-            SELECT f.indikator, i.nama_id, i.nama_en, i.satuan, i.arah, i.pilar,
-                   f.kode_wilayah, w.nama, w.tingkat, w.kode_kecamatan,
-                   f.periode, f.nilai, f.status, f.catatan, i.produsen, f.sumber_id
-            FROM fact_indikator AS f
-            JOIN dim_indikator AS i ON i.kode = f.indikator
-            LEFT JOIN dim_wilayah AS w ON w.kode_wilayah = f.kode_wilayah
-            WHERE i.dimensi = ?
-            ORDER BY f.indikator, f.kode_wilayah, f.periode
-            """,
-            [dimension],
+        of_dimension = (
+            "SELECT f.indikator, f.sumber_id FROM fact_indikator AS f JOIN dim_indikator AS i "
+            "ON i.kode = f.indikator WHERE i.dimensi = ?"
         )
+        # fact_indikator is in key order, so DuckDB skips the row groups of other batches.
+        for batch, _ in indicator_batches(indicator_counts(con, of_dimension, [dimension])):
+            con.execute(
+                f"""
+                INSERT INTO {dimension}
+                SELECT f.indikator, i.nama_id, i.nama_en, i.satuan, i.arah, i.pilar,
+                       f.kode_wilayah, w.nama, w.tingkat, w.kode_kecamatan,
+                       f.periode, f.nilai, f.status, f.catatan, i.produsen, f.sumber_id
+                FROM fact_indikator AS f
+                JOIN dim_indikator AS i ON i.kode = f.indikator
+                LEFT JOIN dim_wilayah AS w ON w.kode_wilayah = f.kode_wilayah
+                WHERE i.dimensi = ? AND f.indikator IN (SELECT unnest(?))
+                ORDER BY f.indikator, f.kode_wilayah, f.periode
+                """,
+                [dimension, batch],
+            )
         return scalar(con, f"SELECT count(*) FROM {dimension}")
 
 
-def _refuse_shared_keys(con: duckdb.DuckDBPyConnection, union: str) -> None:
-    # Checked here rather than left to the primary key, whose error names neither the key nor
-    # the sources.
+def indicator_counts(
+    con: duckdb.DuckDBPyConnection, indicators_sql: str, params: list | None = None
+) -> list[tuple[str, list[str], int]]:
+    """(indikator, its sources, facts) in key order, from `indicators_sql`: one
+    (indikator, sumber_id) row per fact."""
+    return con.execute(
+        f"SELECT indikator, list_sort(list(DISTINCT sumber_id)), count(*) "
+        f"FROM ({indicators_sql}) GROUP BY indikator ORDER BY indikator",
+        params or [],
+    ).fetchall()
+
+
+def indicator_batches(
+    counts: list[tuple[str, list[str], int]], rows: int | None = None
+) -> list[tuple[list[str], list[str]]]:
+    """The indicators of `counts` (indicator_counts) cut into runs of about `rows` facts
+    (BATCH_ROWS; an indicator with more is a run of its own), each with its sources.
+
+    Inserting the rows of each run sorted by the key gives the table in key order, as one
+    sorted insert would, but DuckDB sorts one run at a time: one sorted insert of 5M facts ran
+    out of a 1 GB memory limit (bench/memory.py)."""
+    limit = rows or BATCH_ROWS
+    batches: list[tuple[list[str], list[str]]] = []
+    size = limit
+    for indikator, sources, n in counts:
+        if size + n > limit:
+            batches.append(([], []))
+            size = 0
+        batches[-1][0].append(indikator)
+        batches[-1][1].extend(s for s in sources if s not in batches[-1][1])
+        size += n
+    return [(indicators, sorted(sources)) for indicators, sources in batches]
+
+
+def _refuse_shared_keys(con: duckdb.DuckDBPyConnection, union: str, shared: list[str]) -> None:
+    # The only guard of the key while the table is built: fact_indikator has no PRIMARY KEY
+    # (its in-memory index cost ~1.5 GiB at 5M facts, see warehouse/schema.sql), and a key's
+    # error would name neither the key nor the sources anyway. fact_integrity re-checks it.
     rows = con.execute(
         f"SELECT {_KEY}, array_to_string(list_sort(list(DISTINCT sumber_id)), ' & ') "
-        f"FROM ({union}) GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL"
+        f"FROM ({union}) WHERE indikator IN (SELECT unnest(?)) "
+        "GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL",
+        [shared],
     ).fetchall()
     if rows:
         sources = sorted({s for row in rows for s in row[3].split(" & ")})

@@ -108,7 +108,11 @@ CREATE TABLE IF NOT EXISTS meta_kualitas (
 );
 
 -- Rebuilt from the tidy tables by build_fact(); no timestamps or random ids, so a rebuild from the
--- same tidy rows is identical.
+-- same tidy rows is identical. The key (indikator, kode_wilayah, periode) is unique but not a
+-- PRIMARY KEY: DuckDB builds that index in memory and cannot spill it (~1.5 GiB at 5M facts).
+-- build_fact refuses a key from two sources and the fact_integrity check tests the key; the
+-- smart_* tables below likewise (their GX suites check the key). Work databases made with the
+-- key are rebuilt without it once, rows kept (warehouse/db.py drop_derived_keys).
 CREATE TABLE IF NOT EXISTS fact_indikator (
     indikator     VARCHAR NOT NULL,
     kode_wilayah  VARCHAR NOT NULL,
@@ -118,8 +122,7 @@ CREATE TABLE IF NOT EXISTS fact_indikator (
     catatan       VARCHAR,
     sumber_id     VARCHAR NOT NULL,
     berkas_sha256 VARCHAR NOT NULL,
-    lokasi        VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    lokasi        VARCHAR
 );
 
 -- One analyst-ready table per smart-city dimension, all with the same columns. Tables rather than
@@ -128,41 +131,35 @@ CREATE TABLE IF NOT EXISTS smart_governance (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS smart_people (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS smart_mobility (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS smart_economy (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS smart_environment (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
 );
 CREATE TABLE IF NOT EXISTS smart_living (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
-    PRIMARY KEY (indikator, kode_wilayah, periode)
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
 );

@@ -6,8 +6,9 @@ show half a load. Instead, each publish builds a complete new file next to it, m
 and renames it over the old one:
 
     1. open the work database (the single writer) and ATTACH `<analyst>.tmp-<pid>`;
-    2. per table: replay its DDL from the work database (types, PRIMARY KEY, CHECKs kept), copy
-       the rows, compare the counts; add `kp_snapshot` (when, which tables, how many rows);
+    2. per table: replay its DDL from the work database (types, keys, CHECKs kept: the fact and
+       smart_* tables have no PRIMARY KEY, whose in-memory index would not spill), copy the
+       rows, compare the counts; add `kp_snapshot` (when, which tables, how many rows);
     3. CHECKPOINT, DETACH (closes the file), fsync the file;
     4. os.replace over the analyst file, fsync the directory.
 

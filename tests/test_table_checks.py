@@ -1,0 +1,43 @@
+"""The GX suite of a published table read from the work database (assets.quality_assets
+suite_report): only the columns its rules read go to GX, whole rows when a rule fails."""
+
+import pytest
+
+from assets.quality_assets import suite_report
+from warehouse.db import work_db
+
+ROW = (
+    "'IND_A', 'Indikator A', 'Indicator A', 'unit', 'neutral', NULL, '{kode}', 'Blimbing', "
+    "'kecamatan', '35.73.01', '{periode}', 12.5, 'final', NULL, 'Dinas', 'src_a'"
+)
+
+
+@pytest.fixture
+def con(tmp_path):
+    with work_db(tmp_path / "work.duckdb") as connection:
+        yield connection
+
+
+def insert(con, kode: str, periode: str) -> None:
+    con.execute(f"INSERT INTO smart_people VALUES ({ROW.format(kode=kode, periode=periode)})")
+
+
+def test_clean_table_passes_with_every_rule_evaluated(con):
+    for periode in ("2023", "2024", "2024-05"):
+        insert(con, "35.73.01", periode)
+    report = suite_report(con, "smart_people", ["IND_A"])
+    assert report.success and report.rows == 3 and not report.failures
+    assert report.evaluated == 12 and report.table == "warehouse.smart_people"
+
+
+def test_a_failure_shows_whole_rows_as_before(con):
+    insert(con, "35.73.01", "2023")
+    insert(con, "35.73.99", "2023")
+    insert(con, "35.73.99", "2023")  # and a duplicate key
+    report = suite_report(con, "smart_people", ["IND_A"])
+    failed = {f.rule: f for f in report.failures}
+    assert not report.success and set(failed) == {"in_set", "key_unique"}
+    assert failed["key_unique"].unexpected_count == 2
+    [sample] = failed["in_set"].sample[:1]
+    # Columns no rule reads (nilai, satuan) are in the evidence: the table was read whole.
+    assert (sample["kode_wilayah"], sample["nilai"], sample["satuan"]) == ("35.73.99", 12.5, "unit")
