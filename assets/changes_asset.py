@@ -10,6 +10,10 @@ writes nothing new and costs little more than the source fetches.
 Why a gate asset rather than each warehouse asset deciding for itself: Dagster skips a step when
 any upstream output is missing, so one decision upstream of the whole build is the only way to
 skip all of it consistently (and never skip half of it).
+
+On a night when every source is `unchanged` and nothing else is new, the sources step asks the
+same question (`detect_run_changes`) itself and records this asset's observation; it then
+yields no `tidy/<id>` output, so this step is skipped with the rest (assets/source_assets.py).
 """
 
 import dagster as dg
@@ -18,7 +22,7 @@ from assets.resources import KotaPintarResource
 from sources.catalog import SourceEntry
 from sources.catalog_frames import indikator_frame, sumber_frame
 from sources.wilayah import reference_frame
-from warehouse.changes import detect_changes
+from warehouse.changes import Changes, detect_changes
 
 RUN_CHANGES = "run_changes"
 
@@ -40,25 +44,35 @@ def build_run_changes(entries: list[SourceEntry], tidy_keys: list[dg.AssetKey]):
         "nothing new writes nothing new.",
     )
     def run_changes(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
-        reference = {
-            "dim_wilayah": reference_frame(),
-            "dim_indikator": indikator_frame(entries),
-            "meta_sumber": sumber_frame(entries),
-        }
-        with kotapintar.work_db() as con:
-            changes = detect_changes(con, kotapintar.warehouse, reference)
-        metadata = {
-            "changed": changes.changed,
-            "summary": dg.MetadataValue.text(changes.summary()),
-            "since_publish": dg.MetadataValue.json(changes.since_publish),
-            "tables_differing": dg.MetadataValue.json(changes.tables),
-        }
-        if changes.published_at is not None:
-            metadata["published_at"] = changes.published_at.isoformat(timespec="seconds")
+        changes, metadata = detect_run_changes(entries, kotapintar, context.log)
         if changes.changed:
             yield dg.MaterializeResult(metadata=metadata)
         else:
-            context.log.info(f"run_changes: {changes.summary()}; the warehouse build is skipped")
             yield dg.AssetObservation(asset_key=context.asset_key, metadata=metadata)
 
     return run_changes
+
+
+def detect_run_changes(
+    entries: list[SourceEntry], kotapintar: KotaPintarResource, log: dg.DagsterLogManager
+) -> tuple[Changes, dict]:
+    """What is new since the analyst snapshot (warehouse/changes.py), with the metadata of the
+    `run_changes` materialization or observation; logs the skip when nothing is."""
+    reference = {
+        "dim_wilayah": reference_frame(),
+        "dim_indikator": indikator_frame(entries),
+        "meta_sumber": sumber_frame(entries),
+    }
+    with kotapintar.work_db() as con:
+        changes = detect_changes(con, kotapintar.warehouse, reference)
+    metadata = {
+        "changed": changes.changed,
+        "summary": dg.MetadataValue.text(changes.summary()),
+        "since_publish": dg.MetadataValue.json(changes.since_publish),
+        "tables_differing": dg.MetadataValue.json(changes.tables),
+    }
+    if changes.published_at is not None:
+        metadata["published_at"] = changes.published_at.isoformat(timespec="seconds")
+    if not changes.changed:
+        log.info(f"{RUN_CHANGES}: {changes.summary()}; the warehouse build is skipped")
+    return changes, metadata

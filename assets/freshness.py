@@ -1,13 +1,19 @@
-"""Freshness: one Dagster freshness check per source, from its update schedule.
+"""Freshness: one Dagster freshness check per source, from its update schedule, for the UI
+between runs.
 
 Built with `build_last_update_freshness_checks` (Dagster 1.13). It is marked superseded by
 `FreshnessPolicy`, but the policy is evaluated only by the daemon, from the time of the last
 materialization: every nightly run materializes every source, so a policy would call a source
 fresh even when the agency has not published anything new for a year. The check reads the
-`dagster/last_updated_timestamp` metadata of `tidy/<id>` instead, which source_assets.py sets to
-when the loaded data last CHANGED (the first load of the current file). The check runs in the
-nightly job (its result is in the run summary: late sources) and, between runs, from the
-`freshness_checks_sensor` when the Dagster daemon runs (`make ui`).
+`dagster/last_updated_timestamp` metadata of `tidy/<id>` instead, which the sources step sets to
+when the loaded data last CHANGED (the first load of the current file).
+
+The checks are NOT in the nightly job: each schedule's checks are a step of their own (~0.8 s on
+the SQLite instance, as much as all unchanged sources together). The nightly run decides
+lateness itself in the sources step, with the same rule (quality/freshness.py), and puts it in
+the tidy metadata (`late`, `freshness`, `age_days`) that the run summary lists; the
+`freshness_checks_sensor` re-evaluates these checks between runs when the Dagster daemon runs
+(`make ui`), so the UI also shows a source going late on a day without a run.
 
 Severity WARN and never blocking: a late source still publishes its last good data.
 """

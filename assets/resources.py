@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +12,7 @@ import duckdb
 
 from assets.quality_stage import QualityOptions
 from sources.http import DEFAULT_CONTACT, HttpConfig
-from warehouse.db import work_db
+from warehouse.db import connect, work_db
 
 
 class KotaPintarResource(dg.ConfigurableResource):
@@ -65,3 +66,36 @@ class KotaPintarResource(dg.ConfigurableResource):
     def work_db(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """One short-lived connection to the work database (DuckDB has one writer at a time)."""
         return work_db(self.work_path)
+
+    @contextmanager
+    def step_work_db(self) -> Iterator[SharedWorkDb]:
+        """For one step: a `work_db`-like factory whose every call yields the same connection,
+        closed when the step's block ends. Never held across steps: the analyst snapshot
+        ATTACHes files, and DuckDB caches an open database per path within a process."""
+        shared = SharedWorkDb(self.work_path)
+        try:
+            yield shared
+        finally:
+            shared.close()
+
+
+class SharedWorkDb:
+    """Call it like `KotaPintarResource.work_db`: `with shared() as con`. The first call opens
+    the work database, later calls reuse that connection (opening one costs 50-80 ms, most of
+    what an unchanged source costs). Each unit of work still commits or rolls back its own
+    transaction; `close()` after an unexpected error so the next call starts clean."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._con is None:
+            self._con = connect(self._path)
+        yield self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            con, self._con = self._con, None
+            con.close()

@@ -1,25 +1,33 @@
 """One asset factory over the catalog: per source, `raw/<id>` (the landed file) and `tidy/<id>`
-(the validated long rows in the work database table `tidy.<id>`), computed in one step.
+(the validated long rows in the work database table `tidy.<id>`), all computed in ONE step,
+`sources`, that refreshes the selected sources one after another (assets/source_step.py).
 
-Why one step for two assets: the fetch and the parse share the landing file and per-step
-overhead dominates small sources. Why the source check is not `blocking`: a blocking check
-stops every downstream asset, so one broken agency would stop the whole city's fact table;
-instead the load itself is gated (a source that fails is never loaded and its previous rows
-stay), and the failed check shows the reason and evidence in the UI.
+Why one step for every source: the fetch and the parse share the landing file, and on a night
+with nothing new Dagster's per-step overhead (~0.3-0.45 s) was most of what a source cost. The
+step is subsettable: materializing one source from the UI refreshes only that one. Why the
+source check is not `blocking`: a blocking check stops every downstream asset, so one broken
+agency would stop the whole city's fact table; instead the load itself is gated (a source that
+fails is never loaded and its previous rows stay), and the failed check shows the reason and
+evidence in the UI.
+
+What a night with nothing new records (every source `unchanged`, nothing else new, see
+`_nothing_new`): an observation of each `tidy/<id>` with the same metadata (outcome, rows,
+freshness) and of `run_changes`, and no materialization: "writes nothing new" holds for the
+Dagster event log too, and the rest of the job is skipped. Any other night materializes every
+selected `tidy/<id>` with its `tidy_valid` check, and `raw/<id>` whenever a file landed or the
+fetch failed.
 """
 
 import dagster as dg
 
-from assets.metadata import (
-    outcome_metadata,
-    preview_markdown,
-    quality_metadata,
-    validation_metadata,
-)
+from assets.changes_asset import RUN_CHANGES, detect_run_changes
+from assets.metadata import outcome_metadata, quality_metadata, validation_metadata
 from assets.resources import KotaPintarResource
-from assets.source_run import SourceOutcome, refresh_source
+from assets.source_run import SourceOutcome
+from assets.source_step import raw_metadata, refresh_each, tidy_metadata
 from sources.catalog import SourceEntry
 
+SOURCES_STEP = "sources"
 TIDY_CHECK = "tidy_valid"
 KIND_TAG = {"xlsx": "excel", "csv": "csv", "ckan_datastore": "ckan", "ckan_resource": "ckan"}
 
@@ -46,9 +54,9 @@ def _describe(entry: SourceEntry, what: str) -> str:
     )
 
 
-def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
-    """The raw + tidy assets of one catalog entry, with the tidy table's validation check."""
-    specs = [
+def _specs(entry: SourceEntry) -> list[dg.AssetSpec]:
+    """The raw + tidy assets of one catalog entry."""
+    return [
         dg.AssetSpec(
             key=raw_key(entry),
             group_name=entry.dimension,
@@ -60,6 +68,9 @@ def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
                 "sha256 and fetch time. Re-running lands the same content on the same file.",
             ),
             tags={"agency": entry.agency.code, "kind": entry.kind},
+            # Not materialized when the source is `unchanged`: no new file landed (304 or the
+            # same sha256), so its last materialization still describes the file (see below).
+            skippable=True,
         ),
         dg.AssetSpec(
             key=tidy_key(entry),
@@ -75,9 +86,15 @@ def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
                 f"duplicates and a failure keeps the last good rows.",
             ),
             tags={"agency": entry.agency.code},
+            # Observed instead of materialized on a night with nothing new (see _nothing_new).
+            skippable=True,
         ),
     ]
-    check = dg.AssetCheckSpec(
+
+
+def _check(entry: SourceEntry) -> dg.AssetCheckSpec:
+    """The tidy table's validation check of one catalog entry."""
+    return dg.AssetCheckSpec(
         TIDY_CHECK,
         asset=tidy_key(entry),
         description="Fetch, parse, the Great Expectations suite (keys not null, kode_wilayah "
@@ -90,87 +107,103 @@ def build_source_assets(entry: SourceEntry) -> dg.AssetsDefinition:
         "evidence and the Data Docs page.",
     )
 
+
+def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
+    """Every catalog entry's raw + tidy assets and tidy_valid check, in the one `sources` step."""
+
     @dg.multi_asset(
-        name=f"source__{entry.id}",
-        specs=specs,
-        check_specs=[check],
+        name=SOURCES_STEP,
+        specs=[spec for entry in entries for spec in _specs(entry)],
+        check_specs=[_check(entry) for entry in entries],
         can_subset=True,
+        description="Fetch, parse, validate and load each selected catalog source, one after "
+        "another; one broken source never stops the others.",
     )
-    def _source(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
+    def sources(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
         selected = context.selected_asset_keys
-        outcome = refresh_source(
-            entry,
-            landing_root=kotapintar.landing_root,
-            work_db=kotapintar.work_db,
-            offline=kotapintar.offline,
-            muat_id=f"{context.run.run_id}:{entry.id}",
-            fetch=raw_key(entry) in selected,
-            quality=kotapintar.quality,
-            http=kotapintar.http,
-            ckan_token=kotapintar.feed_token,
-        )
-        (context.log.info if outcome.ok else context.log.error)(
-            f"{entry.id}: {outcome.outcome} ({outcome.rows} rows published)"
-            + (f" — {outcome.message}" if outcome.message else "")
-        )
-        if raw_key(entry) in selected:
-            yield dg.MaterializeResult(asset_key=raw_key(entry), metadata=_raw_metadata(outcome))
-        if tidy_key(entry) in selected:
-            changed = outcome.data_changed_at
-            metadata = _tidy_metadata(outcome)
-            if changed is not None:
-                # What the freshness check reads (assets/freshness.py): when the data changed.
-                metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(changed)
-            yield dg.MaterializeResult(asset_key=tidy_key(entry), metadata=metadata)
-            # A partial load (declared in the catalog) passed the gate for the rows it loaded
-            # but held others back: the check says so as a warning, never silently.
-            partial = outcome.ok and outcome.quarantined > 0
-            yield dg.AssetCheckResult(
-                asset_key=tidy_key(entry),
-                check_name=TIDY_CHECK,
-                passed=outcome.ok and not partial,
-                severity=dg.AssetCheckSeverity.WARN if partial else dg.AssetCheckSeverity.ERROR,
-                metadata={
-                    **outcome_metadata(outcome),
-                    **validation_metadata(outcome.validation),
-                    **quality_metadata(outcome),
-                },
+        checks = context.selected_asset_check_keys
+        todo = [e for e in entries if raw_key(e) in selected or tidy_key(e) in selected]
+        done: list[tuple[SourceEntry, SourceOutcome]] = []
+        for entry, outcome in refresh_each(
+            todo,
+            kotapintar,
+            run_id=context.run.run_id,
+            fetch=lambda e: raw_key(e) in selected,
+            log=context.log,
+        ):
+            # An unchanged source landed nothing new: re-materializing raw would only repeat its
+            # last materialization (the fetch is in meta_muat and the tidy metadata).
+            if raw_key(entry) in selected and outcome.outcome != "unchanged":
+                yield dg.MaterializeResult(asset_key=raw_key(entry), metadata=raw_metadata(outcome))
+            done.append((entry, outcome))
+        # Only a run of every source and run_changes (the nightly job) can have "nothing new";
+        # a subset (one source materialized from the UI) materializes what it was asked for.
+        planned = context.run.asset_selection  # empty or None: the whole job
+        whole = len(done) == len(entries) and (not planned or dg.AssetKey(RUN_CHANGES) in planned)
+        quiet = _nothing_new(context, kotapintar, done) if whole else None
+        for entry, outcome in done:
+            if tidy_key(entry) not in selected:
+                continue
+            if quiet is not None:
+                # Same metadata as a materialization; the last materialization and its
+                # tidy_valid evaluation stay those of the load the rows came from.
+                metadata = tidy_metadata(entry, outcome)
+                yield dg.AssetObservation(asset_key=tidy_key(entry), metadata=metadata)
+                continue
+            yield dg.MaterializeResult(
+                asset_key=tidy_key(entry), metadata=tidy_metadata(entry, outcome)
             )
+            if dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK) in checks:
+                yield _check_result(entry, outcome)
+        if quiet is not None:
+            # No tidy output: run_changes and the whole warehouse build are skipped; this is
+            # the observation run_changes would have recorded (the run summary reads it).
+            yield dg.AssetObservation(asset_key=RUN_CHANGES, metadata=quiet)
 
-    return _source
-
-
-def _raw_metadata(outcome: SourceOutcome) -> dict:
-    metadata = outcome_metadata(outcome)
-    if outcome.landing is not None:
-        metadata.update(
-            {
-                "path": dg.MetadataValue.path(outcome.landing.path),
-                "sha256": outcome.landing.sha256,
-                "bytes": outcome.landing.bytes,
-                "fetched_at": outcome.landing.fetched_at,
-                "location": outcome.landing.location,
-                # What the server said (conditional GET, portal timestamps); no body when
-                # not_modified.
-                **{
-                    key: value
-                    for key in ("url", "http_status", "etag", "last_modified", "not_modified")
-                    if (value := getattr(outcome.landing, key)) not in (None, False)
-                },
-            }
-        )
-    return metadata
+    return sources
 
 
-def _tidy_metadata(outcome: SourceOutcome) -> dict:
-    metadata = {
-        **outcome_metadata(outcome),
-        "dagster/row_count": outcome.rows,
-        "parsed_rows": outcome.parsed_rows,
-        "rows_quarantined": outcome.quarantined,
+def _nothing_new(
+    context: dg.AssetExecutionContext,
+    kotapintar: KotaPintarResource,
+    done: list[tuple[SourceEntry, SourceOutcome]],
+) -> dict | None:
+    """The run_changes metadata when the night has nothing new, else None.
+
+    Nothing new: every source `unchanged`, the last `tidy/<id>` materialization on this Dagster
+    instance of each was good (else the UI still shows a failure that this run must replace),
+    and run_changes' own question (catalog, region reference, failures since the snapshot)
+    finds nothing. Then the sources step records observations instead of re-materializing 15
+    unchanged tables and re-evaluating their checks: on the SQLite instance each event is its
+    own committed transaction, and those writes were most of a no-change night."""
+    if any(outcome.outcome != "unchanged" for _, outcome in done):
+        return None
+    records = context.instance.get_asset_records([tidy_key(entry) for entry, _ in done])
+    good = {
+        record.asset_entry.asset_key
+        for record in records
+        if (last := record.asset_entry.last_materialization) is not None
+        and getattr(last.asset_materialization.metadata.get("outcome"), "value", None)
+        in ("loaded", "unchanged")
     }
-    if outcome.workbook is not None:
-        metadata["koreksi"] = dg.MetadataValue.path(str(outcome.workbook))
-    if outcome.preview is not None:
-        metadata["preview"] = dg.MetadataValue.md(preview_markdown(outcome.preview))
-    return metadata
+    if len(good) < len(done):
+        return None
+    changes, metadata = detect_run_changes([entry for entry, _ in done], kotapintar, context.log)
+    return None if changes.changed else metadata
+
+
+def _check_result(entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckResult:
+    # A partial load (declared in the catalog) passed the gate for the rows it loaded but held
+    # others back: the check says so as a warning, never silently.
+    partial = outcome.ok and outcome.quarantined > 0
+    return dg.AssetCheckResult(
+        asset_key=tidy_key(entry),
+        check_name=TIDY_CHECK,
+        passed=outcome.ok and not partial,
+        severity=dg.AssetCheckSeverity.WARN if partial else dg.AssetCheckSeverity.ERROR,
+        metadata={
+            **outcome_metadata(outcome),
+            **validation_metadata(outcome.validation),
+            **quality_metadata(outcome),
+        },
+    )

@@ -223,3 +223,27 @@ def _log(result: SourceOutcome) -> None:
         log.warning(
             "%-28s %-9s at %s: %s", result.source_id, result.outcome, result.stage, result.message
         )
+
+
+def unexpected_failure(
+    entry: SourceEntry, exc: Exception, *, work_db, muat_id: str, seconds: float
+) -> SourceOutcome:
+    """The last resort of a loop over sources: a bug that escaped refresh_source (anything but
+    a SourceError) becomes this source's `failed` outcome, so the other sources still run. It
+    is recorded in `meta_muat` when the database allows (not if the load was already recorded
+    under the same muat_id, or the database itself is what broke)."""
+    result = SourceOutcome(entry.id, outcome="failed", stage="unexpected", seconds=seconds)
+    result.message = mask_text(
+        f"Source `{entry.id}`: unexpected error {type(exc).__name__}: {exc}. This is a bug in "
+        "the pipeline, not in the agency file: report it with the run's log; the last good "
+        "rows stay."
+    )
+    try:
+        with work_db() as con:
+            result.rows = tidy_row_count(con, entry.id)
+            result.data_changed_at = data_changed_at(con, entry.id)
+            record_muat(con, **_muat_fields(result, entry, muat_id))
+    except Exception as again:  # the outcome above is what matters; say why it is not recorded
+        log.warning("%s: the unexpected error is not in meta_muat: %s", entry.id, again)
+    _log(result)
+    return result

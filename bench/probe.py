@@ -55,7 +55,7 @@ STAGES: dict[tuple[str, str], str] = {
     ("assets.warehouse_assets", "_table_preview"): "build",
     ("assets.warehouse_assets", "blocked_tables"): "build",
     ("quality.tidy_suite", "validate_frame"): "table_checks",
-    ("assets.quality_assets", "scan_frame"): "pii_guard",
+    ("assets.quality_assets", "scan_table"): "pii_guard",
     ("assets.quality_assets", "record_verdict"): "pii_guard",
     ("assets.warehouse_assets", "publish_snapshot"): "snapshot",
     ("assets.publish_assets", "export_gated"): "export",
@@ -209,7 +209,8 @@ def _step_seconds(instance, run_id: str) -> dict[str, float]:
 def _grouped(steps: dict[str, float]) -> dict[str, float]:
     groups: dict[str, float] = defaultdict(float)
     for key, value in steps.items():
-        groups["source steps" if key.startswith("source__") else "other steps"] += value
+        # `sources` is the one step of every source (assets/source_assets.py).
+        groups["source steps" if key == "sources" else "other steps"] += value
     return {k: round(v, 3) for k, v in groups.items()}
 
 

@@ -29,8 +29,9 @@ class RunSummary:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    # Quality gate: correction workbooks now open (one per agency), late sources (freshness
-    # check failed: source id -> how old its data is), the Data Docs index.
+    # Quality gate: correction workbooks now open (one per agency), late sources (source id ->
+    # how old its data is, decided by quality/freshness.py in the sources step), the Data Docs
+    # index.
     workbooks: list[str] = field(default_factory=list)
     late: dict[str, str] = field(default_factory=dict)
     data_docs: str | None = None
@@ -88,11 +89,25 @@ def _value(metadata: dict, key: str, default=None):
 def summarize(result, settings: Settings, seconds: float) -> RunSummary:
     """Build the summary from an ExecuteInProcessResult's events."""
     sources: list[SourceLine] = []
+    late: dict[str, str] = {}
     snapshot = None
-    for event in result.get_asset_materialization_events():
-        key = event.asset_key.path
-        metadata = event.materialization.metadata
+    # A night with nothing new observes `tidy/<id>` instead of materializing it (same
+    # metadata; assets/source_assets.py).
+    observed = [
+        (e.asset_key, e.asset_observation_data.asset_observation.metadata)
+        for e in result.get_asset_observation_events()
+    ]
+    for asset_key, metadata in [
+        *(
+            (e.asset_key, e.materialization.metadata)
+            for e in result.get_asset_materialization_events()
+        ),
+        *observed,
+    ]:
+        key = asset_key.path
         if key[0] == "tidy":
+            if _value(metadata, "late", False):
+                late[key[1]] = str(_value(metadata, "freshness", "late"))
             sources.append(
                 SourceLine(
                     source_id=key[1],
@@ -113,17 +128,12 @@ def summarize(result, settings: Settings, seconds: float) -> RunSummary:
     failed_steps = [e.step_key for e in result.get_step_failure_events()]
     unchanged_since = next(
         (
-            str(_value(e.asset_observation_data.asset_observation.metadata, "published_at", "?"))
-            for e in result.get_asset_observation_events()
-            if e.asset_key.path == ["run_changes"]
+            str(_value(metadata, "published_at", "?"))
+            for asset_key, metadata in observed
+            if asset_key.path == ["run_changes"]
         ),
         None,
     )
-    late = {
-        e.asset_key.path[-1]: _age(e.metadata)
-        for e in result.get_asset_check_evaluations()
-        if e.check_name == "freshness_check" and not e.passed
-    }
     koreksi = settings.koreksi_path
     docs = settings.data_docs_path
     index = docs / "index.html" if docs is not None and (docs / "index.html").is_file() else None
@@ -140,15 +150,3 @@ def summarize(result, settings: Settings, seconds: float) -> RunSummary:
         data_docs=str(index) if index else None,
         unchanged_since=unchanged_since if snapshot is None else None,
     )
-
-
-def _age(metadata: dict) -> str:
-    """How old a late source's data is, from the freshness check's metadata."""
-    import time
-
-    from quality.freshness import describe_age
-
-    updated = _value(metadata, "dagster/last_updated_timestamp")
-    if updated is None:
-        return "never updated"
-    return f"data last changed {describe_age(time.time() - float(updated))} ago"

@@ -2,12 +2,16 @@
 data that has not changed counts as late.
 
 The window is the schedule's period plus a grace for agencies that publish a few days after the
-period closes; the Dagster freshness checks (assets/freshness.py) are built from these.
+period closes. One rule for both places lateness is shown: `freshness()` decides it for every
+source in each nightly run (the tidy asset's metadata and the run summary), and the Dagster
+freshness checks that the daemon re-evaluates between runs (assets/freshness.py) are built from
+the same windows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 # schedule -> (period, grace): late when the data last changed more than period + grace ago.
 SCHEDULE_WINDOWS: dict[str, tuple[dt.timedelta, dt.timedelta]] = {
@@ -37,3 +41,35 @@ def describe_age(seconds: float) -> str:
         return f"{days:.0f} days"
     hours = seconds / 3600
     return f"{hours:.0f} hours" if hours >= 2 else f"{seconds / 60:.0f} minutes"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Whether a source's data is late: `age` is how long ago the loaded data last changed
+    (None when nothing was ever loaded: that is a failure to fix, not lateness)."""
+
+    late: bool
+    age: dt.timedelta | None
+    allowed: dt.timedelta
+
+    def describe(self) -> str:
+        """E.g. 'data last changed 500 days ago, allowed 426 days'."""
+        if self.age is None:
+            return "no data loaded yet"
+        allowed = describe_age(self.allowed.total_seconds())
+        return f"data last changed {describe_age(self.age.total_seconds())} ago, allowed {allowed}"
+
+
+def freshness(
+    schedule: str, data_changed_at: dt.datetime | None, now: dt.datetime | None = None
+) -> Freshness:
+    """Late when the data last changed longer ago than the schedule allows (`allowed_age`).
+
+    `data_changed_at` is when the data now loaded first arrived (naive means UTC)."""
+    allowed = allowed_age(schedule)
+    if data_changed_at is None:
+        return Freshness(late=False, age=None, allowed=allowed)
+    if data_changed_at.tzinfo is None:
+        data_changed_at = data_changed_at.replace(tzinfo=dt.UTC)
+    age = max((now or dt.datetime.now(dt.UTC)) - data_changed_at, dt.timedelta(0))
+    return Freshness(late=age > allowed, age=age, allowed=allowed)

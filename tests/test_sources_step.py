@@ -1,0 +1,218 @@
+"""The one `sources` step: every catalog source refreshed in one Dagster step over one
+work-database connection, a progress line per source, a bug in one source never stopping the
+others, and one source still materializable on its own."""
+
+import dagster as dg
+import duckdb
+import pytest
+from test_pipeline import SMALL, make_settings, read
+
+import assets.resources
+import assets.source_step
+from assets.source_assets import SOURCES_STEP, TIDY_CHECK, raw_key, tidy_key
+from assets.source_run import SourceOutcome
+from assets.source_step import progress_line
+from pipelines.definitions import NIGHTLY_JOB, build_definitions
+from pipelines.summary import summarize
+from sources.catalog import load_catalog
+
+
+def execute(settings, instance=None, **kwargs):
+    """Run the nightly job; the summary and the step's progress lines (from the instance)."""
+    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
+    instance = instance or dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(raise_on_error=False, instance=instance, **kwargs)
+    lines = [
+        e.user_message
+        for e in instance.all_logs(result.run_id)
+        if e.dagster_event is None and e.step_key == SOURCES_STEP
+    ]
+    return result, summarize(result, settings, 0.0), lines
+
+
+def materialized(result) -> set[tuple[str, ...]]:
+    return {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()} & {
+        (stage, s) for s in SMALL for stage in ("raw", "tidy")
+    }
+
+
+def test_every_source_is_one_step_with_its_assets_and_checks():
+    defs = build_definitions()
+    entries = load_catalog()
+    sources = defs.resolve_assets_def(tidy_key(entries[0]))
+    assert sources.op.name == SOURCES_STEP and sources.can_subset
+    assert sources.keys == {k for e in entries for k in (raw_key(e), tidy_key(e))}
+    assert sources.check_keys == {dg.AssetCheckKey(tidy_key(e), TIDY_CHECK) for e in entries}
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    steps = [n.name for n in job.nodes_in_topological_order]
+    assert steps[0] == SOURCES_STEP
+    assert not [name for name in steps if name.startswith("source__")]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "line"),
+    [
+        (
+            SourceOutcome("dinkes_faskes", rows=120, seconds=0.414),
+            "[3/15] dinkes_faskes: loaded, 120 rows, 0.41 s",
+        ),
+        (
+            SourceOutcome("dlh_ispu", outcome="rejected", message="HTML page", seconds=1.5),
+            "[3/15] dlh_ispu: rejected, 0 rows, 1.50 s — HTML page",
+        ),
+    ],
+)
+def test_progress_line(outcome, line):
+    assert progress_line(3, 15, outcome) == line
+
+
+def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path, SMALL)
+    real = assets.source_step.refresh_source
+
+    def buggy(entry, **kwargs):
+        if entry.id == "dishub_angkutan":  # the second of three, in catalog order
+            raise KeyError("kolom_hilang")
+        return real(entry, **kwargs)
+
+    monkeypatch.setattr(assets.source_step, "refresh_source", buggy)
+    result, summary, lines = execute(settings)
+    assert result.success, "the step itself succeeds"
+    assert materialized(result) == {(stage, s) for s in SMALL for stage in ("raw", "tidy")}
+    assert not summary.failed_steps
+    outcomes = {s.source_id: s for s in summary.sources}
+    assert {k: s.outcome for k, s in outcomes.items()} == {
+        "dinkes_faskes": "loaded",
+        "dishub_angkutan": "failed",
+        "diskopindag_umkm": "loaded",
+    }
+    assert outcomes["dishub_angkutan"].message == (
+        "Source `dishub_angkutan`: unexpected error KeyError: 'kolom_hilang'. This is a bug in "
+        "the pipeline, not in the agency file: report it with the run's log; the last good rows "
+        "stay."
+    )
+    [check] = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key.path == ["tidy", "dishub_angkutan"]
+    ]
+    assert not check.passed
+    # The sources after the broken one ran, and the failure is in meta_muat too.
+    assert summary.snapshot
+    assert read(
+        settings,
+        "SELECT outcome, tahap FROM meta_muat WHERE sumber_id = 'dishub_angkutan'",
+    ) == [("failed", "unexpected")]
+    assert lines[1].startswith("[2/3] dishub_angkutan: failed, 0 rows, ")
+    assert lines[1].endswith(" s — " + outcomes["dishub_angkutan"].message)
+    assert [line.split(":")[0] for line in lines] == [
+        "[1/3] dinkes_faskes",
+        "[2/3] dishub_angkutan",
+        "[3/3] diskopindag_umkm",
+    ]
+
+
+def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path, SMALL)
+    assert execute(settings)[1].success
+    opened: list[str] = []
+    real = assets.resources.connect
+
+    def counting(path, **kwargs):
+        opened.append(str(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(assets.resources, "connect", counting)
+    result, summary, lines = execute(settings)
+    assert {s.outcome for s in summary.sources} == {"unchanged"}
+    # Nothing new landed: raw/<id> keeps its last materialization; tidy and its check still
+    # report the night (outcome, rows, freshness).
+    assert materialized(result) == {("tidy", s) for s in SMALL}
+    assert len(result.get_asset_check_evaluations()) == len(SMALL)
+    assert lines[0].startswith("[1/3] dinkes_faskes: unchanged, ")
+    assert len(opened) == 1, "three unchanged sources, one connection"
+    # Closed when the step ended: another process can open the file.
+    duckdb.connect(opened[0]).close()
+
+    # One source on its own (the UI's "materialize selected"): only it is refreshed.
+    entry = next(e for e in load_catalog(settings.catalog_dir) if e.id == "dishub_angkutan")
+    result, summary, lines = execute(settings, asset_selection=[raw_key(entry), tidy_key(entry)])
+    assert result.success
+    assert [s.source_id for s in summary.sources] == ["dishub_angkutan"]
+    checks = [(c.asset_key, c.check_name) for c in result.get_asset_check_evaluations()]
+    assert (tidy_key(entry), TIDY_CHECK) in checks
+    assert {key for key, _ in checks} == {tidy_key(entry)}
+    assert len(lines) == 1 and lines[0].startswith("[1/1] dishub_angkutan: unchanged, ")
+
+
+def observed(result) -> set[tuple[str, ...]]:
+    return {tuple(e.asset_key.path) for e in result.get_asset_observation_events()}
+
+
+def test_a_night_with_nothing_new_observes_instead_of_materializing(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path, SMALL)
+    instance = dg.DagsterInstance.ephemeral()  # one instance for every run, like DAGSTER_HOME
+    assert execute(settings, instance)[1].success
+
+    # Nothing new: observations with the same metadata, no materialization, no check, and the
+    # rest of the job (run_changes included) skipped.
+    result, summary, _ = execute(settings, instance)
+    assert summary.success and summary.unchanged_since and not summary.snapshot
+    assert {(s.source_id, s.outcome) for s in summary.sources} == {(s, "unchanged") for s in SMALL}
+    assert not result.get_asset_materialization_events()
+    assert not result.get_asset_check_evaluations()
+    assert observed(result) == {("tidy", s) for s in SMALL} | {("run_changes",)}
+    [tidy] = [
+        e.asset_observation_data.asset_observation.metadata
+        for e in result.get_asset_observation_events()
+        if e.asset_key.path == ["tidy", "dinkes_faskes"]
+    ]
+    assert tidy["outcome"].value == "unchanged" and tidy["late"].value is False
+    assert tidy["dagster/row_count"].value == 20
+    skipped = {e.step_key for e in result.all_events if e.is_step_skipped}
+    assert "run_changes" in skipped and "analyst_snapshot" in skipped
+
+    # A bug in one source: a night with news, every tidy/<id> materialized with its check.
+    real = assets.source_step.refresh_source
+
+    def buggy(entry, **kwargs):
+        if entry.id == "dinkes_faskes":
+            raise RuntimeError("boom")
+        return real(entry, **kwargs)
+
+    monkeypatch.setattr(assets.source_step, "refresh_source", buggy)
+    result, summary, _ = execute(settings, instance)
+    assert materialized(result) >= {("tidy", s) for s in SMALL}
+    monkeypatch.undo()
+
+    # The next night re-reads the good file (a failure is never followed by `unchanged`, see
+    # warehouse.muat.last_good_load): materialized and checked, the UI's failure replaced.
+    result, summary, _ = execute(settings, instance)
+    assert {(s.source_id, s.outcome) for s in summary.sources} == {
+        ("dinkes_faskes", "loaded"),
+        ("diskopindag_umkm", "unchanged"),
+        ("dishub_angkutan", "unchanged"),
+    }
+    assert materialized(result) >= {("tidy", s) for s in SMALL}
+    checks = {
+        e.asset_key.path[-1]: e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == TIDY_CHECK
+    }
+    assert checks == dict.fromkeys(SMALL, True)
+    # ...and the night after is a quiet one again.
+    result, _, _ = execute(settings, instance)
+    assert not result.get_asset_materialization_events()
+
+    # One source materialized from the UI on a quiet night gets what was asked for.
+    entry = next(e for e in load_catalog(settings.catalog_dir) if e.id == "dishub_angkutan")
+    result, _, _ = execute(settings, instance, asset_selection=[raw_key(entry), tidy_key(entry)])
+    assert materialized(result) == {("tidy", "dishub_angkutan")}
+
+    # A Dagster instance that has not seen these assets (a new DAGSTER_HOME) gets them
+    # materialized and checked once, though the work database has nothing new.
+    result, summary, _ = execute(settings, dg.DagsterInstance.ephemeral())
+    assert {s.outcome for s in summary.sources} == {"unchanged"}
+    assert materialized(result) == {("tidy", s) for s in SMALL}
+    assert len([e for e in result.get_asset_check_evaluations() if e.check_name == TIDY_CHECK]) == 3
+    assert summary.unchanged_since, "run_changes still finds nothing new to build"
