@@ -136,7 +136,6 @@ def refresh_source(
         result.data_changed_at = data_changed_at(con, entry.id)  # this load counts
         result.findings = quality_stage.record(con, entry, muat_id, findings)
     result.workbook = quality_stage.rewrite_workbook(entry, work_db, quality.koreksi_dir)
-    _log(result)
     return result
 
 
@@ -158,7 +157,6 @@ def _record_if_unchanged(
         result.data_changed_at = data_changed_at(con, entry.id)
         result.seconds = time.perf_counter() - started
         record_muat(con, **_muat_fields(result, entry, muat_id))  # `unchanged`: no new date
-    _log(result)
     return True
 
 
@@ -210,21 +208,6 @@ def _muat_fields(result: SourceOutcome, entry: SourceEntry, muat_id: str) -> dic
     }
 
 
-def _log(result: SourceOutcome) -> None:
-    if result.ok:
-        log.info(
-            "%-28s %-9s %6d rows  %5.2fs",
-            result.source_id,
-            result.outcome,
-            result.rows,
-            result.seconds,
-        )
-    else:
-        log.warning(
-            "%-28s %-9s at %s: %s", result.source_id, result.outcome, result.stage, result.message
-        )
-
-
 def unexpected_failure(
     entry: SourceEntry, exc: Exception, *, work_db, muat_id: str, seconds: float
 ) -> SourceOutcome:
@@ -245,5 +228,4 @@ def unexpected_failure(
             record_muat(con, **_muat_fields(result, entry, muat_id))
     except Exception as again:  # the outcome above is what matters; say why it is not recorded
         log.warning("%s: the unexpected error is not in meta_muat: %s", entry.id, again)
-    _log(result)
     return result

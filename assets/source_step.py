@@ -11,6 +11,7 @@ caches an open database per path in a process).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 
@@ -21,6 +22,8 @@ from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome, refresh_source, unexpected_failure
 from quality.freshness import freshness
 from sources.catalog import SourceEntry
+
+progress = logging.getLogger("kotapintar")
 
 
 def refresh_each(
@@ -61,7 +64,11 @@ def refresh_each(
                     muat_id=muat_id,
                     seconds=time.perf_counter() - started,
                 )
-            (log.info if outcome.ok else log.error)(progress_line(number, len(entries), outcome))
+            line = progress_line(number, len(entries), outcome)
+            # To the run's log (the UI) and to the `kotapintar` logger (the CLI's progress). A
+            # failure is a warning here: the failed tidy_valid check is the error of record.
+            (log.info if outcome.ok else log.warning)(line)
+            (progress.info if outcome.ok else progress.warning)(line)
             yield entry, outcome
 
 
