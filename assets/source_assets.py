@@ -18,6 +18,8 @@ selected `tidy/<id>` with its `tidy_valid` check, and `raw/<id>` whenever a file
 fetch failed.
 """
 
+from typing import NamedTuple
+
 import dagster as dg
 
 from assets.changes_asset import RUN_CHANGES, detect_run_changes
@@ -123,7 +125,10 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
         selected = context.selected_asset_keys
         checks = context.selected_asset_check_keys
         todo = [e for e in entries if raw_key(e) in selected or tidy_key(e) in selected]
-        done: list[tuple[SourceEntry, SourceOutcome]] = []
+        # Each outcome is described (metadata, check result) as soon as it arrives and then let
+        # go: its parsed frame, GX result and evidence are large, and 500 sources kept alive
+        # until the step's end cost ~1 GiB of RSS (bench/run.py, 500 x 10,000).
+        done: list[_Described] = []
         for entry, outcome in refresh_each(
             todo,
             kotapintar,
@@ -135,26 +140,33 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
             # last materialization (the fetch is in meta_muat and the tidy metadata).
             if raw_key(entry) in selected and outcome.outcome != "unchanged":
                 yield dg.MaterializeResult(asset_key=raw_key(entry), metadata=raw_metadata(outcome))
-            done.append((entry, outcome))
+            done.append(
+                _Described(
+                    entry,
+                    outcome.outcome,
+                    tidy_metadata(entry, outcome) if tidy_key(entry) in selected else None,
+                    _check_result(entry, outcome)
+                    if dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK) in checks
+                    else None,
+                )
+            )
         # Only a run of every source and run_changes (the nightly job) can have "nothing new";
         # a subset (one source materialized from the UI) materializes what it was asked for.
         planned = context.run.asset_selection  # empty or None: the whole job
         whole = len(done) == len(entries) and (not planned or dg.AssetKey(RUN_CHANGES) in planned)
         quiet = _nothing_new(context, kotapintar, done) if whole else None
-        for entry, outcome in done:
-            if tidy_key(entry) not in selected:
+        for described in done:
+            key = tidy_key(described.entry)
+            if described.tidy is None:
                 continue
             if quiet is not None:
                 # Same metadata as a materialization; the last materialization and its
                 # tidy_valid evaluation stay those of the load the rows came from.
-                metadata = tidy_metadata(entry, outcome)
-                yield dg.AssetObservation(asset_key=tidy_key(entry), metadata=metadata)
+                yield dg.AssetObservation(asset_key=key, metadata=described.tidy)
                 continue
-            yield dg.MaterializeResult(
-                asset_key=tidy_key(entry), metadata=tidy_metadata(entry, outcome)
-            )
-            if dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK) in checks:
-                yield _check_result(entry, outcome)
+            yield dg.MaterializeResult(asset_key=key, metadata=described.tidy)
+            if described.check is not None:
+                yield described.check
         if quiet is not None:
             # No tidy output: run_changes and the whole warehouse build are skipped; this is
             # the observation run_changes would have recorded (the run summary reads it).
@@ -163,10 +175,19 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
     return sources
 
 
+class _Described(NamedTuple):
+    """One source's outcome as the step reports it (the outcome itself is let go)."""
+
+    entry: SourceEntry
+    outcome: str
+    tidy: dict | None  # the tidy metadata, when tidy/<id> is selected
+    check: dg.AssetCheckResult | None  # tidy_valid, when selected
+
+
 def _nothing_new(
     context: dg.AssetExecutionContext,
     kotapintar: KotaPintarResource,
-    done: list[tuple[SourceEntry, SourceOutcome]],
+    done: list[_Described],
 ) -> dict | None:
     """The run_changes metadata when the night has nothing new, else None.
 
@@ -176,9 +197,9 @@ def _nothing_new(
     finds nothing. Then the sources step records observations instead of re-materializing 15
     unchanged tables and re-evaluating their checks: on the SQLite instance each event is its
     own committed transaction, and those writes were most of a no-change night."""
-    if any(outcome.outcome != "unchanged" for _, outcome in done):
+    if any(d.outcome != "unchanged" for d in done):
         return None
-    records = context.instance.get_asset_records([tidy_key(entry) for entry, _ in done])
+    records = context.instance.get_asset_records([tidy_key(d.entry) for d in done])
     good = {
         record.asset_entry.asset_key
         for record in records
@@ -188,7 +209,7 @@ def _nothing_new(
     }
     if len(good) < len(done):
         return None
-    changes, metadata = detect_run_changes([entry for entry, _ in done], kotapintar, context.log)
+    changes, metadata = detect_run_changes([d.entry for d in done], kotapintar, context.log)
     return None if changes.changed else metadata
 
 

@@ -145,6 +145,22 @@ def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch)
     assert len(lines) == 1 and lines[0].startswith("[1/1] dishub_angkutan: unchanged, ")
 
 
+def test_the_shared_connection_is_reopened_after_every_few_loads(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path, SMALL)
+    opened: list[str] = []
+    real = assets.resources.connect
+
+    def counting(path, **kwargs):
+        opened.append(str(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(assets.resources, "connect", counting)
+    monkeypatch.setattr(assets.source_step, "RECYCLE_AFTER_LOADS", 2)
+    result, summary, _ = execute(settings)
+    assert result.success and {s.outcome for s in summary.sources} == {"loaded"}
+    assert len(opened) == 2, "three loads, reopened after the second"
+
+
 def observed(result) -> set[tuple[str, ...]]:
     return {tuple(e.asset_key.path) for e in result.get_asset_observation_events()}
 
