@@ -128,15 +128,7 @@ def _scan_text(con, table: str, column: str, excused) -> list[tuple]:
     if person:
         for name in looks_like_names(distinct):
             hits.setdefault("nama", {}).setdefault(name, mask("nama", name))
-    return [
-        (
-            kind,
-            list(found),
-            list(dict.fromkeys(found.values()))[:EXAMPLES],
-            tuple(sum(counts[v][i] for v in found) for i in (0, 1)),
-        )
-        for kind, found in hits.items()
-    ]
+    return _by_kind(hits, counts)
 
 
 def _scan_numbers(con, table: str, column: str, excused) -> list[tuple]:
@@ -155,6 +147,11 @@ def _scan_numbers(con, table: str, column: str, excused) -> list[tuple]:
         if kind:
             hits.setdefault(kind, {})[number] = mask(kind, digits)
             counts[number] = (n, n_excused)
+    return _by_kind(hits, counts)
+
+
+def _by_kind(hits: dict[str, dict], counts: dict) -> list[tuple]:
+    """(kind, values found, masked examples, (rows, rows excused)) per kind of personal data."""
     return [
         (
             kind,

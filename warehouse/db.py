@@ -32,6 +32,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.reference import DIMENSIONS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK_PATH = REPO_ROOT / "data" / "work.duckdb"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
@@ -45,15 +47,7 @@ _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.
 # Derived tables that lost their PRIMARY KEY (bench/memory.py: its index is built in memory,
 # cannot spill, and cost ~1.5 GiB at 5M facts). Uniqueness stays checked: build_fact refuses a
 # key from two sources, fact_integrity and the smart_* GX suites check the key.
-UNKEYED_TABLES: tuple[str, ...] = (
-    "fact_indikator",
-    "smart_governance",
-    "smart_people",
-    "smart_mobility",
-    "smart_economy",
-    "smart_environment",
-    "smart_living",
-)
+UNKEYED_TABLES: tuple[str, ...] = ("fact_indikator", *DIMENSIONS)
 
 
 def schema_sql() -> str:
