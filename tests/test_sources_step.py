@@ -112,9 +112,8 @@ def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
     ]
 
 
-def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch):
-    settings = make_settings(tmp_path, SMALL)
-    assert execute(settings)[1].success
+def count_connections(monkeypatch) -> list[str]:
+    """The paths the sources step opens, in order (the list fills as the job runs)."""
     opened: list[str] = []
     real = assets.resources.connect
 
@@ -123,6 +122,13 @@ def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch)
         return real(path, **kwargs)
 
     monkeypatch.setattr(assets.resources, "connect", counting)
+    return opened
+
+
+def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch):
+    settings = make_settings(tmp_path, SMALL)
+    assert execute(settings)[1].success
+    opened = count_connections(monkeypatch)
     result, summary, lines = execute(settings)
     assert {s.outcome for s in summary.sources} == {"unchanged"}
     # Nothing new landed: raw/<id> keeps its last materialization; tidy and its check still
@@ -147,14 +153,7 @@ def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch)
 
 def test_the_shared_connection_is_reopened_after_every_few_loads(tmp_path, monkeypatch):
     settings = make_settings(tmp_path, SMALL)
-    opened: list[str] = []
-    real = assets.resources.connect
-
-    def counting(path, **kwargs):
-        opened.append(str(path))
-        return real(path, **kwargs)
-
-    monkeypatch.setattr(assets.resources, "connect", counting)
+    opened = count_connections(monkeypatch)
     monkeypatch.setattr(assets.source_step, "RECYCLE_AFTER_LOADS", 2)
     result, summary, _ = execute(settings)
     assert result.success and {s.outcome for s in summary.sources} == {"loaded"}
