@@ -36,7 +36,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "KOTAPINTAR_DATA_DOCS": (
         "data/datadocs",
-        "Great Expectations Data Docs, one HTML page per validation "
+        "Great Expectations Data Docs, one HTML page per failed validation and an index "
         "(default: datadocs/ in KOTAPINTAR_DATA_DIR); `off` to skip them",
     ),
     "KOTAPINTAR_EXPORT_DIR": (
