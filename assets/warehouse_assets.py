@@ -101,9 +101,9 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
         owners=OWNER,
         kinds={"duckdb"},
         description="One row per (indikator, kode_wilayah, periode) with nilai, status "
-        "(final / sementara), the source and the sheet+cell or record it came from, and the "
-        "sha256 of the source file (join `meta_muat` on sha256 for URL and fetch time). Rebuilt "
-        "in one transaction from the last good rows of every source.",
+        "(final / sementara / perkiraan), the source and the sheet+cell or record it came "
+        "from, and the sha256 of the source file (join `meta_muat` on sha256 for URL and fetch "
+        "time). Rebuilt in one transaction from the last good rows of every source.",
         check_specs=[
             dg.AssetCheckSpec(
                 "fact_integrity",

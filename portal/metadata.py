@@ -125,7 +125,7 @@ def satu_data_rows(content: DimensionContent) -> list[dict]:
                 "konsep_en": _text(i.nama_en),
                 "definisi": _text(i.definisi),
                 "klasifikasi": f"wilayah Kemendagri ({tingkat or '-'}); status angka "
-                "(final, sementara)",
+                "(final, sementara, perkiraan)",
                 "ukuran": measure(i.nama_id, _text(i.satuan)),
                 "satuan": _text(i.satuan),
                 "produsen_data": _text(i.produsen),

@@ -35,7 +35,7 @@ ATURAN: dict[str, tuple[str, str, str]] = {
     ),
     "status_allowed": (
         "Status tidak dikenal",
-        "Status angka adalah final atau sementara.",
+        "Status angka adalah final, sementara atau perkiraan.",
         "Tandai angka sementara dengan bintang (*) di belakang angka atau periode.",
     ),
     "nilai_numeric": (

@@ -204,6 +204,9 @@ class Indicator(_Strict):
     expected_periods: list[Annotated[str, Field(pattern=PERIODE_FORMAT)]] | None = Field(
         None, min_length=1
     )
+    # Published as estimates or projections (angka perkiraan / proyeksi, e.g. a population
+    # projection): every row of this indicator gets status `perkiraan`.
+    estimate: bool = False
 
     @model_validator(mode="after")
     def _rules_consistent(self) -> Indicator:

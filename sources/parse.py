@@ -53,7 +53,18 @@ def parse_landing(entry: SourceEntry, path: Path) -> ParsedSource:
     """Tidy rows and warnings of `entry` read from its landing file at `path`."""
     from sources.parse_fast import parse_csv_fast  # large plain CSVs, vectorised; else None
 
-    return parse_csv_fast(entry, path) or parse_grid_report(entry, read_grid(entry, path))
+    parsed = parse_csv_fast(entry, path) or parse_grid_report(entry, read_grid(entry, path))
+    parsed.tidy = mark_estimates(entry, parsed.tidy)
+    return parsed
+
+
+def mark_estimates(entry: SourceEntry, tidy: pd.DataFrame) -> pd.DataFrame:
+    """Status `perkiraan` for the rows of indicators the catalog declares `estimate: true`
+    (an estimate stays an estimate even when the agency also marks it provisional)."""
+    estimates = [i.code for i in entry.indicators if i.estimate]
+    if estimates and len(tidy):
+        tidy.loc[tidy["indikator"].isin(estimates).to_numpy(dtype=bool), "status"] = "perkiraan"
+    return tidy
 
 
 def parse_grid(entry: SourceEntry, grid: Grid) -> pd.DataFrame:

@@ -18,7 +18,9 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "lokasi",
 )
 KEY_COLUMNS: tuple[str, ...] = ("indikator", "kode_wilayah", "periode")
-STATUSES: tuple[str, ...] = ("final", "sementara")
+# final; sementara (provisional: a "*" after the number or the period); perkiraan (an estimate or
+# projection: indicators the catalog declares `estimate: true`).
+STATUSES: tuple[str, ...] = ("final", "sementara", "perkiraan")
 # YYYY, YYYY-MM, YYYY-Qn (triwulan) or YYYY-Sn (semester).
 PERIODE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$"
 

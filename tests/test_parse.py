@@ -132,6 +132,30 @@ def test_csv_with_semicolons_and_period_column(tmp_path):
     assert tidy["lokasi"].tolist()[0] == "baris 3, kolom 3"
 
 
+def test_an_indicator_declared_an_estimate_gets_status_perkiraan(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text(
+        "Kecamatan;Tahun;Laki;Perempuan\nKedungkandang;2022;1.234;2,5\nLowokwaru;2023*;10;20\n",
+        encoding="utf-8",
+    )
+    spec = {
+        "delimiter": ";",
+        "region": {"column": "Kecamatan", "level": "kecamatan"},
+        "period": {"column": "Tahun"},
+        "values": {"Laki": "L", "Perempuan": "P"},
+    }
+    source = entry(spec, kind="csv")
+    estimate = source.indicators[1].model_copy(update={"estimate": True})
+    source = source.model_copy(update={"indicators": [source.indicators[0], estimate]})
+    tidy = parse_source(source, path)
+    assert list(zip(tidy["indikator"], tidy["status"], strict=True)) == [
+        ("L", "final"),
+        ("P", "perkiraan"),
+        ("L", "sementara"),
+        ("P", "perkiraan"),  # an estimate stays an estimate, provisional or not
+    ]
+
+
 def test_renamed_column_fails_with_expected_and_found(agency_workbook):
     spec = {**LONG, "values": {"Jenis Kelamin / Pria": "L", "Jenis Kelamin / Perempuan": "P"}}
     with pytest.raises(SourceError) as caught:

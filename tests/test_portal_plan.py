@@ -280,7 +280,8 @@ def test_satu_data_core_per_indicator(content):
         "konsep": "Persentase contoh 1",
         "konsep_en": "Example 1",
         "definisi": "Definisi contoh 1.",
-        "klasifikasi": "wilayah Kemendagri (kecamatan, kota); status angka (final, sementara)",
+        "klasifikasi": "wilayah Kemendagri (kecamatan, kota); "
+        "status angka (final, sementara, perkiraan)",
         "ukuran": "persentase",
         "satuan": "persen",
         "produsen_data": "Dinas X Kota Malang",

@@ -77,7 +77,7 @@ def test_empty_table_passes(validate):
         (_row(8, kode_wilayah=None), "keys_not_null", "kode_wilayah", None),
         (_row(8, indikator=None), "keys_not_null", "indikator", None),
         (_row(8, indikator="ipm_lama"), "indikator_declared", "indikator", "ipm_lama"),
-        (_row(8, status="perkiraan"), "status_allowed", "status", "perkiraan"),
+        (_row(8, status="revisi"), "status_allowed", "status", "revisi"),
     ],
 )
 def test_seeded_violation_fails_with_evidence(validate, bad_row, rule, column, bad_value):
@@ -113,12 +113,12 @@ def test_unknown_region_message_is_pinned(validate):
 
 
 def test_summary_has_one_line_per_failure(validate):
-    report = validate(_table(_row(8, periode="2023/24", status="perkiraan")))
+    report = validate(_table(_row(8, periode="2023/24", status="revisi")))
     assert report.summary().splitlines()[1:] == [
         "- [periode_well_formed] periode: 1 row has a malformed periode: '2023/24' (Sheet1!D8); "
         "expected YYYY, YYYY-MM, YYYY-Qn or YYYY-Sn.",
-        "- [status_allowed] status: 1 row has a status not in ('final', 'sementara'): "
-        "'perkiraan' (Sheet1!D8).",
+        "- [status_allowed] status: 1 row has a status not in ('final', 'perkiraan', 'sementara'): "
+        "'revisi' (Sheet1!D8).",
     ]
     assert report.summary().splitlines()[0].startswith("bps_ipm: 2 of 10 checks failed on 7 rows")
 
@@ -202,7 +202,7 @@ def test_counts_match_gx_summary(validate):
 
 
 def test_results_do_not_leak_between_tables(validate):
-    dirty, clean = _table(_row(8, status="perkiraan")), _table()
+    dirty, clean = _table(_row(8, status="revisi")), _table()
     assert [validate(df).success for df in (dirty, clean, dirty, clean)] == [
         False,
         True,
