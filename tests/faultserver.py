@@ -148,15 +148,22 @@ def slow(seconds: float, then: Behaviour | None = None) -> Behaviour:
     return answer
 
 
+def _part_of(h: _Handler, body: bytes, size: int, headers: dict[str, str] | None = None) -> None:
+    """A 200 whose headers announce all of `body`, then only its first `size` bytes."""
+    h.send_response(200)
+    h.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        h.send_header(name, value)
+    h.end_headers()
+    h.wfile.write(body[:size])
+    h.wfile.flush()
+
+
 def reset(body: bytes, after: int) -> Behaviour:
     """Headers announcing the whole body, `after` bytes of it, then a TCP reset."""
 
     def answer(h: _Handler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body[:after])
-        h.wfile.flush()
+        _part_of(h, body, after)
         time.sleep(0.05)
         h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         h.connection.close()
@@ -169,12 +176,7 @@ def short(body: bytes, cut: int) -> Behaviour:
     """Headers announcing the whole body, the first `cut` bytes, then an orderly close."""
 
     def answer(h: _Handler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.send_header("Connection", "close")
-        h.end_headers()
-        h.wfile.write(body[:cut])
-        h.wfile.flush()
+        _part_of(h, body, cut, {"Connection": "close"})
         h.connection.shutdown(socket.SHUT_RDWR)
         h.close_connection = True
 
@@ -185,11 +187,7 @@ def stall(body: bytes, after: int, seconds: float) -> Behaviour:
     """Headers announcing the whole body, `after` bytes of it, then silence for `seconds`."""
 
     def answer(h: _Handler) -> None:
-        h.send_response(200)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body[:after])
-        h.wfile.flush()
+        _part_of(h, body, after)
         time.sleep(seconds)
         h.close_connection = True
 
