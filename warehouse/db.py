@@ -43,6 +43,7 @@ MEMORY_ENV, THREADS_ENV = "KOTAPINTAR_DUCKDB_MEMORY", "KOTAPINTAR_DUCKDB_THREADS
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 TEMP_FOLDER = "duckdb_tmp"
+_PER_DIMENSION = re.compile(r"^CREATE TABLE IF NOT EXISTS \{dimension\} \(.*?\);\n", re.M | re.S)
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 # Derived tables that lost their PRIMARY KEY (bench/memory.py: its index is built in memory,
 # cannot spill, and cost ~1.5 GiB at 5M facts). Uniqueness stays checked: build_fact refuses a
@@ -51,8 +52,14 @@ UNKEYED_TABLES: tuple[str, ...] = ("fact_indikator", *DIMENSIONS)
 
 
 def schema_sql() -> str:
-    """The idempotent DDL of the warehouse (warehouse/schema.sql)."""
-    return SCHEMA_PATH.read_text(encoding="utf-8")
+    """The idempotent DDL of the warehouse (warehouse/schema.sql), its one `{dimension}`
+    statement written out for each smart-city dimension."""
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    template = _PER_DIMENSION.search(text)
+    if template is None:
+        raise RuntimeError(f"{SCHEMA_PATH}: no `CREATE TABLE IF NOT EXISTS {{dimension}}`.")
+    statement = template.group(0)
+    return text.replace(statement, "".join(statement.replace("{dimension}", d) for d in DIMENSIONS))
 
 
 def connect(

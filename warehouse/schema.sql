@@ -126,38 +126,9 @@ CREATE TABLE IF NOT EXISTS fact_indikator (
 );
 
 -- One analyst-ready table per smart-city dimension, all with the same columns. Tables rather than
--- views so the snapshot copies them as they are and analysts need no joins.
-CREATE TABLE IF NOT EXISTS smart_governance (
-    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
-    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
-    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS smart_people (
-    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
-    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
-    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS smart_mobility (
-    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
-    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
-    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS smart_economy (
-    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
-    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
-    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS smart_environment (
-    indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
-    arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
-    tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS smart_living (
+-- views so the snapshot copies them as they are and analysts need no joins. `{dimension}` is not
+-- SQL: warehouse/db.py schema_sql() writes this statement once per warehouse.reference.DIMENSIONS.
+CREATE TABLE IF NOT EXISTS {dimension} (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
