@@ -1,8 +1,8 @@
 """A vectorised path for large, plain CSV sources: the same tidy rows, warnings and (by falling
-back) errors as the row-by-row parser in sources/parse.py, about 10x faster on 1M lines.
+back) errors as the row-by-row parser in sources/parse.py, about 20x faster on 1M lines.
 
 The row-by-row parser looks at every cell in Python, which costs ~20 s on a 1M-line CSV
-(csv.reader alone takes 2-4 s). Here Arrow splits the text into lines and fields, and Python
+(csv.reader alone takes 2-4 s). Here Arrow's CSV reader splits the body into columns, and Python
 only sees each *distinct* cell: region names, periods, row labels, and the values that are not a
 plain number ("-", "…", "1.234*"). Those go through the parser's own rules (cell_text,
 RegionResolver, _period, parse_number, the total-row patterns), so the rules live in one place.
@@ -10,8 +10,9 @@ RegionResolver, _period, parse_number, the total-row patterns), so the rules liv
 It answers only when it can do exactly what the row-by-row parser does, and returns None
 otherwise, so the caller falls back (and the row-by-row parser writes every error message):
 - a CSV source (`reads_as == "csv"`), layout `long` or `wide_by_period`, of FAST_MIN_BYTES or more;
-- decoded text without the quote character, NUL or over-long lines, where Python's csv rules come
-  down to splitting on newlines and the delimiter;
+- text without the quote character or NUL, where Python's csv rules come down to splitting on
+  line breaks (\n, \r\n, \r, as both readers do) and the delimiter, and no field over
+  csv.field_size_limit();
 - every row readable: values without a region, an unknown region, an empty period or a cell
   that is not a number returns None.
 bench/run.py measures it; tests/test_parse_fast.py holds it equal to the row-by-row parser.
@@ -22,13 +23,16 @@ from __future__ import annotations
 import codecs
 import math
 import re
-from dataclasses import dataclass
+from collections import Counter
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from sources.catalog import SourceEntry
 from sources.cells import cell_text
@@ -49,6 +53,8 @@ CSV_FIELD_LIMIT = 131072  # csv.field_size_limit(): a longer field is an error i
 _PLAIN_NUMBER = r"^[+-]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?$|^[+-]?[0-9]+(,[0-9]+)?$"
 _SKIP, _TOTAL, _DROP, _DATA = 0, 1, 2, 3
 _BOM = b"\xef\xbb\xbf"
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_WIDTH_SAMPLE = 65536  # bytes of the body whose most common line width Arrow's reader expects
 
 
 class _NotFast(Exception):
@@ -57,29 +63,35 @@ class _NotFast(Exception):
 
 @dataclass
 class _Body:
-    """The body lines split into fields: all fields in one array, each line's first field and
-    width, so cell (line, column) is one index into `cells` (no per-line list work)."""
+    """The body lines as columns: cell `c` of body row `i` is `columns[c][i]` (null where the
+    line is shorter); `lines[i]` is the row's line within the body. Blank lines and footnotes
+    of another width than the rest are left out: they are neither data nor totals."""
 
-    cells: pa.Array
-    offsets: np.ndarray
-    widths: np.ndarray
+    columns: list[pa.Array]
+    lines: np.ndarray
     start: int  # grid row of the first body line
+    _encoded: dict[int, tuple[list, np.ndarray]] = field(default_factory=dict)
 
-    @classmethod
-    def split(cls, lines: pa.Array, delimiter: str, start: int) -> _Body:
-        fields = pc.split_pattern(lines, delimiter)
-        offsets = fields.offsets.to_numpy(zero_copy_only=False)
-        return cls(fields.values, offsets[:-1], np.diff(offsets), start)
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
 
     def column(self, index: int, rows: np.ndarray | None = None) -> pa.Array:
-        """Cell `index` of each line (null where a line is shorter), optionally some lines."""
-        offsets = self.offsets if rows is None else self.offsets[rows]
-        short = (self.widths if rows is None else self.widths[rows]) <= index
-        positions = np.where(short, 0, offsets + index)
-        return self.cells.take(pa.array(positions, mask=short if short.any() else None))
+        """Cell `index` of every row (null where a line is shorter), optionally some rows."""
+        if index >= len(self.columns):
+            return pa.nulls(self.rows if rows is None else len(rows), pa.large_string())
+        cells = self.columns[index]
+        return cells if rows is None else cells.take(pa.array(rows))
 
-    def line(self, row: int) -> list[str]:
-        return self.cells.slice(self.offsets[row], self.widths[row]).to_pylist()
+    def encoded(self, index: int) -> tuple[list, np.ndarray]:
+        """Column `index` as (distinct cells, None last; each row's position among them),
+        computed once: the first column serves both the line kinds and the periods."""
+        if index not in self._encoded:
+            self._encoded[index] = _distinct(self.column(index))
+        return self._encoded[index]
+
+    def grid_row(self, rows: np.ndarray) -> np.ndarray:
+        return self.start + self.lines[rows]
 
 
 def parse_csv_fast(
@@ -100,90 +112,166 @@ def parse_csv_fast(
 
 def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
     spec = entry.parse
-    lines, delimiter = _lines(entry, path)
+    data = _utf8_bytes(spec.encoding, path)
+    delimiter = spec.delimiter or detect_delimiter(_text_sample(data, 0))
+    if len(delimiter) != 1 or delimiter in "\r\n":
+        raise _NotFast
     first = spec.header_row - 1
     body_start = first + spec.header_depth
-    if len(lines) < body_start:
-        raise _NotFast
-    head = [line.split(delimiter) if line else [] for line in lines[:body_start].to_pylist()]
+    head, offset = _head(data, body_start, delimiter)
     header_grid = Grid(cells=head, describe="the CSV file", locate=_locate)
     try:
         cols = resolve_columns(entry, header_grid, first, spec.header_depth)
     except SourceError:
         raise _NotFast from None  # a drift report reads the whole grid: let the parser write it
-    body = _Body.split(lines.slice(body_start), delimiter, body_start)
-    classes = _classify(entry, body)
-    regions, classes = _regions(entry, body, cols, classes)
-    data = np.flatnonzero(classes == _DATA)
-    periods = _periods(body, cols.period, data)
-    values = [_values(body, column.index, data, spec.dash) for column in cols.values]
-    warnings = _total_warnings(entry, _total_mismatches(entry, body, cols, classes, data, values))
-    if not len(data):
-        return ParsedSource(tidy_frame([]), warnings)
-    frame = _frame(entry, body, cols.values, data, regions, periods, values)
+    kind = _line_kind(entry)
+    body = _read_body(data, offset, delimiter, body_start, kind)
+    # Arrow's kernels release the GIL: a second thread reads the value columns' numbers while
+    # this one does the Python work on distinct cells, and the frame's columns are built two
+    # at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reading = {c.index: pool.submit(_plain_numbers, body.column(c.index)) for c in cols.values}
+        classes = _classify(body, kind)
+        regions, classes = _regions(entry, body, cols, classes)
+        data_rows = np.flatnonzero(classes == _DATA)
+        periods = _periods(body, cols.period, data_rows)
+        numbers = {index: future.result() for index, future in reading.items()}
+        values = [_values(body, c.index, data_rows, spec.dash, numbers[c.index])
+                  for c in cols.values]  # fmt: skip
+        mismatches = _total_mismatches(entry, body, cols, classes, data_rows, values, numbers)
+        warnings = _total_warnings(entry, mismatches)
+        if not len(data_rows):
+            return ParsedSource(tidy_frame([]), warnings)
+        frame = _frame(entry, body, cols.values, data_rows, regions, periods, values, pool)
     return ParsedSource(frame, warnings)
 
 
-def _lines(entry: SourceEntry, path: Path) -> tuple[pa.Array, str]:
-    """The decoded text as lines, read as sources/grid.py reads a CSV (encoding, BOM,
-    delimiter), or _NotFast where csv.reader would do more than split."""
-    spec = entry.parse
-    decoded = _utf8_text(spec.encoding, path)
-    if decoded is None:  # not UTF-8: Python decodes, as the parser does
-        text, ends_with_newline = _python_text(spec.encoding, path)
-    else:
-        text, ends_with_newline = decoded
-    if spec.delimiter is None:
-        sample = pc.utf8_slice_codeunits(text, 0, 65536)[0].as_py()  # text[:65536]
-    delimiter = spec.delimiter or detect_delimiter(sample)
-    if len(delimiter) != 1 or delimiter == "\n":
-        raise _NotFast
-    lines = pc.split_pattern(text, "\n").flatten()
-    if ends_with_newline:
-        lines = lines.slice(0, len(lines) - 1)
-    if pc.max(pc.utf8_length(lines)).as_py() > CSV_FIELD_LIMIT:
-        raise _NotFast
-    return lines, delimiter
-
-
-def _utf8_text(encoding: str, path: Path) -> tuple[pa.Array, bool] | None:
-    """A UTF-8 file's text as one Arrow string, as `read_text` would give it (leading BOMs
-    stripped, newlines universal) without building a Python string of the whole file (~0.3 s
-    of 1M lines); and whether it ends with a newline. None when the file is not UTF-8."""
+def _utf8_bytes(encoding: str, path: Path) -> bytes:
+    """The file's text as UTF-8 bytes, as sources/grid.py reads it (encoding, leading BOMs
+    stripped); _NotFast where csv.reader would do more than split (quotes, NUL)."""
     try:
-        if encoding != "auto" and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
-            return None
+        utf8 = encoding == "auto" or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
     except LookupError:
         raise _NotFast from None
     data = path.read_bytes()
-    try:
-        data.decode("utf-8")  # Python's own verdict on the bytes (Arrow's check may differ)
-    except UnicodeDecodeError:
-        if encoding == "auto":
-            return None  # detect_encoding picks cp1252 or latin-1: Python decodes those
-        raise _NotFast from None
-    start = 0
-    while data.startswith(_BOM, start):
-        start += len(_BOM)
-    if start == len(data) or b'"' in data or b"\x00" in data:
+    if utf8:
+        try:
+            data.decode("utf-8")  # Python's own verdict on the bytes, as the parser reads them
+        except UnicodeDecodeError:
+            if encoding != "auto":
+                raise _NotFast from None
+            utf8 = False  # detect_encoding picks cp1252 or latin-1: Python decodes those
+    if utf8:
+        start = 0
+        while data.startswith(_BOM, start):
+            start += len(_BOM)
+        data = data[start:] if start else data
+    else:
+        try:
+            text = data.decode(detect_encoding(path) if encoding == "auto" else encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise _NotFast from None
+        data = text.lstrip("\ufeff").encode("utf-8")
+    if not data or b'"' in data or b"\x00" in data:
         raise _NotFast
-    text = pa.array([memoryview(data)[start:]], pa.large_binary()).cast(pa.large_string())
-    if b"\r" in data:
-        text = pc.replace_substring(pc.replace_substring(text, "\r\n", "\n"), "\r", "\n")
-    return text, data.endswith((b"\n", b"\r"))
+    return data
 
 
-def _python_text(encoding: str, path: Path) -> tuple[pa.Array, bool]:
-    """The text decoded by Python (cp1252, latin-1, ...), as sources/grid.py reads it."""
-    encoding = detect_encoding(path) if encoding == "auto" else encoding
-    try:
-        text = path.read_text(encoding=encoding)  # universal newlines, as the parser reads it
-    except (UnicodeDecodeError, LookupError):
-        raise _NotFast from None
-    text = text.lstrip("\ufeff")
-    if not text or '"' in text or "\x00" in text:
+def _text_sample(data: bytes, offset: int) -> str:
+    """About the first 64 Ki characters of the text from byte `offset` (whole characters)."""
+    return data[offset : offset + 4 * 65536].decode("utf-8", errors="ignore")[:65536]
+
+
+def _head(data: bytes, count: int, delimiter: str) -> tuple[list[list[str]], int]:
+    """The first `count` lines split into cells, and the byte offset where the body begins."""
+    head, offset = [], 0
+    for match in _LINE_BREAK.finditer(data):
+        if len(head) == count:
+            break
+        head.append(data[offset : match.start()].decode("utf-8"))
+        offset = match.end()
+    if len(head) < count and offset < len(data):
+        head.append(data[offset:].decode("utf-8"))  # the last line, without a line break
+        offset = len(data)
+    if len(head) < count:
         raise _NotFast
-    return pa.array([text], pa.large_string()), text.endswith("\n")
+    return [line.split(delimiter) if line else [] for line in head], offset
+
+
+def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _Body:
+    """The body read by Arrow's CSV reader, expecting the most common line width. Lines of
+    another width come back one by one: blank lines and footnotes are left out, data and total
+    lines join the columns in their place."""
+    if offset >= len(data):
+        return _Body([], np.zeros(0, dtype=np.int64), start)
+    width = _usual_width(_text_sample(data, offset), delimiter)
+    names = [f"c{i}" for i in range(width)]
+    odd: list[tuple[int, list[str]]] = []
+
+    def other_width(row) -> str:
+        odd.append((row.number - 1, row.text.split(delimiter)))
+        return "skip"
+
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data).slice(offset),
+            # One thread: only then does Arrow number the odd lines (and it is no slower here).
+            read_options=pa_csv.ReadOptions(
+                use_threads=False, column_names=names, block_size=_block_size(len(data) - offset)
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                escape_char=False,
+                ignore_empty_lines=False,  # keeps the line numbers: a blank line is empty cells
+                invalid_row_handler=other_width,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        raise _NotFast from None  # e.g. a line longer than Arrow's block: the parser reads it
+    columns = [table.column(name).combine_chunks() for name in names]
+    if any((pc.max(pc.binary_length(c)).as_py() or 0) > CSV_FIELD_LIMIT for c in columns):
+        raise _NotFast
+    lines = np.delete(np.arange(table.num_rows + len(odd)), [n for n, _ in odd])
+    kept = [(n, cells) for n, cells in odd if kind(_first_text(cells)) in (_DATA, _TOTAL)]
+    if any(len(cell) > CSV_FIELD_LIMIT for _, cells in kept for cell in cells):
+        raise _NotFast
+    if kept:
+        columns, lines = _with_odd_lines(columns, lines, kept)
+    return _Body(columns, lines, start)
+
+
+def _block_size(size: int) -> int:
+    """The whole body as one block where it fits, so the columns come as one chunk each."""
+    return max(1 << 20, min(size + 1, 1 << 30))
+
+
+def _usual_width(sample: str, delimiter: str) -> int:
+    """The most common number of fields of the sample's complete, non-blank lines (ties: the
+    widest)."""
+    lines = re.split(r"\r\n|\r|\n", sample)[:-1] or [sample]
+    widths = Counter(line.count(delimiter) + 1 for line in lines if line)
+    return max(widths, key=lambda w: (widths[w], w)) if widths else 1
+
+
+def _with_odd_lines(columns: list[pa.Array], lines: np.ndarray, odd: list[tuple[int, list[str]]]):
+    """The columns with the odd data/total lines put in their place (file order)."""
+    width = max(len(columns), *(len(cells) for _, cells in odd))
+    order = np.argsort(np.concatenate([lines, [n for n, _ in odd]]), kind="stable")
+    merged = []
+    for index in range(width):
+        mine = columns[index] if index < len(columns) else pa.nulls(len(lines), pa.large_string())
+        theirs = pa.array([cells[index] if index < len(cells) else None for _, cells in odd],
+                          pa.large_string())  # fmt: skip
+        merged.append(pa.concat_arrays([mine, theirs]).take(pa.array(order)))
+    return merged, np.concatenate([lines, [n for n, _ in odd]])[order]
+
+
+def _first_text(cells: list) -> str:
+    return next((text for text in map(cell_text, cells) if text), "")
 
 
 def _locate(r: int, c: int) -> str:
@@ -198,9 +286,9 @@ def _distinct(cells: pa.Array) -> tuple[list, np.ndarray]:
     return distinct, codes.to_numpy(zero_copy_only=False)
 
 
-def _classify(entry: SourceEntry, body: _Body) -> np.ndarray:
-    """Per line, what the parser does with it, from its first non-empty cell: skip it (empty),
-    check it as a total row, drop it (footnote), or read it."""
+def _line_kind(entry: SourceEntry):
+    """What the parser does with a line, from its first non-empty cell: skip it (empty), check
+    it as a total row, drop it (footnote), or read it."""
     totals = TotalChecker(entry.parse)
     drops = [re.compile(p, re.IGNORECASE) for p in entry.parse.drop_rows]
 
@@ -212,21 +300,34 @@ def _classify(entry: SourceEntry, body: _Body) -> np.ndarray:
             return _TOTAL
         return _DROP if any(d.search(text) for d in drops) else _DATA
 
-    classes = np.full(len(body.widths), _SKIP, dtype=np.int8)
-    pending = np.ones(len(body.widths), dtype=bool)
-    for index in range(int(body.widths.max(initial=0))):
-        rows = np.flatnonzero(pending)
-        if not len(rows):
+    return kind
+
+
+def _classify(body: _Body, kind) -> np.ndarray:
+    """Per row, its kind (see _line_kind), judged on its first non-empty cell."""
+    classes = np.full(body.rows, _SKIP, dtype=np.int8)
+    pending = np.ones(body.rows, dtype=bool)
+    for index in range(len(body.columns)):
+        rows = None if index == 0 else np.flatnonzero(pending)
+        if rows is not None and not len(rows):
             break
-        distinct, codes = _distinct(body.column(index, rows))
+        distinct, codes = body.encoded(0) if rows is None else _distinct(body.column(index, rows))
         found = np.array([kind(v) for v in distinct], dtype=np.int8)[codes]
-        classes[rows] = found
-        pending[rows] = (found == _SKIP) & (body.widths[rows] > index + 1)
+        if rows is None:
+            classes, pending = found, found == _SKIP
+        else:
+            classes[rows] = found
+            pending[rows] = found == _SKIP
     return classes
 
 
+def _used(distinct: list, codes: np.ndarray) -> list[int]:
+    """The positions among `distinct` that some row uses."""
+    return np.flatnonzero(np.bincount(codes, minlength=len(distinct))).tolist()
+
+
 def _regions(entry: SourceEntry, body: _Body, cols, classes: np.ndarray):
-    """The kode_wilayah of the data lines as (distinct codes, position per line); lines with
+    """The kode_wilayah of the data rows as (distinct codes, position per row); rows with
     neither a region nor values are skipped, as the parser skips them."""
     spec = entry.parse
     resolver = RegionResolver(spec.region.level)
@@ -237,12 +338,13 @@ def _regions(entry: SourceEntry, body: _Body, cols, classes: np.ndarray):
             raise _NotFast from None
         return ([code], np.zeros(int((classes == _DATA).sum()), dtype=np.int64)), classes
     data = np.flatnonzero(classes == _DATA)
-    distinct, codes = _distinct(body.column(cols.region, data))
-    resolved = []
-    for value in distinct:
-        text = cell_text(value)
+    distinct, codes = body.encoded(cols.region)
+    codes = codes[data]
+    resolved = [""] * len(distinct)
+    for position in _used(distinct, codes):
+        text = cell_text(distinct[position])
         try:
-            resolved.append(resolver.resolve(text) if text else "")
+            resolved[position] = resolver.resolve(text) if text else ""
         except UnknownRegionError:
             raise _NotFast from None
     empty = np.array([code == "" for code in resolved], dtype=bool)[codes]
@@ -259,25 +361,27 @@ def _regions(entry: SourceEntry, body: _Body, cols, classes: np.ndarray):
 
 
 def _periods(body: _Body, period_column: int | None, data: np.ndarray):
-    """((distinct periods, provisional flags), position per data line) from the period column."""
+    """((distinct periods, provisional flags), position per data row) from the period column."""
     if period_column is None:
         return None
-    distinct, codes = _distinct(body.column(period_column, data))
-    parsed = [_period(v) for v in distinct]
-    if any(parsed[c] is None for c in set(codes.tolist())):
-        raise _NotFast  # an empty period: the parser reports the cell
-    parsed = [p or ("", False) for p in parsed]
+    distinct, codes = body.encoded(period_column)
+    codes = codes[data]
+    parsed: list[tuple[str, bool] | None] = [("", False)] * len(distinct)
+    for position in _used(distinct, codes):
+        parsed[position] = _period(distinct[position])
+        if parsed[position] is None:
+            raise _NotFast  # an empty period: the parser reports the cell
     return [p[0] for p in parsed], np.array([p[1] for p in parsed], dtype=bool), codes
 
 
 def _plain_numbers(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The cells that are plain Indonesian numbers, read in Arrow (NaN elsewhere), and the
-    positions of the other cells, for parse_number."""
+    """The cells that are plain Indonesian numbers, read in Arrow (NaN elsewhere), and which
+    cells those are; the others go to parse_number."""
     plain = pc.fill_null(pc.match_substring_regex(cells, _PLAIN_NUMBER), False)
     digits = pc.replace_substring(pc.if_else(plain, cells, None), ".", "")
     numbers = pc.cast(pc.replace_substring(digits, ",", "."), pa.float64())
-    nilai = pc.fill_null(numbers, math.nan).to_numpy(zero_copy_only=False).copy()
-    return nilai, np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
+    nilai = pc.fill_null(numbers, math.nan).to_numpy(zero_copy_only=False)
+    return nilai, plain.to_numpy(zero_copy_only=False)
 
 
 @dataclass
@@ -285,18 +389,18 @@ class _Values:
     nilai: np.ndarray  # float64, NaN where the cell is missing
     provisional: np.ndarray
     reasons: list[str]  # why values are missing ...
-    reason: np.ndarray  # ... position in `reasons` per line, -1 when there is a value
+    reason: np.ndarray  # ... position in `reasons` per row, -1 when there is a value
 
 
-def _values(body: _Body, index: int, data: np.ndarray, dash: str) -> _Values:
-    """One value column of the data lines: plain numbers in Arrow, the rest by parse_number."""
-    cells = body.column(index, data)
-    nilai, others = _plain_numbers(cells)
+def _values(body: _Body, index: int, data: np.ndarray, dash: str, numbers) -> _Values:
+    """One value column of the data rows: plain numbers from Arrow, the rest by parse_number."""
+    nilai, plain = numbers[0][data], numbers[1][data]
+    others = np.flatnonzero(~plain)
     provisional = np.zeros(len(data), dtype=bool)
     reason = np.full(len(data), -1, dtype=np.int64)
     reasons: list[str] = []
     if len(others):
-        distinct, codes = _distinct(cells.take(pa.array(others)))
+        distinct, codes = _distinct(body.column(index, data[others]))
         parsed = []
         for value in distinct:
             try:
@@ -311,8 +415,8 @@ def _values(body: _Body, index: int, data: np.ndarray, dash: str) -> _Values:
     return _Values(nilai, provisional, reasons, reason)
 
 
-def _total_mismatches(entry, body: _Body, cols, classes, data, values) -> list[str]:
-    """What sources.totals.TotalChecker reports for these lines, in its order and words: each
+def _total_mismatches(entry, body: _Body, cols, classes, data, values, numbers) -> list[str]:
+    """What sources.totals.TotalChecker reports for these rows, in its order and words: each
     total against the values since the previous total (else all so far), or all so far.
 
     Floating-point sums screen the totals that clearly match; the rest are checked exactly
@@ -321,13 +425,15 @@ def _total_mismatches(entry, body: _Body, cols, classes, data, values) -> list[s
     total_rows = np.flatnonzero(classes == _TOTAL)
     if not checker.enabled or not len(total_rows):
         return []
-    ends = np.searchsorted(data, total_rows)  # data lines above each total line
+    ends = np.searchsorted(data, total_rows)  # data rows above each total row
     starts = np.concatenate([[0], ends[:-1]])
     found: list[tuple[int, int, str]] = []
     checked = [c for c in cols.values if c.indikator not in entry.parse.total_exempt]
     for order, column in enumerate(checked):
         nilai = values[cols.values.index(column)].nilai
-        totals = _total_cells(body, column.index, total_rows, entry.parse.dash)
+        totals = _total_cells(
+            body, column.index, total_rows, entry.parse.dash, numbers[column.index]
+        )
         present = np.concatenate([[0], np.cumsum(~np.isnan(nilai))])
         sums = np.concatenate([[0.0], np.cumsum(np.nan_to_num(nilai))])
         magnitude = np.concatenate([[0.0], np.cumsum(np.abs(np.nan_to_num(nilai)))])
@@ -341,27 +447,26 @@ def _total_mismatches(entry, body: _Body, cols, classes, data, values) -> list[s
         for k in np.flatnonzero(candidates & ~clearly):
             message = _exact_check(checker, nilai, int(starts[k]), int(ends[k]), totals[k])
             if message:
-                place = _locate(body.start + int(total_rows[k]), column.index)
+                place = _locate(int(body.grid_row(total_rows[k : k + 1])[0]), column.index)
                 found.append((int(k), order, f"{place}: {message}"))
     return [message for _, _, message in sorted(found)]
 
 
-def _total_cells(body: _Body, index: int, rows: np.ndarray, dash: str) -> np.ndarray:
-    """The totals of one column as numbers (NaN: no total, or text that is not a number).
-    Plain numbers are read in Arrow: each total line usually holds a distinct sum."""
-    cells = body.column(index, rows)
-    totals, others = _plain_numbers(cells)
+def _total_cells(body: _Body, index: int, rows: np.ndarray, dash: str, numbers) -> np.ndarray:
+    """The totals of one column as numbers (NaN: no total, or text that is not a number)."""
+    totals, plain = numbers[0][rows], numbers[1][rows]
+    others = np.flatnonzero(~plain)
     if not len(others):
         return totals
-    distinct, codes = _distinct(cells.take(pa.array(others)))
-    numbers = []
+    distinct, codes = _distinct(body.column(index, rows[others]))
+    parsed = []
     for value in distinct:
         try:
             number = parse_number(value, dash=dash).nilai
         except NumberFormatError:
             number = None
-        numbers.append(math.nan if number is None else number)
-    totals[others] = np.array(numbers, dtype=np.float64)[codes]
+        parsed.append(math.nan if number is None else number)
+    totals[others] = np.array(parsed, dtype=np.float64)[codes]
     return totals
 
 
@@ -387,6 +492,7 @@ def _frame(
     regions,
     periods,
     values: list[_Values],
+    pool: Executor,
 ) -> pd.DataFrame:
     """The tidy frame: one row per data line and value column, lines in file order. Text
     columns are built in Arrow from each column's distinct values (no Python string per row)."""
@@ -394,8 +500,8 @@ def _frame(
     per_line = np.repeat(np.arange(m), k)  # row i of the frame comes from data line i // k
     per_column = np.tile(np.arange(k), m)
     if periods is not None:
-        distinct, flags, codes = periods
-        periode = _text(distinct, codes[per_line])
+        distinct_periods, flags, codes = periods
+        period_codes = codes[per_line]
         provisional = flags[codes][per_line]
     else:
         fixed = entry.parse.period.value if entry.parse.period and entry.parse.period.value else ""
@@ -405,7 +511,7 @@ def _frame(
             else (fixed.rstrip("*").strip(), fixed.endswith("*"))
             for c in columns
         ]
-        periode = _text([p for p, _ in pairs], per_column)
+        distinct_periods, period_codes = [p for p, _ in pairs], per_column
         provisional = np.array([q for _, q in pairs], dtype=bool)[per_column]
     provisional = provisional | np.column_stack([v.provisional for v in values]).ravel()
     reasons = sorted({text for v in values for text in v.reasons})
@@ -413,35 +519,45 @@ def _frame(
     catatan = np.column_stack(
         [np.array([*(position[t] for t in v.reasons), -1])[v.reason] for v in values]
     ).ravel()
-    line_numbers = pa.array(body.start + data + 1).cast(pa.string())
-    parts = [
-        pc.binary_join_element_wise("baris ", line_numbers, f", kolom {c.index + 1}", "")
-        for c in columns
-    ]
-    # One value column: its cells are already in frame order (no 1M-string take).
-    lokasi = (
-        parts[0] if k == 1 else pa.concat_arrays(parts).take(pa.array(per_column * m + per_line))
-    )
+    text_columns = {
+        "sumber_id": ([entry.id], np.zeros(m * k, dtype=np.int64)),
+        "indikator": ([c.indikator for c in columns], per_column),
+        "kode_wilayah": (regions[0], regions[1][per_line]),
+        "periode": (distinct_periods, period_codes),
+        "status": (["final", "sementara"], provisional.astype(np.int64)),
+        "catatan": (reasons, catatan),
+    }
+    built = {name: pool.submit(_text, *parts) for name, parts in text_columns.items()}
+    lokasi = _lokasi(body.grid_row(data) + 1, columns, per_column * m + per_line)
     frame = pd.DataFrame(
         {
-            "sumber_id": _text([entry.id], np.zeros(m * k, dtype=np.int64)),
-            "indikator": _text([c.indikator for c in columns], per_column),
-            "kode_wilayah": _text(regions[0], regions[1][per_line]),
-            "periode": periode,
+            **{name: future.result() for name, future in built.items()},
             "nilai": np.column_stack([v.nilai for v in values]).ravel(),
-            "status": _text(["final", "sementara"], provisional.astype(np.int64)),
-            "catatan": _text(reasons, catatan),
-            "lokasi": pd.arrays.ArrowStringArray(lokasi),
+            "lokasi": lokasi,
         },
         columns=list(TIDY_COLUMNS),
     )
     return frame
 
 
+def _lokasi(line_numbers: np.ndarray, columns: list[ValueColumn], order: np.ndarray):
+    """ "baris <line>, kolom <column>" per data line and value column, in frame order."""
+    numbers = pa.array(line_numbers).cast(pa.string())
+    parts = [
+        pc.binary_join_element_wise("baris ", numbers, f", kolom {c.index + 1}", "")
+        for c in columns
+    ]
+    # One value column: its cells are already in frame order (no 1M-string take).
+    lokasi = parts[0] if len(parts) == 1 else pa.concat_arrays(parts).take(pa.array(order))
+    return pd.arrays.ArrowStringArray(lokasi)
+
+
 def _text(distinct: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """A pandas "string" column from distinct values and positions (-1: missing)."""
     missing = codes < 0
-    if len(codes) and not missing[0] and (codes == codes[0]).all():
+    if missing.all():
+        return pd.arrays.ArrowStringArray(pa.nulls(len(codes), pa.large_string()))
+    if not missing[0] and (codes == codes[0]).all():
         return pd.arrays.ArrowStringArray(_repeat(distinct[codes[0]], len(codes)))
     indices = pa.array(np.where(missing, 0, codes), mask=missing if missing.any() else None)
     return pd.arrays.ArrowStringArray(pa.array(distinct or [""], pa.large_string()).take(indices))
