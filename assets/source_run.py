@@ -118,7 +118,8 @@ def refresh_source(
             result.message = quality_stage.partial_message(entry, result.gate)
         result.stage = "load"
         with work_db() as con:
-            replace_tidy(con, entry.id, tidy, result.landing.sha256)
+            # The gate's key_unique rule held for these rows (or they were held back).
+            replace_tidy(con, entry.id, tidy, result.landing.sha256, keys_validated=True)
         result.stage = "done"
         if result.warnings:
             result.message = " ".join([result.message, "warning:", *result.warnings]).strip()

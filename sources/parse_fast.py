@@ -41,7 +41,7 @@ from sources.errors import SourceError
 from sources.grid import Grid
 from sources.numbers import NumberFormatError, parse_number
 from sources.parse import ParsedSource, _period, _total_warnings
-from sources.textsniff import detect_delimiter, detect_encoding
+from sources.textsniff import detect_delimiter, detect_encoding, is_utf8
 from sources.tidy import TIDY_COLUMNS, tidy_frame
 from sources.totals import TotalChecker, _fmt
 from sources.wilayah import RegionResolver, UnknownRegionError
@@ -154,13 +154,10 @@ def _utf8_bytes(encoding: str, path: Path) -> bytes:
     except LookupError:
         raise _NotFast from None
     data = path.read_bytes()
-    if utf8:
-        try:
-            data.decode("utf-8")  # Python's own verdict on the bytes, as the parser reads them
-        except UnicodeDecodeError:
-            if encoding != "auto":
-                raise _NotFast from None
-            utf8 = False  # detect_encoding picks cp1252 or latin-1: Python decodes those
+    if utf8 and not is_utf8(data):
+        if encoding != "auto":
+            raise _NotFast
+        utf8 = False  # detect_encoding picks cp1252 or latin-1: Python decodes those
     if utf8:
         start = 0
         while data.startswith(_BOM, start):

@@ -3,6 +3,7 @@ plausibly is the declared kind; CSV encoding and delimiter detection."""
 
 from __future__ import annotations
 
+import random
 import zipfile
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from sources import content
 from sources.catalog import REPO_ROOT
 from sources.content import ContentError, check_content
-from sources.textsniff import detect_delimiter, detect_encoding
+from sources.textsniff import detect_delimiter, detect_encoding, is_utf8
 
 XLSX = REPO_ROOT / "sources/samples/dinkes_faskes.SAMPLE.xlsx"
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -106,6 +107,23 @@ def test_csv_that_is_a_workbook_is_refused(tmp_path):
 )
 def test_encoding_is_detected(tmp_path, raw, encoding):
     assert detect_encoding(write(tmp_path, raw, "x.csv")) == encoding
+
+
+def test_utf8_check_agrees_with_pythons_decoder():
+    def decodes(raw: bytes) -> bool:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    tricky = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5,
+              0xFF, 0x9F, 0xA0]  # fmt: skip
+    rng = random.Random(7)
+    samples = [b"", "Kedungkandang – ‘Utara’ …".encode(), b"\xed\xa0\x80", b"\xc0\xaf"]
+    samples += [bytes(rng.choice(tricky) for _ in range(rng.randrange(1, 7))) for _ in range(20000)]
+    for raw in samples:
+        assert is_utf8(raw) == decodes(raw), raw
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,21 @@ def test_replace_tidy_refuses_bad_rows_with_a_clear_message(con, change, message
         replace_tidy(con, "a", change(df), SHA_A)
 
 
+def test_keys_validated_skips_only_the_duplicate_screen(con):
+    """The pipeline passes keys_validated after the gate's key_unique rule; empty keys and
+    another source's rows are still refused, and the rows land as they are."""
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0), ("AKSES_AIR", "35.73.01", "2023", 2.0)])
+    with pytest.raises(ValueError, match=r"column `periode` is empty"):
+        replace_tidy(con, "a", df.assign(periode=None), SHA_A, keys_validated=True)
+    with pytest.raises(ValueError, match=r"other sumber_id values \(zz\)"):
+        replace_tidy(con, "a", df.assign(sumber_id="zz"), SHA_A, keys_validated=True)
+    assert replace_tidy(con, "a", df, SHA_A, keys_validated=True) == 2
+    loaded = con.execute("SELECT * FROM tidy.a ORDER BY kode_wilayah").fetchall()
+    plain = df.astype(object).where(df.notna(), None)
+    expected = [(*row, SHA_A) for row in plain.itertuples(index=False, name=None)]
+    assert loaded == expected
+
+
 def test_replace_tidy_refuses_a_bad_source_id_or_hash(con):
     df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0)])
     with pytest.raises(ValueError, match=r"Source id 'a; DROP TABLE x' is not valid"):

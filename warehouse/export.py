@@ -22,7 +22,7 @@ import duckdb
 from warehouse.db import apply_limits
 from warehouse.dictionary import DIMENSION_COLUMNS, DIMENSION_KEY, PERIODE_PATTERN
 from warehouse.snapshot import open_analyst
-from warehouse.sqlutil import quote
+from warehouse.sqlutil import literal, quote
 
 DATAPACKAGE = "datapackage.json"
 # The table schema (data dictionary) is shared by every resource, so it is written once.
@@ -117,9 +117,9 @@ def export_dimensions(
 def _copy(con: duckdb.DuckDBPyConnection, table: str, path: Path, options: str) -> int:
     columns = ", ".join(quote(c.name) for c in DIMENSION_COLUMNS)
     key = ", ".join(DIMENSION_KEY)
-    target = "'" + str(path).replace("'", "''") + "'"
     con.execute(
-        f"COPY (SELECT {columns} FROM {quote(table)} ORDER BY {key}) TO {target} ({options})"
+        f"COPY (SELECT {columns} FROM {quote(table)} ORDER BY {key}) "
+        f"TO {literal(str(path))} ({options})"
     )
     return con.execute(f"SELECT count(*) FROM {quote(table)}").fetchall()[0][0]
 

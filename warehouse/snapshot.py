@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import connect
-from warehouse.sqlutil import quote, scalar
+from warehouse.sqlutil import literal, quote, scalar
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
 SNAPSHOT_TABLE = "kp_snapshot"
@@ -123,7 +123,7 @@ def open_analyst(path: str | Path = DEFAULT_ANALYST_PATH) -> duckdb.DuckDBPyConn
         )
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {_literal(str(path))} AS kotapintar (READ_ONLY)")
+        con.execute(f"ATTACH {literal(str(path))} AS kotapintar (READ_ONLY)")
         con.execute("USE kotapintar")
     except BaseException:
         con.close()
@@ -141,10 +141,10 @@ def _build(
     carry_over: Sequence[str] = (),
 ) -> tuple[dict[str, int], list[str]]:
     work = scalar(con, "SELECT current_database()")
-    con.execute(f"ATTACH {_literal(str(tmp))} AS {_BUILD}")
+    con.execute(f"ATTACH {literal(str(tmp))} AS {_BUILD}")
     carried: list[str] = []
     if previous is not None:
-        con.execute(f"ATTACH {_literal(str(previous))} AS {_PREVIOUS} (READ_ONLY)")
+        con.execute(f"ATTACH {literal(str(previous))} AS {_PREVIOUS} (READ_ONLY)")
     try:
         # Unqualified DDL replayed below must land in the new file.
         con.execute(f"USE {_BUILD}")
@@ -207,7 +207,16 @@ def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name
     con.execute(ddl)
     source = f"{quote(work)}.{quote(schema)}.{quote(table)}"
     target = f"{_BUILD}.{quote(schema)}.{quote(table)}"
-    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {source}")
+    # Generated columns come with the DDL and cannot be written (tidy.* has two).
+    stored = ", ".join(
+        quote(row[0])
+        for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+            "AND table_name = ? AND NOT is_generated ORDER BY column_index",
+            [work, schema, table],
+        ).fetchall()
+    )
+    con.execute(f"INSERT INTO {target} ({stored}) SELECT {stored} FROM {source}")
     copied = scalar(con, f"SELECT count(*) FROM {target}")
     expected = scalar(con, f"SELECT count(*) FROM {source}")
     if copied != expected:
@@ -228,10 +237,6 @@ def _check_names(tables: Sequence[str]) -> list[str]:
                 f"`schema.table` in lower case (and not `{SNAPSHOT_TABLE}`, which is written here)."
             )
     return names
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:

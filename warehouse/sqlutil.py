@@ -29,6 +29,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def literal(text: str) -> str:
+    """Quote an SQL string literal (for DDL, where parameters cannot go)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
     """First value of the first row, or None.
 

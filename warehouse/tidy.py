@@ -15,6 +15,7 @@ import pyarrow as pa
 from warehouse.sqlutil import (
     check_sumber_id,
     examples,
+    literal,
     quote,
     registered,
     require_columns,
@@ -40,11 +41,14 @@ KEY_COLUMNS: tuple[str, ...] = ("indikator", "kode_wilayah", "periode")
 # Columns that must never be NULL in a tidy row.
 NOT_NULL_COLUMNS: tuple[str, ...] = ("sumber_id", *KEY_COLUMNS, "status")
 
-# No PRIMARY KEY: replace_tidy refuses duplicate keys itself (with the rows' lokasi) right before
-# the insert, and fact_indikator keeps its key. The index cost ~2 s per 1M rows (bench/run.py).
+# sumber_id and berkas_sha256 are the same on every row of a table: generated (not stored)
+# columns give readers the same columns without writing two constants per row (~0.1 s per 1M
+# rows, bench/run.py). No PRIMARY KEY: replace_tidy refuses duplicate keys itself (with the
+# rows' lokasi) right before the insert, and fact_indikator keeps its key. The index cost ~2 s
+# per 1M rows.
 TIDY_DDL = """
 CREATE OR REPLACE TABLE tidy.{table} (
-    sumber_id     VARCHAR NOT NULL,
+    sumber_id     VARCHAR GENERATED ALWAYS AS ({sumber_id}) VIRTUAL,
     indikator     VARCHAR NOT NULL,
     kode_wilayah  VARCHAR NOT NULL,
     periode       VARCHAR NOT NULL,
@@ -52,16 +56,21 @@ CREATE OR REPLACE TABLE tidy.{table} (
     status        VARCHAR NOT NULL,
     catatan       VARCHAR,
     lokasi        VARCHAR,
-    berkas_sha256 VARCHAR NOT NULL
+    berkas_sha256 VARCHAR GENERATED ALWAYS AS ({sha256}) VIRTUAL
 )
 """
+# The columns a load writes (the generated ones are not written).
+STORED_COLUMNS: tuple[str, ...] = tuple(c for c in TIDY_COLUMNS if c != "sumber_id")
+
 
 # The contract columns as SQL, with the types the table stores; used for loading and hashing so
 # a DataFrame and the rows loaded from it hash alike.
-_NORMALISED = ", ".join(
-    f"CAST({quote(c)} AS {'DOUBLE' if c == 'nilai' else 'VARCHAR'}) AS {quote(c)}"
-    for c in TIDY_COLUMNS
-)
+def _normalised(column: str) -> str:
+    stored = "DOUBLE" if column == "nilai" else "VARCHAR"
+    return f"CAST({quote(column)} AS {stored}) AS {quote(column)}"
+
+
+_NORMALISED = ", ".join(_normalised(c) for c in TIDY_COLUMNS)
 # Canonical text of a set of rows: one JSON array per row (keeps NULL apart from ''), in a total
 # order, so the hash does not depend on row order.
 _HASH_SQL = (
@@ -69,10 +78,17 @@ _HASH_SQL = (
     " FROM (SELECT {normalised} FROM {source})"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Arrow types DuckDB stores as the table's VARCHAR (False) and DOUBLE (True) without a cast.
+_STORED_TYPES = {False: (pa.string(), pa.large_string()), True: (pa.float64(),)}
 
 
 def replace_tidy(
-    con: duckdb.DuckDBPyConnection, sumber_id: str, df: pd.DataFrame, sha256: str
+    con: duckdb.DuckDBPyConnection,
+    sumber_id: str,
+    df: pd.DataFrame,
+    sha256: str,
+    *,
+    keys_validated: bool = False,
 ) -> int:
     """Replace all rows of `tidy.<sumber_id>` with `df` in one transaction; return the row count.
 
@@ -80,6 +96,11 @@ def replace_tidy(
     every row (`berkas_sha256`) for provenance. Running it again with the same frame gives the same
     rows, never duplicates. If anything fails the transaction rolls back and the rows loaded
     before stay. Columns beyond the tidy contract are ignored.
+
+    Duplicate keys are refused. `keys_validated=True` says the caller's validation already
+    refused them (the quality gate's `key_unique` rule held for these rows): that screen, about
+    0.1 s per 1M rows, is then not repeated. Empty key columns and another source's rows are
+    refused either way.
     """
     what = f"Source `{check_sumber_id(sumber_id)}`"
     require_columns(
@@ -95,14 +116,19 @@ def replace_tidy(
             "pass hashlib.sha256(landing_bytes).hexdigest()."
         )
     table = f"tidy.{quote(sumber_id)}"
-    with registered(con, _as_arrow(df)) as frame:
-        _check_rows(con, frame, sumber_id, what)
+    rows = _as_arrow(df)
+    with registered(con, rows) as frame:
+        _check_rows(con, frame, sumber_id, what, keys=not keys_validated)
         try:
             with transaction(con):
-                con.execute(TIDY_DDL.format(table=quote(sumber_id)))
                 con.execute(
-                    f"INSERT INTO {table} SELECT {_NORMALISED}, ? AS berkas_sha256 FROM {frame}",
-                    [sha256],
+                    TIDY_DDL.format(
+                        table=quote(sumber_id), sumber_id=literal(sumber_id), sha256=literal(sha256)
+                    )
+                )
+                stored = ", ".join(quote(c) for c in STORED_COLUMNS)
+                con.execute(
+                    f"INSERT INTO {table} ({stored}) SELECT {_columns_as_stored(rows)} FROM {frame}"
                 )
         except duckdb.Error as exc:
             raise RuntimeError(
@@ -119,6 +145,16 @@ def _as_arrow(df: pd.DataFrame) -> pd.DataFrame | pa.Table:
         return pa.Table.from_pandas(df[list(TIDY_COLUMNS)], preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError):
         return df
+
+
+def _columns_as_stored(rows: pd.DataFrame | pa.Table) -> str:
+    """The stored columns for the INSERT: as they are when the Arrow types already are the
+    table's (what the parsers give), else cast."""
+    if isinstance(rows, pa.Table) and all(
+        rows.schema.field(c).type in _STORED_TYPES[c == "nilai"] for c in STORED_COLUMNS
+    ):
+        return ", ".join(quote(c) for c in STORED_COLUMNS)
+    return ", ".join(_normalised(c) for c in STORED_COLUMNS)
 
 
 def tidy_sha256(con: duckdb.DuckDBPyConnection, sumber_id: str) -> str | None:
@@ -152,16 +188,21 @@ def _hash(con: duckdb.DuckDBPyConnection, source: str) -> str:
     return scalar(con, sql)
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, frame: str, sumber_id: str, what: str) -> None:
-    """Refuse rows the table would reject, with messages that point at the rows (by `lokasi`)."""
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, frame: str, sumber_id: str, what: str, *, keys: bool = True
+) -> None:
+    """Refuse rows the table would reject, with messages that point at the rows (by `lokasi`);
+    duplicate keys only when `keys`."""
     # One pass first; the queries below, which name the offending rows, run only when it finds
     # something (on 1M clean rows: ~0.4 s instead of ~3 s for the seven separate scans). Keys
     # are screened by their hash (~40 % cheaper than distinct key tuples): a collision can only
     # make clean rows look suspect, and then the exact queries below find nothing.
     nulls = " OR ".join(f"{quote(c)} IS NULL" for c in NOT_NULL_COLUMNS)
+    duplicates = (
+        " + count(*) - count(DISTINCT hash(indikator, kode_wilayah, periode))" if keys else ""
+    )
     suspect = con.execute(
-        f"SELECT count(*) FILTER (WHERE {nulls} OR sumber_id <> ?) "
-        f"+ count(*) - count(DISTINCT hash(indikator, kode_wilayah, periode)) FROM {frame}",
+        f"SELECT count(*) FILTER (WHERE {nulls} OR sumber_id <> ?){duplicates} FROM {frame}",
         [sumber_id],
     ).fetchall()[0][0]
     if not suspect:
@@ -184,6 +225,8 @@ def _check_rows(con: duckdb.DuckDBPyConnection, frame: str, sumber_id: str, what
             f"{what}: tidy rows carry other sumber_id values {examples(rows)}; "
             f"a source's rows must all say sumber_id `{sumber_id}`."
         )
+    if not keys:
+        return
     rows = con.execute(
         f"SELECT indikator, kode_wilayah, periode, string_agg(lokasi, ' & ' ORDER BY lokasi) "
         f"FROM {frame} GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 6"
