@@ -27,6 +27,7 @@ from sources.errors import SourceError
 from sources.fetch import Landing, fetch_source, latest_landing
 from sources.http import HttpConfig
 from sources.parse import parse_landing
+from sources.tidy import TIDY_COLUMNS
 from warehouse.kualitas import data_changed_at
 from warehouse.load import loaded_berkas_sha256, record_muat, replace_tidy
 from warehouse.muat import last_good_load
@@ -105,7 +106,7 @@ def refresh_source(
         parsed = parse_landing(entry, Path(result.landing.path))
         tidy, result.warnings = parsed.tidy, parsed.warnings
         result.parsed_rows = len(tidy)
-        result.preview = tidy.head(10)
+        result.preview = tidy[list(TIDY_COLUMNS)].head(10)  # not the place as numbers too
         result.stage = "validate"
         result.gate = quality_stage.check(entry, tidy, work_db)
         result.validation = result.gate.report

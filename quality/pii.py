@@ -112,7 +112,7 @@ def scan_frame(
     fact_indikator)."""
     allow = dict(allow or {})
     findings: list[PiiFinding] = []
-    lokasi = df["lokasi"].to_numpy(dtype=object) if "lokasi" in df.columns else None
+    lokasi = df["lokasi"] if "lokasi" in df.columns else None  # read at the hits only
     by_source = df["sumber_id"] if source_allow and "sumber_id" in df.columns else None
     for column in df.columns:
         if column in skip:
@@ -144,7 +144,7 @@ def scan_frame(
 def _finding(column, kind, hit_mask, examples, reason, lokasi) -> PiiFinding:
     positions = np.flatnonzero(hit_mask)
     # A missing lokasi (None, or NaN in a str column) names no place: it is left out.
-    first = [] if lokasi is None else lokasi[positions[:EXAMPLES]]
+    first = [] if lokasi is None else lokasi.iloc[positions[:EXAMPLES]].to_numpy(dtype=object)
     places = [str(p) for p in first if not pd.isna(p) and p]
     return PiiFinding(
         str(column), kind, len(positions), examples[:EXAMPLES], reason, positions, places

@@ -16,6 +16,7 @@ from sources.catalog import SourceEntry
 from sources.drift import missing_sheet
 from sources.errors import SourceError
 from sources.textsniff import detect_delimiter, detect_encoding
+from sources.tidy import csv_lokasi
 
 # DataStore field types whose values are machine numbers ("1234.5"), never Indonesian text.
 NUMERIC_TYPES = {"int", "int4", "int8", "integer", "bigint", "numeric", "float", "float4",
@@ -140,7 +141,7 @@ def _read_csv(entry: SourceEntry, path: Path) -> Grid:
     return Grid(
         cells=cells,
         describe="the CSV file",
-        locate=lambda r, c: f"baris {r + 1}, kolom {c + 1}",
+        locate=lambda r, c: csv_lokasi(r + 1, c + 1),
     )
 
 

@@ -24,7 +24,7 @@ import codecs
 import math
 import re
 from collections import Counter
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,7 @@ from sources.grid import Grid
 from sources.numbers import NumberFormatError, parse_number
 from sources.parse import ParsedSource, _period, _total_warnings
 from sources.textsniff import detect_delimiter, detect_encoding, is_utf8
-from sources.tidy import TIDY_COLUMNS, tidy_frame
+from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi, tidy_frame
 from sources.totals import TotalChecker, _fmt
 from sources.wilayah import RegionResolver, UnknownRegionError
 
@@ -126,15 +126,24 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         raise _NotFast from None  # a drift report reads the whole grid: let the parser write it
     kind = _line_kind(entry)
     body = _read_body(data, offset, delimiter, body_start, kind)
-    # Arrow's kernels release the GIL: a second thread reads the value columns' numbers while
-    # this one does the Python work on distinct cells, and the frame's columns are built two
-    # at a time.
+    # Arrow's kernels release the GIL: two threads read the value columns' numbers and build
+    # the frame's columns (each as soon as what it needs is known) while this one does the
+    # Python work on distinct cells.
     with ThreadPoolExecutor(max_workers=2) as pool:
         reading = {c.index: pool.submit(_plain_numbers, body.column(c.index)) for c in cols.values}
         classes = _classify(body, kind)
         regions, classes = _regions(entry, body, cols, classes)
         data_rows = np.flatnonzero(classes == _DATA)
+        layout = _Layout(len(data_rows), len(cols.values))
+        built = {
+            "lokasi": pool.submit(_lokasi, body.grid_row(data_rows) + 1, cols.values, layout),
+            "kode_wilayah": pool.submit(_text, regions[0], regions[1][layout.per_line]),
+        }
         periods = _periods(body, cols.period, data_rows)
+        distinct_periods, period_codes, provisional = _period_columns(
+            entry, cols.values, periods, layout
+        )
+        built["periode"] = pool.submit(_text, distinct_periods, period_codes)
         numbers = {index: future.result() for index, future in reading.items()}
         values = [_values(body, c.index, data_rows, spec.dash, numbers[c.index])
                   for c in cols.values]  # fmt: skip
@@ -142,7 +151,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         warnings = _total_warnings(entry, mismatches)
         if not len(data_rows):
             return ParsedSource(tidy_frame([]), warnings)
-        frame = _frame(entry, body, cols.values, data_rows, regions, periods, values, pool)
+        frame = _frame(entry, cols.values, layout, values, provisional, built)
     return ParsedSource(frame, warnings)
 
 
@@ -272,7 +281,7 @@ def _first_text(cells: list) -> str:
 
 
 def _locate(r: int, c: int) -> str:
-    return f"baris {r + 1}, kolom {c + 1}"
+    return csv_lokasi(r + 1, c + 1)
 
 
 def _distinct(cells: pa.Array) -> tuple[list, np.ndarray]:
@@ -481,72 +490,101 @@ def _exact_check(checker: TotalChecker, nilai: np.ndarray, start: int, end: int,
     return f"total {_fmt(total)} but the {len(parts)} value(s) above sum to {_fmt(sums[0])}"
 
 
+@dataclass
+class _Layout:
+    """Where the frame's rows come from: row i holds data line `per_line[i]` and value column
+    `per_column[i]` (lines in file order, the value columns of a line next to each other)."""
+
+    lines: int
+    columns: int
+
+    @property
+    def per_line(self) -> np.ndarray:
+        return np.repeat(np.arange(self.lines), self.columns)
+
+    @property
+    def per_column(self) -> np.ndarray:
+        return np.tile(np.arange(self.columns), self.lines)
+
+
+def _period_columns(entry: SourceEntry, columns: list[ValueColumn], periods, layout: _Layout):
+    """(distinct periods, each row's position among them, each row's provisional flag): from
+    the period column, else from the value columns' headers or the entry's fixed period."""
+    if periods is not None:
+        distinct, flags, codes = periods
+        per_line = layout.per_line
+        return distinct, codes[per_line], flags[codes][per_line]
+    fixed = entry.parse.period.value if entry.parse.period and entry.parse.period.value else ""
+    pairs = [
+        (c.periode, c.provisional)
+        if c.periode is not None
+        else (fixed.rstrip("*").strip(), fixed.endswith("*"))
+        for c in columns
+    ]
+    per_column = layout.per_column
+    return (
+        [p for p, _ in pairs],
+        per_column,
+        np.array([q for _, q in pairs], dtype=bool)[per_column],
+    )
+
+
 def _frame(
     entry: SourceEntry,
-    body: _Body,
     columns: list[ValueColumn],
-    data: np.ndarray,
-    regions,
-    periods,
+    layout: _Layout,
     values: list[_Values],
-    pool: Executor,
+    provisional: np.ndarray,
+    built: dict[str, Future],
 ) -> pd.DataFrame:
-    """The tidy frame: one row per data line and value column, lines in file order. Text
+    """The tidy frame: one row per data line and value column (see _Layout), with the columns
+    already `built` on the pool, and each row's place as numbers too (CSV_LOKASI_PARTS). Text
     columns are built in Arrow from each column's distinct values (no Python string per row)."""
-    m, k = len(data), len(columns)
-    per_line = np.repeat(np.arange(m), k)  # row i of the frame comes from data line i // k
-    per_column = np.tile(np.arange(k), m)
-    if periods is not None:
-        distinct_periods, flags, codes = periods
-        period_codes = codes[per_line]
-        provisional = flags[codes][per_line]
-    else:
-        fixed = entry.parse.period.value if entry.parse.period and entry.parse.period.value else ""
-        pairs = [
-            (c.periode, c.provisional)
-            if c.periode is not None
-            else (fixed.rstrip("*").strip(), fixed.endswith("*"))
-            for c in columns
-        ]
-        distinct_periods, period_codes = [p for p, _ in pairs], per_column
-        provisional = np.array([q for _, q in pairs], dtype=bool)[per_column]
     provisional = provisional | np.column_stack([v.provisional for v in values]).ravel()
     reasons = sorted({text for v in values for text in v.reasons})
     position = {text: i for i, text in enumerate(reasons)}
     catatan = np.column_stack(
         [np.array([*(position[t] for t in v.reasons), -1])[v.reason] for v in values]
     ).ravel()
+    rows = layout.lines * layout.columns
     text_columns = {
-        "sumber_id": ([entry.id], np.zeros(m * k, dtype=np.int64)),
-        "indikator": ([c.indikator for c in columns], per_column),
-        "kode_wilayah": (regions[0], regions[1][per_line]),
-        "periode": (distinct_periods, period_codes),
-        "status": (["final", "sementara"], provisional.astype(np.int64)),
-        "catatan": (reasons, catatan),
+        "sumber_id": _text([entry.id], np.zeros(rows, dtype=np.int64)),
+        "indikator": _text([c.indikator for c in columns], layout.per_column),
+        "status": _text(["final", "sementara"], provisional.astype(np.int64)),
+        "catatan": _text(reasons, catatan),
     }
-    built = {name: pool.submit(_text, *parts) for name, parts in text_columns.items()}
-    lokasi = _lokasi(body.grid_row(data) + 1, columns, per_column * m + per_line)
-    frame = pd.DataFrame(
+    lokasi = built.pop("lokasi").result()
+    return pd.DataFrame(
         {
+            **text_columns,
             **{name: future.result() for name, future in built.items()},
             "nilai": np.column_stack([v.nilai for v in values]).ravel(),
-            "lokasi": lokasi,
+            **lokasi,
         },
-        columns=list(TIDY_COLUMNS),
+        columns=[*TIDY_COLUMNS, *CSV_LOKASI_PARTS],
     )
-    return frame
 
 
-def _lokasi(line_numbers: np.ndarray, columns: list[ValueColumn], order: np.ndarray):
-    """ "baris <line>, kolom <column>" per data line and value column, in frame order."""
+def _lokasi(line_numbers: np.ndarray, columns: list[ValueColumn], layout: _Layout):
+    """csv_lokasi(line, column) per data line and value column in frame order, as text and as
+    the two numbers (CSV_LOKASI_PARTS)."""
     numbers = pa.array(line_numbers).cast(pa.string())
+    # csv_lokasi written out for Arrow; tests/test_parse_fast.py holds the two equal.
     parts = [
         pc.binary_join_element_wise("baris ", numbers, f", kolom {c.index + 1}", "")
         for c in columns
     ]
-    # One value column: its cells are already in frame order (no 1M-string take).
-    lokasi = parts[0] if len(parts) == 1 else pa.concat_arrays(parts).take(pa.array(order))
-    return pd.arrays.ArrowStringArray(lokasi)
+    baris = line_numbers[layout.per_line]
+    kolom = np.array([c.index + 1 for c in columns], dtype=np.int64)[layout.per_column]
+    if len(parts) == 1:  # one value column: its cells are already in frame order
+        text = parts[0]
+    else:
+        order = layout.per_column * layout.lines + layout.per_line
+        text = pa.concat_arrays(parts).take(pa.array(order))
+    return {
+        "lokasi": pd.arrays.ArrowStringArray(text),
+        **dict(zip(CSV_LOKASI_PARTS, (baris, kolom), strict=True)),
+    }
 
 
 def _text(distinct: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:

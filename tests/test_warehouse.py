@@ -21,6 +21,7 @@ from warehouse.load import (
     replace_tidy,
     tidy_sha256,
 )
+from warehouse.tidy import LOKASI_FROM_PARTS, LOKASI_PARTS
 
 WILAYAH_CSV = Path(__file__).resolve().parent.parent / "sources" / "wilayah_kota_malang.csv"
 SHA_A = hashlib.sha256(b"landing a").hexdigest()
@@ -316,3 +317,35 @@ def test_meta_tables_load_and_append(con):
     ]
     with pytest.raises(ValueError, match=r"load outcome 'ok' is not one of loaded, unchanged"):
         record_muat(con, sumber_id="a", outcome="ok")
+
+
+def test_a_csv_place_given_as_numbers_is_stored_as_numbers_and_reads_the_same(con):
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0), ("AKSES_AIR", "35.73.01", "2023", 2.0)])
+    df["lokasi"] = ["baris 4, kolom 3", "baris 1017554, kolom 3"]
+    df["lokasi_baris"], df["lokasi_kolom"] = [4, 1017554], [3, 3]
+    replace_tidy(con, "a", df, SHA_A)
+    generated = "SELECT column_name, is_generated FROM duckdb_columns() WHERE table_name = 'a'"
+    columns = dict(con.execute(generated).fetchall())
+    assert columns["lokasi"] and columns["sumber_id"] and columns["berkas_sha256"]
+    assert not columns["lokasi_baris"] and not columns["lokasi_kolom"]
+    read = con.execute("SELECT lokasi, sumber_id FROM tidy.a ORDER BY lokasi_baris").fetchall()
+    assert read == [("baris 4, kolom 3", "a"), ("baris 1017554, kolom 3", "a")]
+    assert tidy_sha256(con, "a") == frame_sha256(df)  # same rows as the text-only frame gives
+    assert tidy_sha256(con, "a") == frame_sha256(df.drop(columns=list(LOKASI_PARTS)))
+
+
+def test_numbers_that_disagree_with_lokasi_are_refused(con):
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0)])
+    df["lokasi"] = ["baris 4, kolom 3"]
+    df["lokasi_baris"], df["lokasi_kolom"] = [5], [3]
+    with pytest.raises(ValueError, match=r"lokasi 'baris 4, kolom 3' but lokasi_baris 5"):
+        replace_tidy(con, "a", df, SHA_A)
+
+
+def test_the_sql_place_spells_what_the_csv_parsers_write(con):
+    assert LOKASI_PARTS == source_tidy.CSV_LOKASI_PARTS
+    for baris, kolom in [(1, 1), (12, 3), (1017554, 27)]:
+        sql = LOKASI_FROM_PARTS.replace("lokasi_baris", str(baris)).replace(
+            "lokasi_kolom", str(kolom)
+        )
+        assert con.execute(f"SELECT {sql}").fetchall()[0][0] == source_tidy.csv_lokasi(baris, kolom)

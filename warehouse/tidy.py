@@ -7,6 +7,7 @@ failed load leaves that source's last good rows in place.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
@@ -41,6 +42,17 @@ KEY_COLUMNS: tuple[str, ...] = ("indikator", "kode_wilayah", "periode")
 # Columns that must never be NULL in a tidy row.
 NOT_NULL_COLUMNS: tuple[str, ...] = ("sumber_id", *KEY_COLUMNS, "status")
 
+# A CSV parser may give each row's place as numbers (sources/tidy.py CSV_LOKASI_PARTS and
+# csv_lokasi, written out here for SQL; a test holds them equal): the table then stores the two
+# numbers and derives `lokasi`, as writing one distinct string per row costs DuckDB ~0.1-0.2 s
+# per 1M rows.
+LOKASI_PARTS: tuple[str, ...] = ("lokasi_baris", "lokasi_kolom")
+LOKASI_FROM_PARTS = "'baris ' || lokasi_baris || ', kolom ' || lokasi_kolom"
+_LOKASI_STORED = "lokasi VARCHAR"
+_LOKASI_DERIVED = (
+    f"lokasi VARCHAR GENERATED ALWAYS AS ({LOKASI_FROM_PARTS}) VIRTUAL, "
+    "lokasi_baris BIGINT NOT NULL, lokasi_kolom BIGINT NOT NULL"
+)
 # sumber_id and berkas_sha256 are the same on every row of a table: generated (not stored)
 # columns give readers the same columns without writing two constants per row (~0.1 s per 1M
 # rows, bench/run.py). No PRIMARY KEY: replace_tidy refuses duplicate keys itself (with the
@@ -55,18 +67,30 @@ CREATE OR REPLACE TABLE tidy.{table} (
     nilai         DOUBLE,
     status        VARCHAR NOT NULL,
     catatan       VARCHAR,
-    lokasi        VARCHAR,
+    {lokasi},
     berkas_sha256 VARCHAR GENERATED ALWAYS AS ({sha256}) VIRTUAL
 )
 """
-# The columns a load writes (the generated ones are not written).
-STORED_COLUMNS: tuple[str, ...] = tuple(c for c in TIDY_COLUMNS if c != "sumber_id")
+
+
+def stored_columns(lokasi_parts: bool) -> tuple[str, ...]:
+    """The columns a load writes (the generated ones are not written)."""
+    written = tuple(c for c in TIDY_COLUMNS if c != "sumber_id")
+    if lokasi_parts:
+        return (*(c for c in written if c != "lokasi"), *LOKASI_PARTS)
+    return written
+
+
+# The columns that are not VARCHAR, and the Arrow types DuckDB stores without a cast.
+_SQL_TYPES = {"nilai": "DOUBLE", **dict.fromkeys(LOKASI_PARTS, "BIGINT")}
+_ARROW_TYPES = {"VARCHAR": (pa.string(), pa.large_string()), "DOUBLE": (pa.float64(),),
+                "BIGINT": (pa.int64(),)}  # fmt: skip
 
 
 # The contract columns as SQL, with the types the table stores; used for loading and hashing so
 # a DataFrame and the rows loaded from it hash alike.
 def _normalised(column: str) -> str:
-    stored = "DOUBLE" if column == "nilai" else "VARCHAR"
+    stored = _SQL_TYPES.get(column, "VARCHAR")
     return f"CAST({quote(column)} AS {stored}) AS {quote(column)}"
 
 
@@ -78,8 +102,6 @@ _HASH_SQL = (
     " FROM (SELECT {normalised} FROM {source})"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-# Arrow types DuckDB stores as the table's VARCHAR (False) and DOUBLE (True) without a cast.
-_STORED_TYPES = {False: (pa.string(), pa.large_string()), True: (pa.float64(),)}
 
 
 def replace_tidy(
@@ -116,19 +138,23 @@ def replace_tidy(
             "pass hashlib.sha256(landing_bytes).hexdigest()."
         )
     table = f"tidy.{quote(sumber_id)}"
-    rows = _as_arrow(df)
+    parts = _has_lokasi_parts(df, what)
+    written = stored_columns(parts)
+    rows = _as_arrow(df, parts)
+    ddl = TIDY_DDL.format(
+        table=quote(sumber_id),
+        sumber_id=literal(sumber_id),
+        sha256=literal(sha256),
+        lokasi=_LOKASI_DERIVED if parts else _LOKASI_STORED,
+    )
     with registered(con, rows) as frame:
         _check_rows(con, frame, sumber_id, what, keys=not keys_validated)
         try:
             with transaction(con):
+                con.execute(ddl)
                 con.execute(
-                    TIDY_DDL.format(
-                        table=quote(sumber_id), sumber_id=literal(sumber_id), sha256=literal(sha256)
-                    )
-                )
-                stored = ", ".join(quote(c) for c in STORED_COLUMNS)
-                con.execute(
-                    f"INSERT INTO {table} ({stored}) SELECT {_columns_as_stored(rows)} FROM {frame}"
+                    f"INSERT INTO {table} ({', '.join(quote(c) for c in written)}) "
+                    f"SELECT {_columns_as_stored(rows, written)} FROM {frame}"
                 )
         except duckdb.Error as exc:
             raise RuntimeError(
@@ -138,23 +164,46 @@ def replace_tidy(
     return len(df)
 
 
-def _as_arrow(df: pd.DataFrame) -> pd.DataFrame | pa.Table:
-    """The contract columns as an Arrow table, which DuckDB scans ~30 % faster than a pandas
-    frame of Arrow-backed strings; the frame itself when a column does not convert."""
+def _has_lokasi_parts(df: pd.DataFrame, what: str) -> bool:
+    """Whether `df` gives each row's place as numbers too (LOKASI_PARTS): whole numbers that
+    spell the row's `lokasi` (checked on the first and the last row)."""
+    if not all(c in df.columns for c in LOKASI_PARTS):
+        return False
+    if not all(pd.api.types.is_integer_dtype(df[c]) for c in LOKASI_PARTS):
+        raise ValueError(
+            f"{what}: {' and '.join(LOKASI_PARTS)} must be whole numbers "
+            f"(found {', '.join(str(df[c].dtype) for c in LOKASI_PARTS)})."
+        )
+    for row in sorted({0, len(df) - 1} - {-1}):
+        baris, kolom = (df[c].iat[row] for c in LOKASI_PARTS)
+        if df["lokasi"].iat[row] != f"baris {baris}, kolom {kolom}":
+            raise ValueError(
+                f"{what}: row {row} has lokasi {df['lokasi'].iat[row]!r} but "
+                f"lokasi_baris {baris}, lokasi_kolom {kolom}; a parser that gives the numbers "
+                "must give the same place in both."
+            )
+    return True
+
+
+def _as_arrow(df: pd.DataFrame, lokasi_parts: bool) -> pd.DataFrame | pa.Table:
+    """The contract columns (and the place as numbers) as an Arrow table, which DuckDB scans
+    ~30 % faster than a pandas frame of Arrow-backed strings; the frame itself when a column
+    does not convert."""
+    columns = [*TIDY_COLUMNS, *(LOKASI_PARTS if lokasi_parts else ())]
     try:
-        return pa.Table.from_pandas(df[list(TIDY_COLUMNS)], preserve_index=False)
+        return pa.Table.from_pandas(df[columns], preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError):
         return df
 
 
-def _columns_as_stored(rows: pd.DataFrame | pa.Table) -> str:
-    """The stored columns for the INSERT: as they are when the Arrow types already are the
+def _columns_as_stored(rows: pd.DataFrame | pa.Table, written: Sequence[str]) -> str:
+    """The written columns for the INSERT: as they are when the Arrow types already are the
     table's (what the parsers give), else cast."""
     if isinstance(rows, pa.Table) and all(
-        rows.schema.field(c).type in _STORED_TYPES[c == "nilai"] for c in STORED_COLUMNS
+        rows.schema.field(c).type in _ARROW_TYPES[_SQL_TYPES.get(c, "VARCHAR")] for c in written
     ):
-        return ", ".join(quote(c) for c in STORED_COLUMNS)
-    return ", ".join(_normalised(c) for c in STORED_COLUMNS)
+        return ", ".join(quote(c) for c in written)
+    return ", ".join(_normalised(c) for c in written)
 
 
 def tidy_sha256(con: duckdb.DuckDBPyConnection, sumber_id: str) -> str | None:
