@@ -334,12 +334,13 @@ def main() -> None:
     parser.add_argument("--catalog", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=0, help="runs first, not counted")
     parser.add_argument("--no-fact", action="store_true", help="tidy tables only (one source)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     entries = load_catalog(args.catalog)
     runs = []
-    for _ in range(args.repeat):
+    for _ in range(args.warmup + args.repeat):
         shutil.rmtree(args.work, ignore_errors=True)
         args.work.mkdir(parents=True)
         result = floor_catalog(entries, args.work / "floor.duckdb", fact=not args.no_fact)
@@ -354,7 +355,9 @@ def main() -> None:
             }
         )
     shutil.rmtree(args.work, ignore_errors=True)
+    warm_up, runs = runs[: args.warmup], runs[args.warmup :]
     summary = {
+        "warm_up_runs": warm_up,
         "runs": runs,
         "median_wall_seconds": statistics.median(r["wall_seconds"] for r in runs),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=0, help="runs first, not counted")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     entries = [
@@ -122,7 +123,7 @@ def main() -> None:
     import dlt  # noqa: F401  (import cost kept out of the timings, like the pipeline's imports)
 
     runs = []
-    for _ in range(args.repeat):
+    for _ in range(args.warmup + args.repeat):
         started = time.perf_counter()
         tables = {e["id"]: read_arrow(e, args.root) for e in entries}
         read_seconds = time.perf_counter() - started
@@ -135,7 +136,9 @@ def main() -> None:
                 "rows": sum(t.num_rows for t in tables.values()),
             }
         )
+    warm_up, runs = runs[: args.warmup], runs[args.warmup :]
     result = {
+        "warm_up_runs": warm_up,
         "runs": runs,
         "median_wall_seconds": statistics.median(r["wall_seconds"] for r in runs),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

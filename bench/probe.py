@@ -229,7 +229,7 @@ def run_source(args: argparse.Namespace, timer: StageTimer) -> dict:
     warm_up_seconds = time.perf_counter() - started
     timer.take()
     runs = []
-    for i in range(args.repeat):
+    for i in range(args.warmup + args.repeat):
         folder = args.work / f"source-{i}"
         shutil.rmtree(folder, ignore_errors=True)
         # One connection for the whole refresh, as the `sources` step shares it between sources.
@@ -255,7 +255,11 @@ def run_source(args: argparse.Namespace, timer: StageTimer) -> dict:
             }
         )
         shutil.rmtree(folder, ignore_errors=True)
-    return {"gx_warm_up_seconds": round(warm_up_seconds, 3), "runs": runs}
+    return {
+        "gx_warm_up_seconds": round(warm_up_seconds, 3),
+        "warm_up_runs": runs[: args.warmup],
+        "runs": runs[args.warmup :],
+    }
 
 
 def _quality_options(folder: Path) -> dict:
@@ -274,6 +278,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=2, help="job: cold run + no-change runs")
     parser.add_argument("--repeat", type=int, default=3, help="source: fresh runs")
+    parser.add_argument("--warmup", type=int, default=0, help="source: runs first, not counted")
     parser.add_argument("--instance", choices=["ephemeral", "sqlite"], default="ephemeral")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
