@@ -32,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 BENCH = Path(__file__).resolve().parent
 TARGET_MIB = 2048
-FILL_VERSION = 2  # bump when the filled rows or tables change, so cached work databases are made again
+FILL_VERSION = (
+    2  # bump when the filled rows or tables change, so cached work databases are made again
+)
 
 
 def _fill(catalog: Path, db: Path, rows: int) -> None:

@@ -95,7 +95,7 @@ def run_csv(rows: int, args) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     # Each side's first run in its process pays one-time costs (the allocators growing their
     # pools, lazy imports): one warm-up run each, kept in the JSON, not in the medians.
-    warm = ["--repeat", str(args.repeat), "--warmup", str(args.warmup)]
+    warm = ["--repeat", str(args.csv_repeat), "--warmup", str(args.warmup)]
     pipeline = _child(
         [str(BENCH / "probe.py"), "source", "--catalog", str(catalog), "--work", str(work),
          *warm, "--out", str(args.scratch / "source.json")]
@@ -127,6 +127,7 @@ def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=None, help="rows of the CSV case (0: skip)")
     parser.add_argument("--no-bundled", action="store_true", help="skip the bundled catalog")
     parser.add_argument("--repeat", type=int, default=3, help="runs per median (small cases)")
+    parser.add_argument("--csv-repeat", type=int, default=5, help="runs per median (CSV case)")
     parser.add_argument("--warmup", type=int, default=1, help="CSV case: runs not counted")
     parser.add_argument("--large-repeat", type=int, default=1, help="pipeline runs at 50+ sources")
     parser.add_argument("--instance", choices=["ephemeral", "sqlite"], default="ephemeral")

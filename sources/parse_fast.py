@@ -137,7 +137,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         layout = _Layout(len(data_rows), len(cols.values))
         built = {
             "lokasi": pool.submit(_lokasi, body.grid_row(data_rows) + 1, cols.values, layout),
-            "kode_wilayah": pool.submit(_text, regions[0], regions[1][layout.per_line]),
+            "kode_wilayah": pool.submit(_text, regions[0], layout.spread(regions[1])),
         }
         periods = _periods(body, cols.period, data_rows)
         distinct_periods, period_codes, provisional = _period_columns(
@@ -492,19 +492,24 @@ def _exact_check(checker: TotalChecker, nilai: np.ndarray, start: int, end: int,
 
 @dataclass
 class _Layout:
-    """Where the frame's rows come from: row i holds data line `per_line[i]` and value column
-    `per_column[i]` (lines in file order, the value columns of a line next to each other)."""
+    """Where the frame's rows come from: lines in file order, the value columns of a line next
+    to each other (row i holds data line i // columns and value column i % columns)."""
 
     lines: int
     columns: int
 
-    @property
-    def per_line(self) -> np.ndarray:
-        return np.repeat(np.arange(self.lines), self.columns)
+    def spread(self, per_line: np.ndarray) -> np.ndarray:
+        """One value per data line, on each of that line's rows (one value column: as is)."""
+        return per_line if self.columns == 1 else np.repeat(per_line, self.columns)
 
-    @property
-    def per_column(self) -> np.ndarray:
-        return np.tile(np.arange(self.columns), self.lines)
+    def tile(self, per_column: np.ndarray) -> np.ndarray:
+        """One value per value column, on each of that column's rows."""
+        return np.tile(per_column, self.lines)
+
+    def order(self) -> np.ndarray:
+        """Where each row is among the value columns' arrays laid end to end."""
+        column = self.tile(np.arange(self.columns))
+        return column * self.lines + np.repeat(np.arange(self.lines), self.columns)
 
 
 def _period_columns(entry: SourceEntry, columns: list[ValueColumn], periods, layout: _Layout):
@@ -512,8 +517,7 @@ def _period_columns(entry: SourceEntry, columns: list[ValueColumn], periods, lay
     the period column, else from the value columns' headers or the entry's fixed period."""
     if periods is not None:
         distinct, flags, codes = periods
-        per_line = layout.per_line
-        return distinct, codes[per_line], flags[codes][per_line]
+        return distinct, layout.spread(codes), layout.spread(flags[codes])
     fixed = entry.parse.period.value if entry.parse.period and entry.parse.period.value else ""
     pairs = [
         (c.periode, c.provisional)
@@ -521,11 +525,10 @@ def _period_columns(entry: SourceEntry, columns: list[ValueColumn], periods, lay
         else (fixed.rstrip("*").strip(), fixed.endswith("*"))
         for c in columns
     ]
-    per_column = layout.per_column
     return (
         [p for p, _ in pairs],
-        per_column,
-        np.array([q for _, q in pairs], dtype=bool)[per_column],
+        layout.tile(np.arange(len(columns))),
+        layout.tile(np.array([q for _, q in pairs], dtype=bool)),
     )
 
 
@@ -549,7 +552,7 @@ def _frame(
     rows = layout.lines * layout.columns
     text_columns = {
         "sumber_id": _text([entry.id], np.zeros(rows, dtype=np.int64)),
-        "indikator": _text([c.indikator for c in columns], layout.per_column),
+        "indikator": _text([c.indikator for c in columns], layout.tile(np.arange(len(columns)))),
         "status": _text(["final", "sementara"], provisional.astype(np.int64)),
         "catatan": _text(reasons, catatan),
     }
@@ -574,13 +577,10 @@ def _lokasi(line_numbers: np.ndarray, columns: list[ValueColumn], layout: _Layou
         pc.binary_join_element_wise("baris ", numbers, f", kolom {c.index + 1}", "")
         for c in columns
     ]
-    baris = line_numbers[layout.per_line]
-    kolom = np.array([c.index + 1 for c in columns], dtype=np.int64)[layout.per_column]
-    if len(parts) == 1:  # one value column: its cells are already in frame order
-        text = parts[0]
-    else:
-        order = layout.per_column * layout.lines + layout.per_line
-        text = pa.concat_arrays(parts).take(pa.array(order))
+    baris = layout.spread(line_numbers)
+    kolom = layout.tile(np.array([c.index + 1 for c in columns], dtype=np.int64))
+    # One value column: its cells are already in frame order (no 1M-string take).
+    text = parts[0] if len(parts) == 1 else pa.concat_arrays(parts).take(pa.array(layout.order()))
     return {
         "lokasi": pd.arrays.ArrowStringArray(text),
         **dict(zip(CSV_LOKASI_PARTS, (baris, kolom), strict=True)),
