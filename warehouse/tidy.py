@@ -48,6 +48,12 @@ NOT_NULL_COLUMNS: tuple[str, ...] = ("sumber_id", *KEY_COLUMNS, "status")
 # per 1M rows.
 LOKASI_PARTS: tuple[str, ...] = ("lokasi_baris", "lokasi_kolom")
 LOKASI_FROM_PARTS = "'baris ' || lokasi_baris || ', kolom ' || lokasi_kolom"
+
+
+def lokasi_from_parts(baris: int, kolom: int) -> str:
+    return f"baris {baris}, kolom {kolom}"  # LOKASI_FROM_PARTS in Python
+
+
 _LOKASI_STORED = "lokasi VARCHAR"
 _LOKASI_DERIVED = (
     f"lokasi VARCHAR GENERATED ALWAYS AS ({LOKASI_FROM_PARTS}) VIRTUAL, "
@@ -176,7 +182,7 @@ def _has_lokasi_parts(df: pd.DataFrame, what: str) -> bool:
         )
     for row in sorted({0, len(df) - 1} - {-1}):
         baris, kolom = (df[c].iat[row] for c in LOKASI_PARTS)
-        if df["lokasi"].iat[row] != f"baris {baris}, kolom {kolom}":
+        if df["lokasi"].iat[row] != lokasi_from_parts(baris, kolom):
             raise ValueError(
                 f"{what}: row {row} has lokasi {df['lokasi'].iat[row]!r} but "
                 f"lokasi_baris {baris}, lokasi_kolom {kolom}; a parser that gives the numbers "
