@@ -205,3 +205,18 @@ def test_parse_landing_takes_the_fast_path_for_large_files(tmp_path):
     assert parse_csv_fast(entry, path) is not None
     landed = parse_landing(entry, path).tidy
     pd.testing.assert_frame_equal(landed[list(TIDY_COLUMNS)], slow(entry, path).tidy)
+
+
+def test_lines_of_another_width_deep_in_the_body_keep_their_place(tmp_path):
+    """Arrow's reader expects the usual width: a footnote, a blank line, a data line with an
+    extra field and one with a field short, far past the sample it measures, come back in
+    place, and every later line keeps its number."""
+    names = ["Sukun", "Klojen", "Blimbing", "Lowokwaru", "Kedungkandang"]
+    lines = [HEADER] + [f"{1000 + i // 5};{names[i % 5]};{i};{i % 7}" for i in range(20000)]
+    lines[9000] = "Catatan: angka sementara"
+    lines[12000] = ""
+    lines[15000] += ";ekstra"
+    lines[16000] = "5000;Sukun;1"
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    fast = assert_same(entry_for(path, drop_rows=["^Catatan"]), path)
+    assert fast.tidy["lokasi"].iloc[-1] == f"baris {len(lines)}, kolom 4"
