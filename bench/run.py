@@ -108,13 +108,14 @@ def run_csv(rows: int, args) -> dict:
     return report.csv_case(rows, facts, generated, pipeline, floor, peer)
 
 
-def _peer(catalog: Path, args, repeat: list[str] | None = None) -> dict | None:
+def _peer(catalog: Path, args, runs: list[str] | None = None) -> dict | None:
+    """dlt on the catalog; `runs`: the --repeat (and --warmup) arguments, else the case's."""
     if args.no_peer or not PEER_PYTHON.is_file():
         return None
-    repeat = repeat or ["--repeat", str(args.repeat_for(catalog))]
+    runs = runs or ["--repeat", str(args.repeat_for(catalog))]
     return _child(
         [str(BENCH / "peer_dlt.py"), "--catalog", str(catalog), "--work",
-         str(args.scratch / "peer"), *repeat, "--out", str(args.scratch / "peer.json")],
+         str(args.scratch / "peer"), *runs, "--out", str(args.scratch / "peer.json")],
         python=str(PEER_PYTHON),
     )  # fmt: skip
 

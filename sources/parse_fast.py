@@ -41,7 +41,7 @@ from sources.errors import SourceError
 from sources.grid import Grid
 from sources.numbers import NumberFormatError, parse_number
 from sources.parse import ParsedSource, _period, _total_warnings
-from sources.textsniff import detect_delimiter, detect_encoding, is_utf8
+from sources.textsniff import detect_delimiter, encoding_of, is_utf8
 from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi, tidy_frame
 from sources.totals import TotalChecker, _fmt
 from sources.wilayah import RegionResolver, UnknownRegionError
@@ -53,8 +53,10 @@ CSV_FIELD_LIMIT = 131072  # csv.field_size_limit(): a longer field is an error i
 _PLAIN_NUMBER = r"^[+-]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?$|^[+-]?[0-9]+(,[0-9]+)?$"
 _SKIP, _TOTAL, _DROP, _DATA = 0, 1, 2, 3
 _BOM = b"\xef\xbb\xbf"
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_WIDTH_SAMPLE = 65536  # bytes of the body whose most common line width Arrow's reader expects
+_LINE_BREAKS = r"\r\n|\r|\n"  # what csv.reader and Arrow's reader both end a line at
+_LINE_BREAK = re.compile(_LINE_BREAKS.encode())
+# Characters sampled for the delimiter (as sources/grid.py does) and the body's usual width.
+_SAMPLE_CHARS = 65536
 
 
 class _NotFast(Exception):
@@ -135,10 +137,8 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         regions, classes = _regions(entry, body, cols, classes)
         data_rows = np.flatnonzero(classes == _DATA)
         layout = _Layout(len(data_rows), len(cols.values))
-        built = {
-            "lokasi": pool.submit(_lokasi, body.grid_row(data_rows) + 1, cols.values, layout),
-            "kode_wilayah": pool.submit(_text, regions[0], layout.spread(regions[1])),
-        }
+        lokasi = pool.submit(_lokasi, body.grid_row(data_rows) + 1, cols.values, layout)
+        built = {"kode_wilayah": pool.submit(_text, regions[0], layout.spread(regions[1]))}
         periods = _periods(body, cols.period, data_rows)
         distinct_periods, period_codes, provisional = _period_columns(
             entry, cols.values, periods, layout
@@ -151,7 +151,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         warnings = _total_warnings(entry, mismatches)
         if not len(data_rows):
             return ParsedSource(tidy_frame([]), warnings)
-        frame = _frame(entry, cols.values, layout, values, provisional, built)
+        frame = _frame(entry, cols.values, layout, values, provisional, built, lokasi)
     return ParsedSource(frame, warnings)
 
 
@@ -166,7 +166,7 @@ def _utf8_bytes(encoding: str, path: Path) -> bytes:
     if utf8 and not is_utf8(data):
         if encoding != "auto":
             raise _NotFast
-        utf8 = False  # detect_encoding picks cp1252 or latin-1: Python decodes those
+        utf8 = False  # encoding_of picks cp1252 or latin-1: Python decodes those
     if utf8:
         start = 0
         while data.startswith(_BOM, start):
@@ -174,7 +174,7 @@ def _utf8_bytes(encoding: str, path: Path) -> bytes:
         data = data[start:] if start else data
     else:
         try:
-            text = data.decode(detect_encoding(path) if encoding == "auto" else encoding)
+            text = data.decode(encoding_of(data) if encoding == "auto" else encoding)
         except (UnicodeDecodeError, LookupError):
             raise _NotFast from None
         data = text.lstrip("\ufeff").encode("utf-8")
@@ -184,8 +184,9 @@ def _utf8_bytes(encoding: str, path: Path) -> bytes:
 
 
 def _text_sample(data: bytes, offset: int) -> str:
-    """About the first 64 Ki characters of the text from byte `offset` (whole characters)."""
-    return data[offset : offset + 4 * 65536].decode("utf-8", errors="ignore")[:65536]
+    """The first _SAMPLE_CHARS characters of the text from byte `offset` (whole characters)."""
+    text = data[offset : offset + 4 * _SAMPLE_CHARS].decode("utf-8", errors="ignore")
+    return text[:_SAMPLE_CHARS]
 
 
 def _head(data: bytes, count: int, delimiter: str) -> tuple[list[list[str]], int]:
@@ -258,7 +259,7 @@ def _block_size(size: int) -> int:
 def _usual_width(sample: str, delimiter: str) -> int:
     """The most common number of fields of the sample's complete, non-blank lines (ties: the
     widest)."""
-    lines = re.split(r"\r\n|\r|\n", sample)[:-1] or [sample]
+    lines = re.split(_LINE_BREAKS, sample)[:-1] or [sample]
     widths = Counter(line.count(delimiter) + 1 for line in lines if line)
     return max(widths, key=lambda w: (widths[w], w)) if widths else 1
 
@@ -266,14 +267,15 @@ def _usual_width(sample: str, delimiter: str) -> int:
 def _with_odd_lines(columns: list[pa.Array], lines: np.ndarray, odd: list[tuple[int, list[str]]]):
     """The columns with the odd data/total lines put in their place (file order)."""
     width = max(len(columns), *(len(cells) for _, cells in odd))
-    order = np.argsort(np.concatenate([lines, [n for n, _ in odd]]), kind="stable")
+    every = np.concatenate([lines, [n for n, _ in odd]])
+    order = np.argsort(every, kind="stable")
     merged = []
     for index in range(width):
         mine = columns[index] if index < len(columns) else pa.nulls(len(lines), pa.large_string())
         theirs = pa.array([cells[index] if index < len(cells) else None for _, cells in odd],
                           pa.large_string())  # fmt: skip
         merged.append(pa.concat_arrays([mine, theirs]).take(pa.array(order)))
-    return merged, np.concatenate([lines, [n for n, _ in odd]])[order]
+    return merged, every[order]
 
 
 def _first_text(cells: list) -> str:
@@ -310,20 +312,20 @@ def _line_kind(entry: SourceEntry):
 
 
 def _classify(body: _Body, kind) -> np.ndarray:
-    """Per row, its kind (see _line_kind), judged on its first non-empty cell."""
-    classes = np.full(body.rows, _SKIP, dtype=np.int8)
-    pending = np.ones(body.rows, dtype=bool)
-    for index in range(len(body.columns)):
-        rows = None if index == 0 else np.flatnonzero(pending)
-        if rows is not None and not len(rows):
+    """Per row, its kind (see _line_kind), judged on its first non-empty cell: the rows still
+    `_SKIP` after a column are judged again on the next one."""
+    if not body.columns:
+        return np.full(body.rows, _SKIP, dtype=np.int8)
+
+    def kinds(distinct: list, codes: np.ndarray) -> np.ndarray:
+        return np.array([kind(v) for v in distinct], dtype=np.int8)[codes]
+
+    classes = kinds(*body.encoded(0))
+    for index in range(1, len(body.columns)):
+        rows = np.flatnonzero(classes == _SKIP)
+        if not len(rows):
             break
-        distinct, codes = body.encoded(0) if rows is None else _distinct(body.column(index, rows))
-        found = np.array([kind(v) for v in distinct], dtype=np.int8)[codes]
-        if rows is None:
-            classes, pending = found, found == _SKIP
-        else:
-            classes[rows] = found
-            pending[rows] = found == _SKIP
+        classes[rows] = kinds(*_distinct(body.column(index, rows)))
     return classes
 
 
@@ -358,7 +360,7 @@ def _regions(entry: SourceEntry, body: _Body, cols, classes: np.ndarray):
         rows = data[empty]
         for column in cols.values:
             distinct_values, value_codes = _distinct(body.column(column.index, rows))
-            if any(cell_text(distinct_values[c]) for c in set(value_codes.tolist())):
+            if any(cell_text(distinct_values[c]) for c in _used(distinct_values, value_codes)):
                 raise _NotFast  # values but no region name: the parser reports the cell
         classes = classes.copy()
         classes[rows] = _SKIP
@@ -367,7 +369,8 @@ def _regions(entry: SourceEntry, body: _Body, cols, classes: np.ndarray):
 
 
 def _periods(body: _Body, period_column: int | None, data: np.ndarray):
-    """((distinct periods, provisional flags), position per data row) from the period column."""
+    """(distinct periods, their provisional flags, each data row's position among them) from
+    the period column."""
     if period_column is None:
         return None
     distinct, codes = body.encoded(period_column)
@@ -539,9 +542,10 @@ def _frame(
     values: list[_Values],
     provisional: np.ndarray,
     built: dict[str, Future],
+    lokasi: Future,
 ) -> pd.DataFrame:
     """The tidy frame: one row per data line and value column (see _Layout), with the columns
-    already `built` on the pool, and each row's place as numbers too (CSV_LOKASI_PARTS). Text
+    already `built` on the pool, and `lokasi` with each row's place as numbers too. Text
     columns are built in Arrow from each column's distinct values (no Python string per row)."""
     provisional = provisional | np.column_stack([v.provisional for v in values]).ravel()
     reasons = sorted({text for v in values for text in v.reasons})
@@ -556,13 +560,12 @@ def _frame(
         "status": _text(["final", "sementara"], provisional.astype(np.int64)),
         "catatan": _text(reasons, catatan),
     }
-    lokasi = built.pop("lokasi").result()
     return pd.DataFrame(
         {
             **text_columns,
             **{name: future.result() for name, future in built.items()},
             "nilai": np.column_stack([v.nilai for v in values]).ravel(),
-            **lokasi,
+            **lokasi.result(),
         },
         columns=[*TIDY_COLUMNS, *CSV_LOKASI_PARTS],
     )

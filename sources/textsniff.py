@@ -20,10 +20,14 @@ _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 
 def detect_encoding(path: Path) -> str:
+    """The encoding of the file at `path` (see encoding_of)."""
+    return encoding_of(path.read_bytes())
+
+
+def encoding_of(raw: bytes) -> str:
     """ "utf-8-sig" with a BOM, "utf-8" when the bytes decode as UTF-8, else "cp1252" (Windows
     Western, which Excel writes) unless it contains bytes cp1252 leaves undefined, then
     "latin-1" (which decodes anything)."""
-    raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if not is_utf8(raw):

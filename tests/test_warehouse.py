@@ -21,7 +21,7 @@ from warehouse.load import (
     replace_tidy,
     tidy_sha256,
 )
-from warehouse.tidy import LOKASI_FROM_PARTS, LOKASI_PARTS, lokasi_from_parts
+from warehouse.tidy import LOKASI_FROM_PARTS, LOKASI_PARTS
 
 WILAYAH_CSV = Path(__file__).resolve().parent.parent / "sources" / "wilayah_kota_malang.csv"
 SHA_A = hashlib.sha256(b"landing a").hexdigest()
@@ -349,4 +349,3 @@ def test_the_sql_place_spells_what_the_csv_parsers_write(con):
             "lokasi_kolom", str(kolom)
         )
         assert con.execute(f"SELECT {sql}").fetchall()[0][0] == source_tidy.csv_lokasi(baris, kolom)
-        assert lokasi_from_parts(baris, kolom) == source_tidy.csv_lokasi(baris, kolom)

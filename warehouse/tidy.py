@@ -48,12 +48,6 @@ NOT_NULL_COLUMNS: tuple[str, ...] = ("sumber_id", *KEY_COLUMNS, "status")
 # per 1M rows.
 LOKASI_PARTS: tuple[str, ...] = ("lokasi_baris", "lokasi_kolom")
 LOKASI_FROM_PARTS = "'baris ' || lokasi_baris || ', kolom ' || lokasi_kolom"
-
-
-def lokasi_from_parts(baris: int, kolom: int) -> str:
-    return f"baris {baris}, kolom {kolom}"  # LOKASI_FROM_PARTS in Python
-
-
 _LOKASI_STORED = "lokasi VARCHAR"
 _LOKASI_DERIVED = (
     f"lokasi VARCHAR GENERATED ALWAYS AS ({LOKASI_FROM_PARTS}) VIRTUAL, "
@@ -144,7 +138,7 @@ def replace_tidy(
             "pass hashlib.sha256(landing_bytes).hexdigest()."
         )
     table = f"tidy.{quote(sumber_id)}"
-    parts = _has_lokasi_parts(df, what)
+    parts = _has_lokasi_parts(con, df, what)
     written = stored_columns(parts)
     rows = _as_arrow(df, parts)
     ddl = TIDY_DDL.format(
@@ -170,9 +164,10 @@ def replace_tidy(
     return len(df)
 
 
-def _has_lokasi_parts(df: pd.DataFrame, what: str) -> bool:
+def _has_lokasi_parts(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, what: str) -> bool:
     """Whether `df` gives each row's place as numbers too (LOKASI_PARTS): whole numbers that
-    spell the row's `lokasi` (checked on the first and the last row)."""
+    the table's generated `lokasi` spells as the row's `lokasi` (checked on the first and the
+    last row)."""
     if not all(c in df.columns for c in LOKASI_PARTS):
         return False
     if not all(pd.api.types.is_integer_dtype(df[c]) for c in LOKASI_PARTS):
@@ -181,8 +176,14 @@ def _has_lokasi_parts(df: pd.DataFrame, what: str) -> bool:
             f"(found {', '.join(str(df[c].dtype) for c in LOKASI_PARTS)})."
         )
     for row in sorted({0, len(df) - 1} - {-1}):
-        baris, kolom = (df[c].iat[row] for c in LOKASI_PARTS)
-        if df["lokasi"].iat[row] != lokasi_from_parts(baris, kolom):
+        baris, kolom = (int(df[c].iat[row]) for c in LOKASI_PARTS)
+        spelled = scalar(
+            con,
+            f"SELECT {LOKASI_FROM_PARTS} "
+            "FROM (SELECT ?::BIGINT AS lokasi_baris, ?::BIGINT AS lokasi_kolom)",
+            [baris, kolom],
+        )
+        if df["lokasi"].iat[row] != spelled:
             raise ValueError(
                 f"{what}: row {row} has lokasi {df['lokasi'].iat[row]!r} but "
                 f"lokasi_baris {baris}, lokasi_kolom {kolom}; a parser that gives the numbers "
