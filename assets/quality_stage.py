@@ -30,13 +30,16 @@ class QualityOptions:
     data_docs_dir: Path | None = None
 
 
-def check(entry: SourceEntry, tidy: pd.DataFrame, work_db) -> GateResult:
-    """Run the gate on the parsed rows (with the loaded rows as history for year-over-year)."""
+def check(entry: SourceEntry, tidy: pd.DataFrame, work_db, unreadable=()) -> GateResult:
+    """Run the gate on the parsed rows (with the loaded rows as history for year-over-year);
+    `unreadable` are the cells the parser quarantined."""
     history = None
     if any(i.max_change_pct is not None for i in entry.indicators):
         with work_db() as con:
             history = loaded_tidy(con, entry.id)
-    return check_source(entry, tidy, known_regions=known_codes(), history=history)
+    return check_source(
+        entry, tidy, known_regions=known_codes(), history=history, unreadable=unreadable
+    )
 
 
 def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd.DataFrame:
@@ -50,13 +53,13 @@ def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd
         log.warning(
             "%s: partial load, %d of %d rows quarantined (%.1f %%, allowed %.1f %%)",
             entry.id,
-            len(gate.held_back),
-            gate.rows,
+            gate.quarantined,
+            gate.rows_seen,
             100 * gate.share_held_back,
             100 * allowed,
         )
         return gate.kept(tidy)
-    why = _why_not_partial(gate, allowed)
+    why = _why_not_partial(entry, gate, allowed)
     raise SourceError(
         entry.id,
         entry.location,
@@ -69,16 +72,22 @@ def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd
 def partial_message(entry: SourceEntry, gate: GateResult) -> str:
     """The outcome message of a partial load: never silent about what was held back."""
     return (
-        f"partial load: {len(gate.held_back)} of {gate.rows} rows quarantined "
+        f"partial load: {gate.quarantined} of {gate.rows_seen} rows quarantined "
         f"({100 * gate.share_held_back:.1f} %, allowed "
         f"{100 * entry.quality.max_quarantine_share:.1f} % by quality.max_quarantine_share); "
         f"see karantina. {gate.summary()}"
     )
 
 
-def _why_not_partial(gate: GateResult, allowed: float) -> str:
+def _why_not_partial(entry: SourceEntry, gate: GateResult, allowed: float) -> str:
     if allowed <= 0:
-        return ""  # all-or-nothing, the default: nothing to explain
+        if gate.table_level or not gate.quarantined:
+            return ""  # all-or-nothing, the default, and nothing a partial load could fix
+        return (
+            f" ({gate.quarantined} of {gate.rows_seen} rows quarantined; all-or-nothing is the "
+            "default: to load the other rows, set `quality.max_quarantine_share` in "
+            f"{entry.catalog_file}, e.g. 0.05)"
+        )
     if gate.table_level:
         return f" (no partial load: {', '.join(sorted(set(gate.table_level)))} fail the table)"
     return (

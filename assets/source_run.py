@@ -60,6 +60,7 @@ class SourceOutcome:
     # Acquisition: total rows that do not add up (loaded anyway, reported), the drift report or
     # other structured facts of a failure, and the catalog entry's fingerprint.
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the parser's choices (sheet, number style)
     details: dict | None = None
     fingerprint: str | None = None
     # When the data now loaded first arrived (warehouse.kualitas.data_changed_at), read in the
@@ -108,14 +109,15 @@ def refresh_source(
         result.parsed_rows = len(tidy)
         result.preview = tidy[list(TIDY_COLUMNS)].head(10)  # not the place as numbers too
         result.stage = "validate"
-        result.gate = quality_stage.check(entry, tidy, work_db)
+        result.gate = quality_stage.check(entry, tidy, work_db, parsed.quarantined)
+        result.notes = parsed.notes
         result.validation = result.gate.report
         result.data_docs = quality_stage.data_docs(
             result.gate, quality.data_docs_dir, muat_id.split(":")[0], entry
         )
         tidy = quality_stage.rows_to_load(entry, result.gate, tidy)
         if not result.gate.passed:
-            result.quarantined = len(result.gate.held_back)
+            result.quarantined = result.gate.quarantined
             result.message = quality_stage.partial_message(entry, result.gate)
         result.stage = "load"
         with work_db() as con:

@@ -115,7 +115,8 @@ def from_pii(entry: SourceEntry, df: pd.DataFrame, report: PiiReport) -> pd.Data
 
 
 def from_cells(entry: SourceEntry, cells: Iterable[tuple[str, str, str, str]]) -> pd.DataFrame:
-    """Findings of cells the parser could not read: (lokasi, aturan, nilai, problem)."""
+    """Findings of cells the parser could not read: (lokasi, aturan, nilai, problem), the
+    problem in Indonesian (sources.quarantine.Quarantined.detail) for the agency."""
     from quality.pii_detect import mask_text
 
     records = [

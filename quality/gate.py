@@ -16,7 +16,7 @@ with `GateResult.may_load_partially`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,6 +27,8 @@ from quality.pii import PiiReport, mask_text, scan_frame
 from quality.rules import tidy_rules
 from quality.tidy_suite import RuleFailure, ValidationReport, validate_frame
 from sources.catalog import SourceEntry
+from sources.quarantine import Quarantined
+from sources.quarantine import describe as describe_unreadable
 from sources.tidy import TIDY_COLUMNS
 
 
@@ -41,15 +43,32 @@ class GateResult:
     findings: pd.DataFrame = field(repr=False)
     held_back: np.ndarray = field(repr=False)  # positions of rows that break a row-level rule
     table_level: list[str] = field(default_factory=list)  # rules that fail the whole table
+    # Cells the parser could not read (sources/quarantine.py): their rows never became tidy
+    # rows, but they count against the same share as the rows the checks hold back.
+    unreadable: list[Quarantined] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         coverage_ok = self.coverage is None or self.coverage.success
-        return self.report.success and coverage_ok and self.pii.passed
+        return self.report.success and coverage_ok and self.pii.passed and not self.unreadable
+
+    @property
+    def unreadable_rows(self) -> int:
+        return sum(item.values for item in self.unreadable)
+
+    @property
+    def quarantined(self) -> int:
+        """Rows held back: by the checks, and those the parser could not read."""
+        return len(self.held_back) + self.unreadable_rows
+
+    @property
+    def rows_seen(self) -> int:
+        """The rows the file holds: those parsed and those whose cells could not be read."""
+        return self.rows + self.unreadable_rows
 
     @property
     def share_held_back(self) -> float:
-        return len(self.held_back) / self.rows if self.rows else 0.0
+        return self.quarantined / self.rows_seen if self.rows_seen else 0.0
 
     def may_load_partially(self, max_share: float) -> bool:
         """True when only row-level rules failed and the rows held back are at most
@@ -73,7 +92,8 @@ class GateResult:
 
     def summary(self) -> str:
         """English lines for logs and error messages: each failed rule, then the guard."""
-        lines = [r.summary() for r in self.reports() if not r.success]
+        lines = [describe_unreadable(self.unreadable)] if self.unreadable else []
+        lines += [r.summary() for r in self.reports() if not r.success]
         if not self.pii.passed:
             lines.append(self.pii.summary())
         return "\n".join(lines) if lines else self.report.summary()
@@ -85,9 +105,11 @@ def check_source(
     *,
     known_regions: Collection[str],
     history: pd.DataFrame | None = None,
+    unreadable: Sequence[Quarantined] = (),
 ) -> GateResult:
     """Run every check of `entry` on its parsed rows `tidy`; `history` (the rows loaded last
-    time) lets the year-over-year rule compare a file that only holds the newest year."""
+    time) lets the year-over-year rule compare a file that only holds the newest year;
+    `unreadable` are the cells the parser quarantined (they join the findings and the share)."""
     table = f"tidy.{entry.id}"
     rules = tidy_rules(
         known_regions=known_regions,
@@ -120,6 +142,8 @@ def check_source(
     if not pii.passed:
         found.append(findings.from_pii(entry, checked, pii))
 
+    if unreadable:
+        found.insert(0, findings.from_cells(entry, [item.as_cell() for item in unreadable]))
     held_back: set[int] = set()
     table_level = []
     for failure in report.failures:
@@ -145,6 +169,16 @@ def check_source(
         findings=found_all,
         held_back=np.array(sorted(held_back), dtype=np.int64),
         table_level=table_level,
+        unreadable=[_masked_cell(item) for item in unreadable],
+    )
+
+
+def _masked_cell(item: Quarantined) -> Quarantined:
+    return replace(
+        item,
+        nilai=mask_text(item.nilai),
+        problem=mask_text(item.problem),
+        detail=mask_text(item.detail),
     )
 
 

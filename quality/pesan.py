@@ -80,6 +80,11 @@ ATURAN: dict[str, tuple[str, str, str]] = {
         "Data terbuka tidak boleh memuat NIK, No. KK, nomor telepon, e-mail atau nama orang.",
         "Hapus data pribadi dari berkas (atau dari kolom keterangan) sebelum dikirim ulang.",
     ),
+    "wilayah_induk": (
+        "Kelurahan di bawah kecamatan yang salah",
+        "Kelurahan harus berada di bawah subjudul kecamatannya sendiri.",
+        "Pindahkan baris ke bawah kecamatan yang benar, atau perbaiki nama kelurahannya.",
+    ),
     "sel_tidak_terbaca": (
         "Sel tidak dapat dibaca",
         "Isi sel harus dapat dibaca sebagai angka, wilayah atau periode.",

@@ -50,7 +50,29 @@ Schedule = Literal["harian", "mingguan", "bulanan", "triwulanan", "semesteran", 
 Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
 Level = Literal["kota", "kecamatan", "kelurahan"]
 LEVELS: tuple[str, ...] = Level.__args__
-Layout = Literal["long", "wide_by_period", "wide_by_region"]
+Layout = Literal["long", "wide_by_period", "wide_by_region", "wide", "indicators_as_rows"]
+Status = Literal["final", "sementara", "perkiraan"]
+DecimalStyle = Literal["comma", "point"]
+PeriodKind = Literal["month", "quarter", "semester"]
+# Named groups a `header_pattern` may capture from a column's header path.
+HEADER_GROUPS = frozenset(
+    {"indicator", "year", "month", "quarter", "semester", "period", "status", "region"}
+)
+# Row rules that always apply unless `default_row_rules: false`: a row whose first non-empty
+# cell matches is a total (dropped from the data, checked against its parts) or a footnote.
+DEFAULT_TOTAL_ROWS: tuple[str, ...] = (r"^(jumlah|total)\b",)
+DEFAULT_DROP_ROWS: tuple[str, ...] = (
+    r"^(jumlah|total)\b",
+    r"^(sumber|source|catatan|keterangan|note)\s*:",
+    r"^\*+\)?\s",  # "*) Angka sementara": a footnote under the table
+)
+# How a remark (status column, or a header's `status` group) reads, tried after the entry's own
+# `status.words`: regular expressions, case-insensitive, searched in the text.
+DEFAULT_STATUS_WORDS: dict[str, str] = {
+    r"proyeksi|perkiraan|estimasi|\bprojection|\bestimate": "perkiraan",
+    r"sementara|perbaikan|provisional|preliminary|^\s*\*+\s*$": "sementara",
+    r"\btetap\b|\bfinal\b": "final",
+}
 
 # Same forms as sources.tidy.PERIODE_PATTERN: YYYY, YYYY-MM, YYYY-Qn, YYYY-Sn.
 PERIODE_FORMAT = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$"
@@ -81,11 +103,26 @@ class RegionSpec(_Strict):
     column: str | None = None
     code: str | None = None
     level: Level
+    # Spellings this agency uses that the normaliser and sources/wilayah_alias.csv do not know:
+    # spelling -> kode_wilayah. They win over the shared registry.
+    aliases: dict[str, str] = Field(default_factory=dict)
+    # Level `kelurahan`: rows that name a kecamatan above its kelurahan ("KEC. BLIMBING") set
+    # the parent of the rows below; such a row is neither a fact nor an error (with values, it
+    # is the kecamatan's subtotal and is checked like a total row).
+    subheaders: bool = False
 
     @model_validator(mode="after")
     def _one_source(self) -> RegionSpec:
         if self.column is not None and self.code is not None:
             raise ValueError(REGION_ONE_OF)
+        if self.subheaders and (self.level != "kelurahan" or self.column is None):
+            raise ValueError("`subheaders` needs `level: kelurahan` and a region `column`")
+        if self.aliases:
+            from sources.wilayah import check_aliases
+
+            problems = check_aliases(self.aliases)
+            if problems:
+                raise ValueError("`aliases`: " + "; ".join(problems))
         return self
 
 
@@ -93,16 +130,54 @@ REGION_ONE_OF = "give exactly one of `column` (a header) or `code` (a fixed regi
 
 
 class PeriodSpec(_Strict):
-    """Where the period of each row comes from (ignored by the wide_by_period layout)."""
+    """Where the period of each row comes from: a `column` or a fixed `value` (a wide layout
+    reads it from the header instead). Periods may be words ("Agustus", "Triwulan III",
+    "Semester 2"); their year then comes from the text itself, or from `year`, `year_column` or
+    `year_from` (the first year found in the sheet name or the title rows above the header)."""
 
     column: str | None = None
     value: str | None = None
+    year: int | None = Field(None, ge=1900, le=2100)
+    year_column: str | None = None
+    year_from: Literal["sheet", "title"] | None = None
+    # How a bare number or Roman numeral ("III", "2") in a period reads.
+    kind: PeriodKind | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> PeriodSpec:
-        if (self.column is None) == (self.value is None):
+        if self.column is not None and self.value is not None:
             raise ValueError("give exactly one of `column` (a header) or `value` (a fixed period)")
+        year_rules = [n for n in ("year", "year_column", "year_from") if getattr(self, n)]
+        if len(year_rules) > 1:
+            raise ValueError(
+                f"give at most one of `year`, `year_column`, `year_from` ({year_rules})"
+            )
+        if self.column is None and self.value is None and not year_rules and self.kind is None:
+            raise ValueError(
+                "give `column` (a header) or `value` (a fixed period), or for a wide layout "
+                "the year rule of its header periods (`year`, `year_column` or `year_from`)"
+            )
         return self
+
+    @property
+    def fixed(self) -> bool:
+        return self.column is not None or self.value is not None
+
+
+class RowRule(_Strict):
+    """A row rule that looks at one named column instead of the row's first non-empty cell."""
+
+    column: str
+    pattern: str
+
+
+class StatusSpec(_Strict):
+    """Where a row's status comes from besides the `*` marker: a remark `column` whose text is
+    matched against `words` (regular expression -> status, tried before the defaults:
+    "sementara"/"perbaikan" -> sementara, "proyeksi"/"perkiraan" -> perkiraan)."""
+
+    column: str | None = None
+    words: dict[str, Status] = Field(default_factory=dict)
 
 
 class ParseSpec(_Strict):
@@ -112,7 +187,7 @@ class ParseSpec(_Strict):
     sheet: str | None = None
     sheet_pattern: str | None = None
     header_row: int = Field(1, ge=1)
-    header_depth: Literal[1, 2] = 1
+    header_depth: Literal[1, 2, 3] = 1
     delimiter: str | None = None
     encoding: str = "auto"
     layout: Layout = "long"
@@ -120,13 +195,27 @@ class ParseSpec(_Strict):
     period: PeriodSpec | None = None
     values: dict[str, Code] = Field(default_factory=dict)
     indicator: Code | None = None
-    period_columns: str = r"^\d{4}\*?$"
-    drop_rows: list[str] = Field(
-        default_factory=lambda: [
-            r"^(jumlah|total)\b",
-            r"^(sumber|source|catatan|keterangan|note)\s*:",
-        ]
-    )
+    period_columns: str = r"^\d{4}\s*\*?$"
+    # Layouts `wide` and `indicators_as_rows` (and optionally `wide_by_period`): a regular
+    # expression over each column's header path ("Top / Sub / Leaf"); a column it matches holds
+    # values, and its named groups say what: indicator, year, month, quarter, semester, period,
+    # status, region.
+    header_pattern: str | None = None
+    # Layout `wide`: the text the `indicator` group captures -> indicator code.
+    indicator_labels: dict[str, Code] = Field(default_factory=dict)
+    # Layout `indicators_as_rows`: a row label (or "Group / Label" under a group row) -> code.
+    row_indicators: dict[str, Code] = Field(default_factory=dict)
+    label_column: str | None = None  # default: the row's first non-empty cell
+    status: StatusSpec | None = None
+    # Number style of text cells: `comma` (Indonesian, 1.234,5), `point` (1,234.5) or `auto`
+    # (decided per column from its cells; the choice and its evidence are reported).
+    decimal: Literal["comma", "point", "auto"] = "comma"
+    column_decimal: dict[str, DecimalStyle] = Field(default_factory=dict)
+    # Extra row rules, added to the defaults (DEFAULT_DROP_ROWS / DEFAULT_TOTAL_ROWS) unless
+    # `default_row_rules: false`: a pattern for the row's first non-empty cell, or
+    # {column, pattern} for a named column.
+    drop_rows: list[str | RowRule] = Field(default_factory=list)
+    default_row_rules: bool = True
     dash: Literal["zero", "null"] = "null"
     # A free-text column (e.g. "Keterangan") kept in `catatan` of the row's values; the
     # personal-data guard scans it before anything is loaded.
@@ -136,9 +225,11 @@ class ParseSpec(_Strict):
         default_factory=lambda: [r"^(no|nomor)\.?$", r"^kota malang$", r"^(keterangan|catatan)$"]
     )
     # Rows (and, in `wide_by_region`, columns) that total the others: dropped and checked.
-    total_rows: list[str] = Field(default_factory=lambda: [r"^(jumlah|total)\b"])
+    total_rows: list[str | RowRule] = Field(default_factory=list)
     total_check: Literal["warn", "fail", "off"] = "warn"
-    total_tolerance: float = Field(0.005, ge=0, lt=1)
+    # Relative tolerance of a total against its parts; default: exact for whole counts, 0.5 %
+    # otherwise (rounded percentages and averages).
+    total_tolerance: float | None = Field(None, ge=0, lt=1)
     # Indicators whose total row is not a sum (a ratio, a percentage, an average).
     total_exempt: list[Code] = Field(default_factory=list)
 
@@ -157,28 +248,89 @@ class ParseSpec(_Strict):
 
     @model_validator(mode="after")
     def _layout_fields(self) -> ParseSpec:
-        if self.layout == "long":
-            if not self.values:
-                raise ValueError("layout `long` needs `values` (header -> indicator code)")
-            if self.period is None:
-                raise ValueError("layout `long` needs `period` (column or value)")
-        elif self.indicator is None:
-            raise ValueError(f"layout `{self.layout}` needs `indicator` (the code it yields)")
-        elif self.layout == "wide_by_region" and self.period is None:
-            raise ValueError("layout `wide_by_region` needs `period` (column or value)")
+        self._check_layout()
         if set(self.total_exempt) - set(self.indicator_codes()):
             unknown = sorted(set(self.total_exempt) - set(self.indicator_codes()))
             raise ValueError(f"`total_exempt` names {unknown}, which `parse` does not yield")
-        patterns = [*self.drop_rows, *self.drop_columns, *self.total_rows, self.period_columns]
-        for pattern in [*patterns, self.sheet_pattern or ""]:
+        rules = [
+            r if isinstance(r, str) else r.pattern for r in [*self.drop_rows, *self.total_rows]
+        ]
+        words = [*(self.status.words if self.status else {})]
+        patterns = [*rules, *self.drop_columns, self.period_columns, *words]
+        for pattern in [*patterns, self.sheet_pattern or "", self.header_pattern or ""]:
             try:
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"`{pattern}` is not a valid regular expression ({exc})") from exc
+        self._check_header_groups()
         return self
 
+    def _check_layout(self) -> None:
+        period_fixed = self.period is not None and self.period.fixed
+        if self.layout == "long":
+            if not self.values:
+                raise ValueError("layout `long` needs `values` (header -> indicator code)")
+            if not period_fixed:
+                raise ValueError("layout `long` needs `period` (column or value)")
+        elif self.layout == "wide_by_region":
+            if self.indicator is None:
+                raise ValueError("layout `wide_by_region` needs `indicator` (the code it yields)")
+            if not period_fixed:
+                raise ValueError("layout `wide_by_region` needs `period` (column or value)")
+        elif self.layout == "indicators_as_rows":
+            if not self.row_indicators:
+                raise ValueError(
+                    "layout `indicators_as_rows` needs `row_indicators` (row label -> code)"
+                )
+        elif self.layout == "wide" and self.header_pattern is None:
+            raise ValueError(
+                "layout `wide` needs `header_pattern` (a regular expression over each column's "
+                "header with named groups such as indicator, year, month)"
+            )
+        groups = self.header_groups()
+        if self.layout in ("wide", "wide_by_period"):
+            if "indicator" in groups and not self.indicator_labels:
+                raise ValueError(
+                    "`header_pattern` captures `indicator`: map what it captures in "
+                    "`indicator_labels` (header text -> indicator code)"
+                )
+            if "indicator" not in groups and self.indicator is None:
+                raise ValueError(
+                    f"layout `{self.layout}` needs `indicator` (the code it yields), or an "
+                    "`indicator` group in `header_pattern` with `indicator_labels`"
+                )
+
+    def _check_header_groups(self) -> None:
+        unknown = self.header_groups() - HEADER_GROUPS
+        if unknown:
+            raise ValueError(
+                f"`header_pattern` has group(s) {sorted(unknown)}; allowed: "
+                + ", ".join(sorted(HEADER_GROUPS))
+            )
+
+    def header_groups(self) -> set[str]:
+        """The named groups of `header_pattern` (empty without one)."""
+        return set(re.compile(self.header_pattern).groupindex) if self.header_pattern else set()
+
     def indicator_codes(self) -> list[str]:
-        return [self.indicator] if self.layout != "long" else list(self.values.values())
+        if self.layout == "long":
+            return list(self.values.values())
+        if self.layout == "indicators_as_rows":
+            return list(dict.fromkeys(self.row_indicators.values()))
+        if self.indicator_labels and "indicator" in self.header_groups():
+            return list(dict.fromkeys(self.indicator_labels.values()))
+        return [self.indicator] if self.indicator else []
+
+    def row_rules(self, kind: Literal["drop", "total"]) -> tuple[list[str], list[RowRule]]:
+        """The rules of one kind in force: patterns for the first non-empty cell (the defaults
+        first, unless `default_row_rules: false`) and rules on a named column."""
+        given = self.drop_rows if kind == "drop" else self.total_rows
+        defaults = DEFAULT_DROP_ROWS if kind == "drop" else DEFAULT_TOTAL_ROWS
+        first = [
+            *(defaults if self.default_row_rules else ()),
+            *[r for r in given if isinstance(r, str)],
+        ]
+        return first, [r for r in given if not isinstance(r, str)]
 
 
 class Indicator(_Strict):

@@ -49,6 +49,7 @@ class Grid:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     numeric: set[int] = field(default_factory=set)
     header_place: Callable[[int, int], str] | None = None  # default: `locate`
+    notes: list[str] = field(default_factory=list)  # choices made reading it (which sheet)
 
     def place_of_header(self, row: int, column: int) -> str:
         return (self.header_place or self.locate)(row, column)
@@ -74,12 +75,14 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
             fix="check that the file is a complete, unencrypted .xlsx; download or export it again",
             outcome="rejected",
         ) from None
-    sheet_name = _choose_sheet(entry, workbook.sheet_names)
+    sheet_name, notes = _choose_sheet(entry, workbook.sheet_names)
     sheet = workbook.get_sheet_by_name(sheet_name)
     cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
     _fill_merged_headers(cells, merged, spec.header_row - 1, spec.header_depth)
+    fill_header_groups(cells, merged, spec.header_row - 1, spec.header_depth)
     return Grid(
+        notes=notes,
         cells=cells,
         describe=f"sheet `{sheet_name}`",
         locate=lambda r, c: f"{sheet_name}!{column_letter(c)}{r + 1}",
@@ -89,15 +92,56 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
     )
 
 
-def _choose_sheet(entry: SourceEntry, names: list[str]) -> str:
+def _choose_sheet(entry: SourceEntry, names: list[str]) -> tuple[str, list[str]]:
+    """The sheet to read and a note on the choice. A name matches regardless of case and
+    surrounding spaces (agencies type "Tabel 1 " and "TABEL 1"); the note says which was taken."""
     spec = entry.parse
-    if spec.sheet is not None and spec.sheet in names:
-        return spec.sheet
+    if spec.sheet is not None:
+        if spec.sheet in names:
+            return spec.sheet, []
+        wanted = _sheet_key(spec.sheet)
+        matches = [name for name in names if _sheet_key(name) == wanted]
+        if len(matches) == 1:
+            return matches[0], [f"sheet {matches[0]!r} taken for `parse.sheet: {spec.sheet}`"]
     if spec.sheet is None and spec.sheet_pattern is not None:
         for name in names:
-            if re.search(spec.sheet_pattern, name, re.IGNORECASE):
-                return name
+            if re.search(spec.sheet_pattern, name.strip(), re.IGNORECASE):
+                return name, [f"sheet {name!r} taken (matches `{spec.sheet_pattern}`)"]
     raise missing_sheet(entry, names)
+
+
+def _sheet_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def fill_header_groups(
+    cells: list[list[object]], merged: list[tuple[int, int, int, int]], first: int, depth: int
+) -> None:
+    """A multi-row header saved without merged cells (every CSV, some workbooks) writes a group
+    label once, above the first of its columns ("Volume Air Terjual",,, over 2021 2022 2023).
+    When no merged range touches the header, carry each upper-row label right over the empty
+    cells whose columns have a label below them, up to the next label."""
+    if depth < 2 or any(r0 < first + depth and r1 >= first for r0, _, r1, _ in merged):
+        return
+    rows = cells[first : first + depth]
+    if len(rows) < depth:
+        return
+    width = max(len(row) for row in rows)
+    for upper in range(depth - 1):
+        row, carried = rows[upper], None
+        for c in range(width):
+            text = row[c] if c < len(row) else None
+            if text not in (None, ""):
+                carried = text
+                continue
+            below = any(
+                c < len(rows[k]) and rows[k][c] not in (None, "") for k in range(upper + 1, depth)
+            )
+            if carried is None or not below:
+                carried = None
+                continue
+            if c < len(row):
+                row[c] = carried
 
 
 def _fill_merged_headers(
@@ -138,6 +182,7 @@ def _read_csv(entry: SourceEntry, path: Path) -> Grid:
     text = text.lstrip("\ufeff")
     delimiter = spec.delimiter or detect_delimiter(text[:65536])
     cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    fill_header_groups(cells, [], spec.header_row - 1, spec.header_depth)
     return Grid(
         cells=cells,
         describe="the CSV file",

@@ -1,12 +1,16 @@
 """Turn a source's grid of cells into tidy rows, following its catalog parse spec.
 
 The parse spec is a contract: a header, sheet or region the spec names and the file lacks fails the
-whole source with a drift report (sources/drift.py), and nothing of it is loaded. Layouts:
+whole source with a drift report (sources/drift.py), and nothing of it is loaded. A cell that
+cannot be read (an unknown region, a number or period that is not one) quarantines its row and
+the rest parses (sources/extract.py, sources/quarantine.py). Layouts:
 
 - `long`: one row per region (or period), one column per indicator (`values`);
 - `wide_by_period`: one row per region, one column per period, one indicator;
 - `wide_by_region`: one row per period, one column per region (header = region name), one
-  indicator; a total column ("Jumlah") is checked, not loaded.
+  indicator; a total column ("Jumlah") is checked, not loaded;
+- `wide`: columns found by `header_pattern`, whose groups name the indicator, period, status;
+- `indicators_as_rows`: one row per indicator (`row_indicators`), one column per period.
 
 Merged body cells in the region and period columns (a year merged over five kecamatan rows) are
 filled down; total rows are dropped and checked (sources/totals.py); footnotes are dropped.
@@ -15,21 +19,17 @@ filled down; total rows are dropped and checked (sources/totals.py); footnotes a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sources.catalog import PeriodSpec, SourceEntry
+from sources.catalog import SourceEntry
 from sources.cells import cell_text
-from sources.columns import ValueColumn, resolve_columns
 from sources.errors import SourceError
 from sources.grid import Grid, fill_range, read_grid
-from sources.numbers import NumberFormatError, parse_number
-from sources.tidy import tidy_frame
-from sources.totals import TotalChecker
-from sources.wilayah import RegionResolver, UnknownRegionError
+from sources.periods import parse_period
+from sources.quarantine import Quarantined
 
 __all__ = ["ParsedSource", "cell_text", "parse_grid", "parse_landing", "parse_source"]
 
@@ -38,10 +38,19 @@ MAX_LISTED_PROBLEMS = 10
 
 @dataclass
 class ParsedSource:
-    """Tidy rows plus what the parser noticed without refusing the file (total mismatches)."""
+    """Tidy rows plus what the parser noticed without refusing the file: warnings (total
+    mismatches, skipped headers), cells it quarantined, and notes (choices it made: the sheet
+    it took, the number style of a column)."""
 
     tidy: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def values_quarantined(self) -> int:
+        """Tidy rows held back by unreadable cells."""
+        return sum(item.values for item in self.quarantined)
 
 
 def parse_source(entry: SourceEntry, path: Path) -> pd.DataFrame:
@@ -72,9 +81,15 @@ def parse_grid(entry: SourceEntry, grid: Grid) -> pd.DataFrame:
 
 
 def parse_grid_report(entry: SourceEntry, grid: Grid) -> ParsedSource:
+    """Tidy rows of `grid`: one extraction model for every layout (sources/extract.py)."""
+    from sources.extract import Extractor
+
+    return Extractor(entry, grid).run()
+
+
+def check_header_fits(entry: SourceEntry, grid: Grid, body_start: int) -> None:
+    """A grid shorter than its declared header is the wrong file or the wrong `header_row`."""
     spec = entry.parse
-    first = spec.header_row - 1
-    body_start = first + spec.header_depth
     if len(grid.cells) < body_start:
         raise SourceError(
             entry.id,
@@ -83,140 +98,30 @@ def parse_grid_report(entry: SourceEntry, grid: Grid) -> ParsedSource:
             f"(header_row {spec.header_row}, depth {spec.header_depth})",
             fix=f"check the file, or `parse.header_row` in {entry.catalog_file}",
         )
-    cols = resolve_columns(entry, grid, first, spec.header_depth)
-    _fill_merged_body(grid, body_start, [c for c in (cols.region, cols.period) if c is not None])
-    resolver = RegionResolver(spec.region.level)
-    fixed_region = _fixed_region(entry, resolver) if spec.region.code else None
-    drops = [re.compile(p, re.IGNORECASE) for p in spec.drop_rows]
-    totals = TotalChecker(spec)
-    # Columns whose totals are sums; a ratio's or average's "Jumlah" row is not evidence.
-    value_indexes = [v.index for v in cols.values if v.indikator not in spec.total_exempt]
-
-    rows: list[dict] = []
-    problems: list[tuple[str, object, str]] = []  # (place, value found, what is wrong)
-    for r in range(body_start, len(grid.cells)):
-        line = grid.cells[r]
-        # Cell texts are made only for the cells read (first label, region, notes): a wide
-        # sheet's value cells are parsed as numbers below, never as text.
-        first_text = next((t for t in map(cell_text, line) if t), "")
-        if not first_text:
-            continue
-        if totals.is_total(first_text):
-            totals.check_row(lambda c, r=r: grid.locate(r, c), line, value_indexes)
-            continue
-        if any(d.search(first_text) for d in drops):
-            continue
-        kode = fixed_region
-        if cols.region is not None:
-            region = _cell(line, cols.region)
-            if not region:
-                if all(not _cell(line, v.index) for v in cols.values):
-                    continue  # a note or spacer line with no region and no values
-                problems.append((grid.locate(r, cols.region), None, "values but no region name"))
-                continue
-            try:
-                kode = resolver.resolve(region)
-            except UnknownRegionError as exc:
-                problems.append((grid.locate(r, cols.region), region, str(exc)))
-                continue
-        row_period = None
-        if cols.period is not None:
-            row_period = _period(line[cols.period] if cols.period < len(line) else None)
-            if row_period is None:
-                problems.append((grid.locate(r, cols.period), None, "empty period"))
-                continue
-        note = _cell(line, cols.notes) or None
-        for column in cols.values:
-            raw = line[column.index] if column.index < len(line) else None
-            if column.index in grid.numeric and isinstance(raw, str):
-                raw = _machine_number(raw)
-            try:
-                value = parse_number(raw, dash=spec.dash)
-            except NumberFormatError as exc:
-                problems.append((grid.locate(r, column.index), raw, str(exc)))
-                continue
-            totals.add(column.index, value.nilai)
-            periode, provisional = _row_period(row_period, column, spec.period)
-            rows.append(
-                {
-                    "sumber_id": entry.id,
-                    "indikator": column.indikator,
-                    "kode_wilayah": column.kode_wilayah or kode,
-                    "periode": periode,
-                    "nilai": value.nilai,
-                    "status": "sementara" if provisional or value.provisional else "final",
-                    "catatan": "; ".join(t for t in (value.reason, note) if t) or None,
-                    "lokasi": grid.locate(r, column.index),
-                }
-            )
-        for total_column in cols.totals:
-            totals.check_columns(
-                lambda c, r=r: grid.locate(r, c), line, total_column, value_indexes
-            )
-    if problems:
-        raise _problems_error(entry, problems)
-    return ParsedSource(tidy_frame(rows), _total_warnings(entry, totals.mismatches))
 
 
-def _fill_merged_body(grid: Grid, body_start: int, key_columns: list[int]) -> None:
-    # Agencies merge a year or kecamatan cell over the rows it labels; only its top cell holds
-    # the text. Fill such ranges down in the region/period columns (never in value columns,
-    # where a merged number is ambiguous).
+def fill_merged_body(grid: Grid, body_start: int, key_columns: list[int]) -> None:
+    """Agencies merge a year or kecamatan cell over the rows it labels; only its top cell holds
+    the text. Fill such ranges down in the key columns (never in value columns, where a merged
+    number is ambiguous)."""
     for r0, c0, r1, c1 in grid.merged:
         if r0 >= body_start and any(c0 <= k <= c1 for k in key_columns):
             fill_range(grid.cells, r0, c0, r1, c1)
 
 
-def _machine_number(text: str) -> object:
-    # A portal field typed numeric carries machine numbers ("1234.5"): a dot is a decimal point
-    # here, not the Indonesian thousands separator.
-    try:
-        return float(text.strip())
-    except ValueError:
-        return text
-
-
-def _row_period(
-    row_period: tuple[str, bool] | None, column: ValueColumn, fixed: PeriodSpec | None
-) -> tuple[str, bool]:
-    """The period of one value and whether it is provisional ("2023*"): from the row's period
-    cell, else the wide layout's header, else the catalog's fixed value."""
-    if row_period is not None:
-        return row_period
-    if column.periode is not None:
-        return column.periode, column.provisional
-    text = fixed.value if fixed and fixed.value else ""
-    return text.rstrip("*").strip(), text.endswith("*")
-
-
-def _cell(line: list[object], index: int | None) -> str:
-    """The text of cell `index` of `line` ("" when the row is shorter or there is no column)."""
-    return cell_text(line[index]) if index is not None and index < len(line) else ""
-
-
 def _period(value: object) -> tuple[str, bool] | None:
-    """A period cell: 2023 / "2023" / "2023*" (provisional) / a date (its month)."""
+    """A period cell as the vectorised CSV path reads it: (periode, provisional), None when
+    empty; raises PeriodFormatError as sources.periods does (the row-by-row parser then
+    quarantines the row with the reason)."""
     if isinstance(value, dt.date | dt.datetime):
         return f"{value.year:04d}-{value.month:02d}", False
-    text = cell_text(value)
-    if not text:
+    if not cell_text(value):
         return None
-    return text.rstrip("*").strip(), text.endswith("*")
+    period = parse_period(value)
+    return period.periode, period.provisional
 
 
-def _fixed_region(entry: SourceEntry, resolver: RegionResolver) -> str:
-    try:
-        return resolver.resolve(entry.parse.region.code)
-    except UnknownRegionError as exc:
-        raise SourceError(
-            entry.id,
-            entry.location,
-            str(exc),
-            fix=f"fix `parse.region.code` in {entry.catalog_file}",
-        ) from None
-
-
-def _total_warnings(entry: SourceEntry, mismatches: list[str]) -> list[str]:
+def total_warnings(entry: SourceEntry, mismatches: list[str]) -> list[str]:
     if not mismatches:
         return []
     text = (
@@ -235,19 +140,4 @@ def _total_warnings(entry: SourceEntry, mismatches: list[str]) -> list[str]:
     return [f"{text} (a shifted, missing or extra row?)"]
 
 
-def _problems_error(entry: SourceEntry, problems: list[tuple[str, object, str]]) -> SourceError:
-    listed = "; ".join(f"{place}: {text}" for place, _, text in problems[:MAX_LISTED_PROBLEMS])
-    more = len(problems) - MAX_LISTED_PROBLEMS
-    tail = f"; and {more} more" if more > 0 else ""
-    error = SourceError(
-        entry.id,
-        entry.location,
-        f"{len(problems)} cell(s) cannot be read: {listed}{tail}",
-        fix="correct these cells in the agency file (or the region name spelling); nothing of "
-        "this source was loaded and its last good data stays published",
-    )
-    error.cells = [
-        (place, "sel_tidak_terbaca", "" if value is None else str(value), text)
-        for place, value, text in problems
-    ]
-    return error
+_total_warnings = total_warnings  # the vectorised CSV path's name for it

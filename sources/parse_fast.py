@@ -34,16 +34,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from sources.catalog import SourceEntry
+from sources.catalog import ParseSpec, SourceEntry
 from sources.cells import cell_text
 from sources.columns import ValueColumn, resolve_columns
 from sources.errors import SourceError
-from sources.grid import Grid
+from sources.grid import Grid, fill_header_groups
 from sources.numbers import NumberFormatError, parse_number
 from sources.parse import ParsedSource, _period, _total_warnings
+from sources.periods import PeriodFormatError
 from sources.textsniff import detect_delimiter, encoding_of, is_utf8
 from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi, tidy_frame
-from sources.totals import TotalChecker, _fmt
+from sources.totals import TotalChecker, mismatch_text
 from sources.wilayah import RegionResolver, UnknownRegionError
 
 FAST_MIN_BYTES = 64 * 1024
@@ -100,16 +101,41 @@ def parse_csv_fast(
     entry: SourceEntry, path: Path, *, min_bytes: int = FAST_MIN_BYTES
 ) -> ParsedSource | None:
     """Tidy rows and warnings of a large plain CSV source, or None for the row-by-row parser."""
-    if entry.reads_as != "csv" or entry.parse.layout not in ("long", "wide_by_period"):
+    if entry.reads_as != "csv" or not fast_vocabulary(entry.parse):
         return None
-    if entry.parse.notes:
-        return None  # a free-text column (parse.notes) is read by the row-by-row parser
     if path.stat().st_size < min_bytes:
         return None
     try:
         return _parse(entry, path)
     except _NotFast:
         return None
+
+
+def fast_vocabulary(spec: ParseSpec) -> bool:
+    """Whether the entry uses only what this path does exactly as the row-by-row parser: the
+    long and wide_by_period layouts with Indonesian numbers, first-cell row rules and plain
+    periods; everything else (the rest of the extraction model) is read row by row."""
+    period = spec.period
+    plain_period = period is None or (
+        period.year is None
+        and period.year_column is None
+        and period.year_from is None
+        and period.kind is None
+    )
+    return (
+        spec.layout in ("long", "wide_by_period")
+        and spec.header_pattern is None
+        and spec.header_depth <= 2
+        and not spec.notes  # a free-text column (parse.notes) is read row by row
+        and spec.status is None
+        and spec.decimal == "comma"
+        and not spec.column_decimal
+        and not spec.region.aliases
+        and not spec.region.subheaders
+        and not spec.row_rules("drop")[1]
+        and not spec.row_rules("total")[1]
+        and plain_period
+    )
 
 
 def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
@@ -121,6 +147,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
     first = spec.header_row - 1
     body_start = first + spec.header_depth
     head, offset = _head(data, body_start, delimiter)
+    fill_header_groups(head, [], first, spec.header_depth)  # as sources/grid.py reads a CSV
     header_grid = Grid(cells=head, describe="the CSV file", locate=_locate)
     try:
         cols = resolve_columns(entry, header_grid, first, spec.header_depth)
@@ -298,7 +325,7 @@ def _line_kind(entry: SourceEntry):
     """What the parser does with a line, from its first non-empty cell: skip it (empty), check
     it as a total row, drop it (footnote), or read it."""
     totals = TotalChecker(entry.parse)
-    drops = [re.compile(p, re.IGNORECASE) for p in entry.parse.drop_rows]
+    drops = [re.compile(p, re.IGNORECASE) for p in entry.parse.row_rules("drop")[0]]
 
     def kind(value: object) -> int:
         text = cell_text(value)
@@ -377,7 +404,10 @@ def _periods(body: _Body, period_column: int | None, data: np.ndarray):
     codes = codes[data]
     parsed: list[tuple[str, bool] | None] = [("", False)] * len(distinct)
     for position in _used(distinct, codes):
-        parsed[position] = _period(distinct[position])
+        try:
+            parsed[position] = _period(distinct[position])
+        except PeriodFormatError:
+            raise _NotFast from None  # the parser quarantines the row with the reason
         if parsed[position] is None:
             raise _NotFast  # an empty period: the parser reports the cell
     return [p[0] for p in parsed], np.array([p[1] for p in parsed], dtype=bool), codes
@@ -453,8 +483,18 @@ def _total_mismatches(entry, body: _Body, cols, classes, data, values, numbers) 
         candidates = ~np.isnan(totals) & (present[ends] > 0)
         scale = np.maximum(np.abs(totals), np.abs(approx)) - error
         clearly = np.abs(totals - approx) + error <= checker.tolerance * scale
+        if checker.exact_counts:
+            # Whole counts must match exactly: a float sum of whole numbers is exact below
+            # 2**53, so equality screens them; any other whole-count total is checked exactly.
+            frac = np.concatenate([[0], np.cumsum(np.nan_to_num(nilai) % 1 != 0)])
+            group_frac = np.where(since_count > 0, frac[ends] - frac[starts], frac[ends])
+            integral = (group_frac == 0) & (np.mod(np.nan_to_num(totals), 1) == 0)
+            exact = (totals == approx) & (magnitude[ends] < 2.0**53)
+            clearly = np.where(integral, exact, clearly)
         for k in np.flatnonzero(candidates & ~clearly):
-            message = _exact_check(checker, nilai, int(starts[k]), int(ends[k]), totals[k])
+            message = _exact_check(
+                checker, nilai, int(starts[k]), int(ends[k]), totals[k], body, data, column.index
+            )
             if message:
                 place = _locate(int(body.grid_row(total_rows[k : k + 1])[0]), column.index)
                 found.append((int(k), order, f"{place}: {message}"))
@@ -479,18 +519,22 @@ def _total_cells(body: _Body, index: int, rows: np.ndarray, dash: str, numbers) 
     return totals
 
 
-def _exact_check(checker: TotalChecker, nilai: np.ndarray, start: int, end: int, total):
-    """TotalChecker.check_row for one total and column; the mismatch text, or None."""
-    since = nilai[start:end]
-    since = since[~np.isnan(since)].tolist()
-    so_far = nilai[:end]
-    so_far = so_far[~np.isnan(so_far)].tolist()
-    parts = since or so_far
+def _exact_check(checker: TotalChecker, nilai, start: int, end: int, total, body, data, index):
+    """TotalChecker.check_row for one total and column; the mismatch text (without the total's
+    place), or None."""
+    since_rows = np.arange(start, end)[~np.isnan(nilai[start:end])]
+    all_rows = np.arange(end)[~np.isnan(nilai[:end])]
+    rows = since_rows if len(since_rows) else all_rows
+    parts, so_far = nilai[rows].tolist(), nilai[all_rows].tolist()
     total = float(total)
     sums = [math.fsum(parts), math.fsum(so_far)]
-    if any(checker._close(total, s) for s in sums):
+    whole = total.is_integer()
+    if checker._close(total, sums[0], whole and all(v.is_integer() for v in parts)):
         return None
-    return f"total {_fmt(total)} but the {len(parts)} value(s) above sum to {_fmt(sums[0])}"
+    if checker._close(total, sums[1], whole and all(v.is_integer() for v in so_far)):
+        return None
+    first, last = (_locate(int(body.grid_row(data[rows[[i]]])[0]), index) for i in (0, -1))
+    return mismatch_text("", total, len(parts), first, last, sums[0]).lstrip(": ")
 
 
 @dataclass

@@ -147,7 +147,7 @@ TOTALS = [
     ("mode", "warnings"),
     [
         ("warn", ["1 total(s) do not equal the sum of their parts: Data!B5: total 70 but the 3 "
-                  "value(s) above sum to 60 (a shifted, missing or extra row?)"]),
+                  "value(s) (Data!B2 … Data!B4) sum to 60 (a shifted, missing or extra row?)"]),
         ("off", []),
     ],
 )  # fmt: skip
@@ -191,7 +191,7 @@ def test_grand_total_after_many_subtotals_is_exact_and_counts_every_part(tmp_pat
     )
     assert bad.warnings == [
         "1 total(s) do not equal the sum of their parts: Data!B42: total 4 but the 30 "
-        "value(s) above sum to 3 (a shifted, missing or extra row?)"
+        "value(s) (Data!B2 … Data!B40) sum to 3 (a shifted, missing or extra row?)"
     ]
 
 

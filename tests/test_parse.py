@@ -6,7 +6,7 @@ import pytest
 
 from sources.catalog import parse_entry
 from sources.errors import SourceError
-from sources.parse import parse_source
+from sources.parse import parse_landing, parse_source
 
 INDICATOR = {"unit": "jiwa", "definition": "d", "direction": "neutral"}
 
@@ -191,12 +191,21 @@ def test_unknown_region_names_the_cell_and_closest_names(tmp_path):
         "period": {"value": "2023"},
         "values": {"Laki": "L", "Perempuan": "P"},
     }
-    with pytest.raises(SourceError) as caught:
-        parse_source(entry(spec), path)
-    assert "Data!A2: region 'Kedung Kandung' is not a known kecamatan of Kota Malang " in str(
-        caught.value
+    parsed = parse_landing(entry(spec), path)
+    assert parsed.tidy.empty
+    [cell] = parsed.quarantined  # the row is held back, the source is not failed here
+    assert (cell.lokasi, cell.aturan, cell.nilai, cell.values) == (
+        "Data!A2",
+        "kode_wilayah_known",
+        "Kedung Kandung",
+        2,
     )
-    assert "(closest known: Kedungkandang)" in str(caught.value)
+    assert cell.problem.startswith("region 'Kedung Kandung' is not a known kecamatan of Kota ")
+    assert "(closest known: Kedungkandang)" in cell.problem
+    assert cell.detail == (
+        "nama wilayah 'Kedung Kandung' tidak dikenal sebagai kecamatan Kota Malang "
+        "(yang mirip: Kedungkandang)"
+    )
 
 
 def test_truncated_workbook_is_a_clear_error(agency_workbook):
