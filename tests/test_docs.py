@@ -16,7 +16,9 @@ from sources.catalog import (
     PersonalDataAllowance,
     QualitySpec,
     RegionSpec,
+    RowRule,
     SourceEntry,
+    StatusSpec,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,8 @@ CATALOG_FIELDS = sorted(
             ParseSpec,
             RegionSpec,
             PeriodSpec,
+            StatusSpec,
+            RowRule,
             Indicator,
             QualitySpec,
             PersonalDataAllowance,

@@ -1,9 +1,21 @@
-"""Indonesian numbers and markers, as a case table."""
+"""Numbers and markers in both decimal styles, and the decision between them, as case tables."""
+
+import random
+import re
 
 import pytest
 
-from sources.numbers import NumberFormatError, ParsedValue, parse_number
+from sources.numbers import (
+    DECIDE_SAMPLE_LIMIT,
+    PLAIN_NUMBER_PATTERNS,
+    DecimalDecision,
+    NumberFormatError,
+    ParsedValue,
+    decide_decimal,
+    parse_number,
+)
 
+# The Indonesian style, the default.
 CASES = [
     ("1.234,5", ParsedValue(1234.5)),
     ("1.234", ParsedValue(1234.0)),
@@ -11,14 +23,47 @@ CASES = [
     ("1.234.567", ParsedValue(1234567.0)),
     ("12,5", ParsedValue(12.5)),
     ("-3,25", ParsedValue(-3.25)),
+    ("+3,25", ParsedValue(3.25)),
+    ("1,224", ParsedValue(1.224)),
+    ("3,14159", ParsedValue(3.14159)),
     ("  1.234 ", ParsedValue(1234.0)),
     ("1.234*", ParsedValue(1234.0, provisional=True)),
+    ("21 575", ParsedValue(21575.0)),
+    ("21\u00a0575,5", ParsedValue(21575.5)),
+    ("1\u202f234\u202f567", ParsedValue(1234567.0)),
+    ("12,5 %", ParsedValue(12.5)),
+    ("12,5%*", ParsedValue(12.5, provisional=True)),
+    ("- 3,5", ParsedValue(-3.5)),
+    (42, ParsedValue(42.0)),
+    (12.75, ParsedValue(12.75)),
+    (None, ParsedValue(None, reason="kosong")),
+    ("", ParsedValue(None, reason="tidak tersedia (kosong)")),
+    ("…", ParsedValue(None, reason="tidak tersedia (…)")),
+    ("...", ParsedValue(None, reason="tidak tersedia (...)")),
+    ("NA", ParsedValue(None, reason="tidak tersedia (NA)")),
+    ("NA*", ParsedValue(None, provisional=True, reason="tidak tersedia (NA)")),
+    ("-", ParsedValue(None, reason="tidak ada data (-)")),
+]
+
+POINT_CASES = [
+    ("34,527.10", ParsedValue(34527.1)),
+    ("1,224", ParsedValue(1224.0)),
+    ("12.5", ParsedValue(12.5)),
+    ("5345.00", ParsedValue(5345.0)),
+    ("1,234,567", ParsedValue(1234567.0)),
+    ("-3.5", ParsedValue(-3.5)),
+    ("+3.5", ParsedValue(3.5)),
+    ("0.25", ParsedValue(0.25)),
+    ("1234", ParsedValue(1234.0)),
+    ("21 575", ParsedValue(21575.0)),
+    ("21\u00a0575.5", ParsedValue(21575.5)),
+    ("12.5 %", ParsedValue(12.5)),
+    ("1,234.5*", ParsedValue(1234.5, provisional=True)),
     (42, ParsedValue(42.0)),
     (12.75, ParsedValue(12.75)),
     (None, ParsedValue(None, reason="kosong")),
     ("…", ParsedValue(None, reason="tidak tersedia (…)")),
-    ("...", ParsedValue(None, reason="tidak tersedia (...)")),
-    ("NA", ParsedValue(None, reason="tidak tersedia (NA)")),
+    ("n/a", ParsedValue(None, reason="tidak tersedia (n/a)")),
     ("-", ParsedValue(None, reason="tidak ada data (-)")),
 ]
 
@@ -26,32 +71,196 @@ CASES = [
 @pytest.mark.parametrize(("cell", "expected"), CASES)
 def test_parse_number(cell, expected):
     assert parse_number(cell) == expected
+    assert parse_number(cell, decimal="comma") == expected
 
 
-def test_dash_is_zero_when_the_catalog_says_so():
-    assert parse_number("-", dash="zero") == ParsedValue(0.0)
+@pytest.mark.parametrize(("cell", "expected"), POINT_CASES)
+def test_parse_number_with_a_decimal_point(cell, expected):
+    assert parse_number(cell, decimal="point") == expected
+
+
+@pytest.mark.parametrize("decimal", ["comma", "point"])
+def test_dash_is_zero_when_the_catalog_says_so(decimal):
+    assert parse_number("-", dash="zero", decimal=decimal) == ParsedValue(0.0)
+    assert parse_number("–*", dash="zero", decimal=decimal) == ParsedValue(0.0, provisional=True)
+
+
+COMMA_STYLE = "is not a number in the Indonesian style (decimal comma: 1.234,5)"
+POINT_STYLE = "is not a number in the decimal point style (decimal point: 1,234.5)"
+READS_POINT = "it reads as a decimal point number: set `decimal: point` for this column"
+READS_COMMA = (
+    "it reads as an Indonesian style number (decimal comma): set `decimal: comma` for this column"
+)
+COMMA_EXPECTS = "expected e.g. 1234, 1.234, 12,5 or 1.234,5; or a marker -, …, NA"
+POINT_EXPECTS = "expected e.g. 1234, 1,234, 12.5 or 1,234.5; or a marker -, …, NA"
 
 
 @pytest.mark.parametrize(
-    ("cell", "message"),
+    ("cell", "decimal", "message"),
     [
         (
             "12.5",
-            "'12.5' is ambiguous: Indonesian files write decimals with a comma (12,5) "
-            "and group thousands with dots (1.234)",
+            "comma",
+            "'12.5' is not a number in the Indonesian style (decimal comma: 1.234,5); "
+            "it reads as a decimal point number: set `decimal: point` for this column",
         ),
+        ("1,234,567", "comma", f"'1,234,567' {COMMA_STYLE}; {READS_POINT}"),
+        ("5345.00*", "comma", f"'5345.00*' {COMMA_STYLE}; {READS_POINT}"),
         (
             "abc",
-            "'abc' is not a number (expected e.g. 1234, 1.234 or 1.234,5; or a marker -, …, NA)",
+            "comma",
+            "'abc' is not a number in the Indonesian style (decimal comma: 1.234,5); "
+            "expected e.g. 1234, 1.234, 12,5 or 1.234,5; or a marker -, …, NA",
+        ),
+        ("1,234,5", "comma", f"'1,234,5' {COMMA_STYLE}; {COMMA_EXPECTS}"),
+        # Spaces group thousands only: one kind of separator per number, groups of three.
+        ("12 5", "comma", f"'12 5' {COMMA_STYLE}; {COMMA_EXPECTS}"),
+        ("1.234 567", "comma", f"'1.234 567' {COMMA_STYLE}; {COMMA_EXPECTS}"),
+        (
+            "1.234,5",
+            "point",
+            "'1.234,5' is not a number in the decimal point style (decimal point: 1,234.5); "
+            "it reads as an Indonesian style number (decimal comma): "
+            "set `decimal: comma` for this column",
+        ),
+        ("12,5 %", "point", f"'12,5 %' {POINT_STYLE}; {READS_COMMA}"),
+        ("1.234.567", "point", f"'1.234.567' {POINT_STYLE}; {READS_COMMA}"),
+        (
+            "abc",
+            "point",
+            "'abc' is not a number in the decimal point style (decimal point: 1,234.5); "
+            "expected e.g. 1234, 1,234, 12.5 or 1,234.5; or a marker -, …, NA",
+        ),
+        ("1.2.3", "point", f"'1.2.3' {POINT_STYLE}; {POINT_EXPECTS}"),
+        ("%", "comma", f"'%' {COMMA_STYLE}; {COMMA_EXPECTS}"),
+    ],
+)
+def test_bad_numbers_say_what_is_expected(cell, decimal, message):
+    with pytest.raises(NumberFormatError) as caught:
+        parse_number(cell, decimal=decimal)
+    assert str(caught.value) == message
+
+
+def test_booleans_and_unknown_styles_are_refused():
+    with pytest.raises(NumberFormatError, match="True is a boolean, not a number"):
+        parse_number(True, decimal="point")
+    with pytest.raises(ValueError, match="decimal must be 'comma' or 'point', not 'koma'"):
+        parse_number("12,5", decimal="koma")
+
+
+def test_numbers_written_in_each_style_read_back_the_same():
+    rng = random.Random(7)
+    for _ in range(2000):
+        whole, cents = rng.randint(0, 10**9), rng.randint(0, 99)
+        point = f"{whole:,}.{cents:02d}"
+        comma = point.replace(",", " ").replace(".", ",").replace(" ", ".")
+        spaced = f"{whole:,}".replace(",", "\u00a0")
+        assert parse_number(point, decimal="point").nilai == float(f"{whole}.{cents:02d}")
+        assert parse_number(comma).nilai == float(f"{whole}.{cents:02d}")
+        assert parse_number(spaced).nilai == parse_number(spaced, decimal="point").nilai == whole
+
+
+@pytest.mark.parametrize(
+    ("decimal", "plain"),
+    [
+        ("comma", ["1.234,5", "12,5", "1.234", "1,234", "-3", "+0,25", "1.234.567"]),
+        ("point", ["1,234.5", "12.5", "1.234", "1,234", "-3", "+0.25", "1,234,567"]),
+    ],
+)
+def test_plain_patterns_match_what_parse_number_reads_plainly(decimal, plain):
+    # The Arrow fast path (RE2) reads these cells itself: they must read as parse_number reads
+    # them, by dropping the thousands separator and making the decimal one a point.
+    pattern = re.compile(PLAIN_NUMBER_PATTERNS[decimal])
+    others = ["1.234,5", "1,234.5", "12,5", "12.5", "1 234", "12,5%", "1.234*", "NA", "-", "١٢"]
+    assert [t for t in dict.fromkeys(plain + others) if pattern.search(t)] == plain
+    group, point = (".", ",") if decimal == "comma" else (",", ".")
+    for text in plain:
+        expected = float(text.replace(group, "").replace(point, "."))
+        assert parse_number(text, decimal=decimal).nilai == expected
+
+
+def samples(*texts):
+    """(text, place) pairs down column D from row 2."""
+    return [(text, f"D{row}") for row, text in enumerate(texts, start=2)]
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        # Comma evidence.
+        (["1.224", "12,5"], DecimalDecision("comma", "'12,5' at D3")),
+        (["0,25"], DecimalDecision("comma", "'0,25' at D2")),
+        (["1.234,5"], DecimalDecision("comma", "'1.234,5' at D2")),
+        (["1.234.567"], DecimalDecision("comma", "'1.234.567' at D2")),
+        (["3,14159"], DecimalDecision("comma", "'3,14159' at D2")),
+        (["0,250"], DecimalDecision("comma", "'0,250' at D2")),
+        (["-", " 12,5 %* "], DecimalDecision("comma", "'12,5 %*' at D3")),
+        # Point evidence.
+        (["1,224", "12.5"], DecimalDecision("point", "'12.5' at D3")),
+        (["0.25"], DecimalDecision("point", "'0.25' at D2")),
+        (["1,234.5"], DecimalDecision("point", "'1,234.5' at D2")),
+        (["1,234,567"], DecimalDecision("point", "'1,234,567' at D2")),
+        (["3.14159"], DecimalDecision("point", "'3.14159' at D2")),
+        (["0.250"], DecimalDecision("point", "'0.250' at D2")),
+        (["5345.00"], DecimalDecision("point", "'5345.00' at D2")),
+        # No evidence: the Indonesian default.
+        (["1.224", "1,224", "2024", "21 575", "NA", "-", "abc", ""], DecimalDecision("comma")),
+        ([], DecimalDecision("comma")),
+        # Both: the first decisive cell wins and the conflict names one cell of each.
+        (
+            ["1.224", "12,5", "7", "3.75", "9,5"],
+            DecimalDecision(
+                "comma",
+                "'12,5' at D3",
+                "'12,5' at D3 reads with a decimal comma but '3.75' at D5 with a decimal point",
+            ),
         ),
         (
-            "1,234,5",
-            "'1,234,5' is not a number "
-            "(expected e.g. 1234, 1.234 or 1.234,5; or a marker -, …, NA)",
+            ["3.75", "12,5"],
+            DecimalDecision(
+                "point",
+                "'3.75' at D2",
+                "'3.75' at D2 reads with a decimal point but '12,5' at D3 with a decimal comma",
+            ),
         ),
     ],
 )
-def test_bad_numbers_say_what_is_expected(cell, message):
-    with pytest.raises(NumberFormatError) as caught:
-        parse_number(cell)
-    assert str(caught.value) == message
+def test_decide_decimal(texts, expected):
+    assert decide_decimal(samples(*texts)) == expected
+
+
+def test_decide_decimal_reads_the_first_samples_only():
+    texts = ["1.224"] * DECIDE_SAMPLE_LIMIT + ["12.5"]
+    assert decide_decimal(samples(*texts)) == DecimalDecision("comma")
+    assert decide_decimal(iter(samples(*texts[1:]))).style == "point"
+
+
+def test_decide_decimal_takes_numbers_as_no_evidence():
+    assert decide_decimal([(12.5, "D2"), ("12,5", "D3")]) == DecimalDecision(
+        "comma", "'12,5' at D3"
+    )
+
+
+@pytest.mark.parametrize(
+    ("decision", "line"),
+    [
+        (DecimalDecision("point", "'12.5' at D4"), "decimal point (evidence: '12.5' at D4)"),
+        (
+            DecimalDecision("comma", "'12,5' at D4"),
+            "decimal comma, Indonesian style (evidence: '12,5' at D4)",
+        ),
+        (DecimalDecision("comma"), "decimal comma, Indonesian style (no decisive cell; default)"),
+        (DecimalDecision("point"), "decimal point (no decisive cell)"),
+        (
+            DecimalDecision(
+                "comma",
+                "'12,5' at D4",
+                "'12,5' at D4 reads with a decimal comma but '3.75' at D9 with a decimal point",
+            ),
+            "decimal comma, Indonesian style (evidence: '12,5' at D4); conflict: '12,5' at D4 "
+            "reads with a decimal comma but '3.75' at D9 with a decimal point",
+        ),
+    ],
+)
+def test_describe(decision, line):
+    assert decision.describe() == line
