@@ -73,6 +73,20 @@ def quality_metadata(outcome: SourceOutcome) -> dict:
     correction workbook and the Data Docs pages."""
     metadata: dict = {"rows_quarantined": outcome.quarantined, "findings": outcome.findings}
     gate = outcome.gate
+    if gate is not None and gate.quarantined:
+        metadata["quarantine_share"] = dg.MetadataValue.float(round(gate.share_held_back, 4))
+    if gate is not None and gate.unreadable:
+        # The gate masked these (sources/quarantine.py cells may quote agency text).
+        cells = pd.DataFrame(
+            [(u.lokasi, u.aturan, u.nilai, u.problem) for u in gate.unreadable[:20]],
+            columns=["lokasi", "aturan", "nilai", "masalah"],
+        )
+        metadata["unreadable_cells"] = dg.MetadataValue.md(
+            f"{len(gate.unreadable)} cell(s) could not be read"
+            f" ({gate.unreadable_rows} rows held back):\n\n{preview_markdown(cells)}"
+        )
+    if outcome.notes:
+        metadata["parser_notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in outcome.notes))
     if gate is not None:
         metadata["personal_data_guard"] = dg.MetadataValue.md(
             "passed" if gate.pii.passed else gate.pii.summary()

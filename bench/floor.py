@@ -169,7 +169,8 @@ def _region_columns(entry: SourceEntry, labels: list[str], periode: str, provisi
     (period, dropped and total columns aside), as sources/columns.py reads it."""
     spec = entry.parse
     resolver = RegionResolver(spec.region.level)
-    skip = [re.compile(p, re.IGNORECASE) for p in [*spec.drop_columns, *spec.total_rows]]
+    totals = spec.row_rules("total")[0]
+    skip = [re.compile(p, re.IGNORECASE) for p in [*spec.drop_columns, *totals]]
     period = _column(labels, spec.period.column) if spec.period.column else None
     columns = []
     for i, label in enumerate(labels):
@@ -190,7 +191,7 @@ def tidy_sql(entry: SourceEntry, labels: list[str], lokasi: str, table: str) -> 
     spec = entry.parse
     level = _lit(spec.region.level)
     first = "coalesce(" + ", ".join(f"nullif(trim(c{i}), '')" for i in range(len(labels))) + ")"
-    drop = "|".join(f"({p})" for p in [*spec.drop_rows, *spec.total_rows])
+    drop = "|".join(f"({p})" for p in [*spec.row_rules("drop")[0], *spec.row_rules("total")[0]])
     drops = f"regexp_matches(first_text, {_lit('(?i)' + drop)})" if drop else "false"
     if spec.layout == "wide_by_region":
         region, joins, where = "NULL", "", ""  # the header names the region: m.kode
@@ -200,15 +201,18 @@ def tidy_sql(entry: SourceEntry, labels: list[str], lokasi: str, table: str) -> 
         joins, where = "", ""
     else:
         g = _column(labels, spec.region.column)
-        # Names are normalised once per distinct spelling, then joined back (a hash join).
+        # Names are normalised once per distinct spelling, then joined back (a hash join): the
+        # whole name first ("Kota Lama" is kelurahan Kotalama), then without its prefix word.
+        whole = "regexp_replace(lower(trim(name)), '[^a-z]', '', 'g')"
         folded = (
             f"regexp_replace(regexp_replace(lower(trim(name)), {_lit(_PREFIX)}, ''), "
             "'[^a-z]', '', 'g')"
         )
         names = (
-            f"(SELECT name, coalesce(rc.kode, rn.kode) AS kode FROM "
+            f"(SELECT name, coalesce(rc.kode, rw.kode, rn.kode) AS kode FROM "
             f"(SELECT DISTINCT c{g} AS name FROM raw) "
             f"LEFT JOIN floor_regions AS rc ON rc.tingkat = {level} AND rc.kunci = trim(name) "
+            f"LEFT JOIN floor_regions AS rw ON rw.tingkat = {level} AND rw.kunci = {whole} "
             f"LEFT JOIN floor_regions AS rn ON rn.tingkat = {level} AND rn.kunci = {folded})"
         )
         region, joins = "names.kode", f"LEFT JOIN {names} AS names ON names.name = body.c{g}"

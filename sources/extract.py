@@ -17,6 +17,7 @@ with a fix that names the catalog field: that is the walidata's to fix, not the 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from sources import quarantine as q
 from sources.catalog import SourceEntry
@@ -37,7 +38,13 @@ from sources.periods import (
 from sources.status import StatusWords, stronger
 from sources.tidy import tidy_frame
 from sources.totals import TotalChecker
-from sources.wilayah import RegionResolver, UnknownRegionError, is_city, resolve_or_none
+from sources.wilayah import (
+    RegionResolver,
+    UnknownRegionError,
+    WrongParentError,
+    is_city,
+    resolve_or_none,
+)
 
 MAX_LISTED = 10
 DECIMAL_SAMPLES = 5000  # text cells looked at per column to decide `decimal: auto`
@@ -247,7 +254,7 @@ class Extractor:
         except UnknownRegionError as exc:
             if not has_values:
                 return None  # a label row without numbers (a note, a group title)
-            rule = q.WRONG_PARENT if type(exc).__name__ == "WrongParentError" else q.UNKNOWN_REGION
+            rule = q.WRONG_PARENT if isinstance(exc, WrongParentError) else q.UNKNOWN_REGION
             self._quarantine(place, rule, text, str(exc), _region_detail(exc), line)
             return None
 
@@ -327,16 +334,16 @@ class Extractor:
             return row_period
         if column.periode is not None:
             return Period(column.periode, column.provisional)
-        if column.year_parts is not None:
+        if column.year_parts is not None:  # a month header, the year in the row's year column
+            year_cell = line[self.cols.year] if self.cols.year < len(line) else None
             place = self.grid.locate(r, self.cols.year)
             parts = dict(column.year_parts)
+            year = self._row_year(line)
             period = self._read_period(
                 place,
-                line[self.cols.year] if self.cols.year < len(line) else None,
-                [],
-                lambda: period_from_parts(
-                    **parts, default_year=self._row_year(line), kind=self.kind
-                ),
+                year_cell,
+                None,
+                lambda: period_from_parts(**parts, default_year=year, kind=self.kind),
             )
             return period or None
         fixed = self.spec.period.value if self.spec.period and self.spec.period.value else ""
@@ -357,6 +364,11 @@ class Extractor:
 
     def _quarantine(self, place, rule, text, problem, detail, line=None) -> None:
         values = 1 if line is None else max(1, sum(1 for v in self.values if _cell(line, v.index)))
+        last = self.quarantined[-1] if self.quarantined else None
+        if last is not None and (last.lokasi, last.aturan) == (place, rule):
+            # One empty year cell under several month headers: one finding, all its values.
+            self.quarantined[-1] = replace(last, values=last.values + values)
+            return
         self.quarantined.append(q.Quarantined(place, rule, text, problem, detail, values))
 
     def _catalog(self, problem: str) -> None:
@@ -397,8 +409,6 @@ class Extractor:
 
     def _with_decimals(self, columns: list[ValueColumn]) -> list[ValueColumn]:
         """`decimal: auto` decided per column from its text cells, and said in the notes."""
-        from dataclasses import replace
-
         decided = []
         for column in columns:
             if column.decimal != "auto":
@@ -439,7 +449,7 @@ def _machine_number(text: str) -> object:
 
 def _region_detail(exc: UnknownRegionError) -> str:
     """The Indonesian line for an unknown region, for the agency."""
-    if type(exc).__name__ == "WrongParentError":
+    if isinstance(exc, WrongParentError):
         return f"kelurahan {exc.text!r} tidak berada di kecamatan pada subjudul di atasnya"
     close = f" (yang mirip: {', '.join(exc.closest)})" if exc.closest else ""
     return f"nama wilayah {exc.text!r} tidak dikenal sebagai {exc.level} Kota Malang{close}"

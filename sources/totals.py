@@ -32,7 +32,7 @@ class TotalChecker:
         self.tolerance = DEFAULT_TOLERANCE if spec.total_tolerance is None else spec.total_tolerance
         self.exact_counts = spec.total_tolerance is None
         self.dash = spec.dash
-        self.decimal = "comma"
+        self.decimals: dict[int, str] = {}  # number style per column (default: comma)
         self.since_last: dict[int, list[float]] = defaultdict(list)
         self.so_far: dict[int, list[float]] = defaultdict(list)
         self.counted: dict[int, int] = defaultdict(int)  # parts so far (so_far is compacted)
@@ -152,7 +152,8 @@ class TotalChecker:
     def _number(self, line: list[object], column: int) -> float | None:
         raw = line[column] if column < len(line) else None
         try:
-            return parse_number(raw, dash=self.dash, decimal=self.decimal).nilai
+            decimal = self.decimals.get(column, "comma")
+            return parse_number(raw, dash=self.dash, decimal=decimal).nilai
         except NumberFormatError:
             return None  # a text total is not evidence either way
 

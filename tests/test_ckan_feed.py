@@ -39,7 +39,7 @@ FAST = HttpConfig(connect_timeout=0.5, read_timeout=1, retries=1, backoff=0.01)
 def record_feed(folder: Path, *, modified: str = "2024-01-01T00:00:00") -> list[dict]:
     """A SAMPLE DataStore recording of 100,000 records (57 kelurahan x months), paged."""
     folder.mkdir(parents=True, exist_ok=True)
-    periods = (f"{y}-{m:02d}" for y in range(1880, 2100) for m in range(1, 13))
+    periods = (f"{y}-{m:02d}" for y in range(1900, 2100) for m in range(1, 13))
     records = []
     for periode in periods:
         for kode in KELURAHAN:

@@ -73,7 +73,7 @@ def test_analyst_file_holds_regions_indicators_and_six_dimension_tables(full_run
         settings, "SELECT tingkat, count(*), count(kode_bps) FROM dim_wilayah GROUP BY 1 ORDER BY 1"
     ) == [
         ("kecamatan", 5, 5),
-        ("kelurahan", 57, 0),
+        ("kelurahan", 57, 57),  # BPS kelurahan codes since 2026-12-02
         ("kota", 1, 1),
     ]
     dims = read(settings, "SELECT dimensi, count(*) FROM dim_indikator GROUP BY 1")

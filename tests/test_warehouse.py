@@ -256,7 +256,7 @@ def test_dimension_table_joins_names(loaded):
         build_dimension_table(loaded, "smart_city")
 
 
-def test_dim_wilayah_keeps_codes_as_text_and_never_invents_bps_codes(con):
+def test_dim_wilayah_keeps_codes_as_text_with_the_reference_bps_codes(con):
     assert load_dim_wilayah(con, wilayah_frame()) == 63
     rows = dict(
         con.execute(
@@ -265,7 +265,8 @@ def test_dim_wilayah_keeps_codes_as_text_and_never_invents_bps_codes(con):
     )
     assert rows["35.73"] == ("kota", "3573", None)
     assert rows["35.73.01"] == ("kecamatan", "3573040", "35.73.01")
-    assert rows["35.73.01.1001"] == ("kelurahan", None, "35.73.01")
+    # BPS's 10-digit kelurahan code (MFD), from ../shared/reference since 2026-12-02.
+    assert rows["35.73.01.1001"] == ("kelurahan", "3573040011", "35.73.01")
     with pytest.raises(ValueError, match=r"column `kode_bps` has dtype float64"):
         load_dim_wilayah(con, wilayah_frame().assign(kode_bps=3573.0))
     with pytest.raises(ValueError, match=r"`tingkat` must be one of kota, kecamatan, kelurahan"):
