@@ -161,6 +161,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
     with ThreadPoolExecutor(max_workers=2) as pool:
         reading = {c.index: pool.submit(_plain_numbers, body.column(c.index)) for c in cols.values}
         classes = _classify(body, kind)
+        _totals_without_period(body, cols.period, classes)
         regions, classes = _regions(entry, body, cols, classes)
         data_rows = np.flatnonzero(classes == _DATA)
         layout = _Layout(len(data_rows), len(cols.values))
@@ -393,6 +394,20 @@ def _regions(entry: SourceEntry, body: _Body, cols, classes: np.ndarray):
         classes[rows] = _SKIP
         codes = codes[~empty]
     return (resolved, codes), classes
+
+
+def _totals_without_period(body: _Body, period_column: int | None, classes) -> None:
+    """A total row that names its own period is checked against that period's rows (see
+    sources/totals.py): the row-by-row parser does that; here totals close the rows above."""
+    if period_column is None:
+        return
+    rows = np.flatnonzero(classes == _TOTAL)
+    for cell in set(body.column(period_column, rows).to_pylist()) if len(rows) else ():
+        try:
+            if _period(cell) is not None:
+                raise _NotFast
+        except PeriodFormatError:
+            continue  # "Jumlah" in the period column: a total of the rows above
 
 
 def _periods(body: _Body, period_column: int | None, data: np.ndarray):
