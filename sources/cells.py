@@ -18,16 +18,14 @@ def cell_text(value: object) -> str:
 
 
 def header_labels(rows: Sequence[Sequence[object]]) -> list[str]:
-    """One label per column from one or two header rows: "Top / Sub", or "Top" when the two
-    rows say the same (a vertically merged cell)."""
+    """One label per column from one to three header rows: "Top / Mid / Sub", a part said again
+    by the row below (a vertically merged cell) said once."""
     header_rows = [[cell_text(v) for v in row] for row in rows]
     width = max((len(row) for row in header_rows), default=0)
     labels = []
     for c in range(width):
         parts = [row[c] if c < len(row) else "" for row in header_rows]
-        texts = [p for p in parts if p]
-        if len(texts) == 2 and texts[0] == texts[1]:
-            texts = texts[:1]
+        texts = [p for i, p in enumerate(parts) if p and (i == 0 or p != parts[i - 1])]
         labels.append(" / ".join(texts))
     return labels
 

@@ -49,6 +49,7 @@ from sources.wilayah import (
 MAX_LISTED = 10
 DECIMAL_SAMPLES = 5000  # text cells looked at per column to decide `decimal: auto`
 _KECAMATAN_PREFIX = re.compile(r"^\s*(kec\b|kecamatan\b)", re.IGNORECASE)
+_EXCEL_ERROR = re.compile(r"^#(DIV/0!|N/A|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|ERROR)$")
 _BARE_NUMBER = re.compile(r"^\s*([ivx]+|\d{1,2})\s*\*?\s*$", re.IGNORECASE)
 
 
@@ -65,7 +66,9 @@ class Extractor:
         self.body_start = first + spec.header_depth
         check_header_fits(entry, grid, self.body_start)
         self.cols: Columns = resolve_columns(entry, grid, first, spec.header_depth)
-        keys = [self.cols.region, self.cols.period, self.cols.year]
+        # A remark or label merged over the rows it describes counts for each of them.
+        keys = [self.cols.region, self.cols.period, self.cols.year, self.cols.status]
+        keys += [self.cols.label, self.cols.notes]
         fill_merged_body(grid, self.body_start, [c for c in keys if c is not None])
         self.resolver = RegionResolver(spec.region.level, aliases=spec.region.aliases)
         self.fixed_region = self._fixed_region() if spec.region.code else None
@@ -113,11 +116,13 @@ class Extractor:
         if not first_text:
             return
         has_values = any(_cell(line, v.index) for v in self.values)
-        if self._is_total(line, first_text):
+        mapped = self.spec.layout == "indicators_as_rows" and self._mapped_label(line, first_text)
+        if not mapped and self._is_total(line, first_text):
             self._check_total(r, line)
             return
-        if any(d.search(first_text) for d in self.drops) or self._named_rule(
-            line, self.cols.drop_rules
+        if not mapped and (
+            any(d.search(first_text) for d in self.drops)
+            or self._named_rule(line, self.cols.drop_rules)
         ):
             return
         code = None
@@ -150,7 +155,12 @@ class Extractor:
             value = parse_number(raw, dash=self.spec.dash, decimal=column.decimal)
         except NumberFormatError as exc:
             text = cell_text(raw)
-            self._quarantine(place, q.BAD_NUMBER, text, str(exc), f"angka {text!r} tidak terbaca")
+            if _EXCEL_ERROR.match(text):
+                problem = f"an Excel error {text}: the formula behind the cell fails"
+                detail = f"sel berisi galat Excel {text}: perbaiki rumus di sel ini"
+            else:
+                problem, detail = str(exc), f"angka {text!r} tidak terbaca"
+            self._quarantine(place, q.BAD_NUMBER, text, problem, detail)
             return
         period = self._value_period(r, line, column, row_period)
         if period is None:
@@ -188,10 +198,12 @@ class Extractor:
     def _is_total(self, line: list[object], first_text: str) -> bool:
         if self.totals.is_total(first_text) or self._named_rule(line, self.cols.total_rules):
             return True
-        region = _cell(line, self.cols.region)
-        if not region or self.spec.region.level == "kota":
+        if self.spec.region.level == "kota":
             return False
-        return self.totals.is_total(region) or is_city(region)
+        # The whole city ("Kota Malang") in the region column, or as the row's first label
+        # when the region cell is empty, totals the kecamatan or kelurahan rows.
+        region = _cell(line, self.cols.region)
+        return self.totals.is_total(region) or is_city(region or first_text)
 
     def _named_rule(self, line: list[object], rules) -> bool:
         return any(pattern.search(_cell(line, index)) for index, pattern in rules)
@@ -219,8 +231,18 @@ class Extractor:
 
     # -- labels, regions, periods, status ---------------------------------------------
 
+    def _label(self, line, first_text: str) -> str:
+        return _cell(line, self.cols.label) if self.cols.label is not None else first_text
+
+    def _mapped_label(self, line, first_text: str) -> bool:
+        """A row label the entry maps explicitly wins over the default row rules ("Jumlah
+        Pendapatan Daerah" is an indicator, not a total row)."""
+        label = self._label(line, first_text)
+        keys = [f"{self.group} / {label}", label] if self.group else [label]
+        return any(folded(k) in self.row_codes for k in keys)
+
     def _row_indicator(self, r: int, line, first_text: str, has_values: bool) -> str | None:
-        label = _cell(line, self.cols.label) if self.cols.label is not None else first_text
+        label = self._label(line, first_text)
         if not has_values:
             self.group = label or self.group  # a group row ("Pendidikan") above its indicators
             return None

@@ -17,6 +17,7 @@ from sources.drift import missing_sheet
 from sources.errors import SourceError
 from sources.textsniff import detect_delimiter, detect_encoding
 from sources.tidy import csv_lokasi
+from sources.xlsx_errors import error_cells
 
 # DataStore field types whose values are machine numbers ("1234.5"), never Indonesian text.
 NUMERIC_TYPES = {"int", "int4", "int8", "integer", "bigint", "numeric", "float", "float4",
@@ -78,6 +79,9 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
     sheet_name, notes = _choose_sheet(entry, workbook.sheet_names)
     sheet = workbook.get_sheet_by_name(sheet_name)
     cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    for (r, c), text in error_cells(path, sheet_name).items():
+        if r < len(cells) and c < len(cells[r]):
+            cells[r][c] = text  # "#DIV/0!": read as a cell to fix, not as an empty one
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
     _fill_merged_headers(cells, merged, spec.header_row - 1, spec.header_depth)
     fill_header_groups(cells, merged, spec.header_row - 1, spec.header_depth)
