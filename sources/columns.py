@@ -19,21 +19,8 @@ from sources.drift import header_drift, labels_at
 from sources.errors import SourceError
 from sources.grid import Grid
 from sources.header_periods import HeaderReader
+from sources.value_columns import ValueColumn, decimal_of
 from sources.wilayah import RegionResolver, UnknownRegionError
-
-
-@dataclass(frozen=True)
-class ValueColumn:
-    index: int
-    indikator: str | None  # None: the row's label says (layout indicators_as_rows)
-    periode: str | None = None  # from the header (wide layouts)
-    provisional: bool = False
-    kode_wilayah: str | None = None  # from the header (wide_by_region, a `region` group)
-    status: str | None = None  # from the header's `status` group
-    decimal: str = "comma"  # comma | point | auto (decided from the column's cells)
-    # Header period parts still waiting for the row's year (`period.year_column`).
-    year_parts: tuple[tuple[str, str], ...] | None = None
-    label: str = ""
 
 
 @dataclass
@@ -78,7 +65,7 @@ def resolve_columns(entry: SourceEntry, grid: Grid, first: int, depth: int) -> C
     used |= {c for c in (cols.notes,) if c is not None}
     if spec.layout == "long":
         cols.values = [
-            ValueColumn(found[h], code, decimal=_decimal(spec, h), label=cell_text(h))
+            ValueColumn(found[h], code, decimal=decimal_of(spec, h), label=cell_text(h))
             for h, code in spec.values.items()
             if found[h] is not None
         ]
@@ -123,13 +110,6 @@ def _named_headers(entry: SourceEntry) -> list[tuple[str, str]]:
     return list(dict.fromkeys(wanted))
 
 
-def _decimal(spec, header: str) -> str:
-    for name, style in spec.column_decimal.items():
-        if same_label(cell_text(name), cell_text(header)):
-            return style
-    return spec.decimal
-
-
 def _index(labels: list[str], wanted: str) -> int | None:
     target = cell_text(wanted)
     for i, label in enumerate(labels):
@@ -160,7 +140,11 @@ def _region_columns(
         else:
             values.append(
                 ValueColumn(
-                    i, spec.indicator, kode_wilayah=kode, decimal=_decimal(spec, label), label=label
+                    i,
+                    spec.indicator,
+                    kode_wilayah=kode,
+                    decimal=decimal_of(spec, label),
+                    label=label,
                 )
             )
     if problems:

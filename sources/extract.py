@@ -22,7 +22,7 @@ from dataclasses import replace
 from sources import quarantine as q
 from sources.catalog import SourceEntry
 from sources.cells import cell_text
-from sources.columns import Columns, ValueColumn, resolve_columns
+from sources.columns import Columns, resolve_columns
 from sources.errors import SourceError
 from sources.grid import Grid
 from sources.header_periods import folded, header_year
@@ -38,6 +38,7 @@ from sources.periods import (
 from sources.status import StatusWords, stronger
 from sources.tidy import tidy_frame
 from sources.totals import TotalChecker
+from sources.value_columns import ValueColumn
 from sources.wilayah import (
     RegionResolver,
     UnknownRegionError,

@@ -11,6 +11,7 @@ or a whole `period`, `status` and `region`. A period without a year takes the en
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from sources.catalog import SourceEntry
@@ -19,6 +20,7 @@ from sources.errors import SourceError
 from sources.grid import Grid
 from sources.periods import MissingYearError, PeriodFormatError, find_year, period_from_parts
 from sources.status import StatusWords
+from sources.value_columns import ValueColumn, decimal_of
 from sources.wilayah import RegionResolver, UnknownRegionError
 
 PERIOD_GROUPS = ("year", "month", "quarter", "semester", "period")
@@ -49,8 +51,6 @@ class HeaderReader:
     def value_columns(self, labels: list[str], used: set[int]):
         """(value columns, warnings): every header the pattern matches; headers whose indicator
         text no code is mapped to are skipped and named in a warning."""
-        from sources.columns import ValueColumn, _decimal
-
         values, unmapped = [], []
         for i, label in enumerate(labels):
             if not label or i in used:
@@ -68,7 +68,7 @@ class HeaderReader:
                 code,
                 status=status,
                 kode_wilayah=self._region(groups, i),
-                decimal=_decimal(self.spec, label),
+                decimal=decimal_of(self.spec, label),
                 label=label,
             )
             values.append(self._with_period(column, groups, i, label))
@@ -116,8 +116,6 @@ class HeaderReader:
             ) from None
 
     def _with_period(self, column, groups: dict, index: int, label: str):
-        from dataclasses import replace
-
         parts = {k: groups[k] for k in PERIOD_GROUPS if groups.get(k)}
         if not parts:
             return column  # the row's period column (or the fixed value) gives it

@@ -36,7 +36,7 @@ import pyarrow.csv as pa_csv
 
 from sources.catalog import ParseSpec, SourceEntry
 from sources.cells import cell_text
-from sources.columns import ValueColumn, resolve_columns
+from sources.columns import resolve_columns
 from sources.errors import SourceError
 from sources.grid import Grid, fill_header_groups
 from sources.numbers import NumberFormatError, parse_number
@@ -45,6 +45,7 @@ from sources.periods import PeriodFormatError
 from sources.textsniff import detect_delimiter, encoding_of, is_utf8
 from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi, tidy_frame
 from sources.totals import TotalChecker, mismatch_text
+from sources.value_columns import ValueColumn
 from sources.wilayah import RegionResolver, UnknownRegionError
 
 FAST_MIN_BYTES = 64 * 1024

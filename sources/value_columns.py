@@ -1,0 +1,30 @@
+"""A value column of a sheet and what its header says (indicator, period, status, region)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sources.catalog import ParseSpec
+from sources.cells import cell_text, same_label
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    index: int
+    indikator: str | None  # None: the row's label says (layout indicators_as_rows)
+    periode: str | None = None  # from the header (wide layouts)
+    provisional: bool = False
+    kode_wilayah: str | None = None  # from the header (wide_by_region, a `region` group)
+    status: str | None = None  # from the header's `status` group
+    decimal: str = "comma"  # comma | point | auto (decided from the column's cells)
+    # Header period parts still waiting for the row's year (`period.year_column`).
+    year_parts: tuple[tuple[str, str], ...] | None = None
+    label: str = ""
+
+
+def decimal_of(spec: ParseSpec, header: str) -> str:
+    """The number style of the column under `header`: its `column_decimal`, else `decimal`."""
+    for name, style in spec.column_decimal.items():
+        if same_label(cell_text(name), cell_text(header)):
+            return style
+    return spec.decimal
