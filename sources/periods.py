@@ -354,7 +354,7 @@ def _read_month(shown: str, tokens: list[_Token], text_year: int | None) -> _Rea
 
 def _classify(word: str) -> _Token | None:
     """One token of a casefolded text; None for a filler word."""
-    if word.isdigit():
+    if word.isascii() and word.isdigit():  # "²".isdigit() is True, int("²") fails
         if len(word) == 4:
             return _Token("year", int(word))
         if len(word) <= 2:

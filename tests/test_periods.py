@@ -148,6 +148,7 @@ PARSE_ERRORS = [
     ("*", {}, PeriodFormatError, _not_a_period("*")),
     ("Tahun", {}, PeriodFormatError, _not_a_period("Tahun")),
     ("foo", {}, PeriodFormatError, _not_a_period("foo")),
+    ("Luas (km²)", {}, PeriodFormatError, _not_a_period("Luas (km²)")),  # "²".isdigit()
     ("2023 (revisi)", {}, PeriodFormatError, _not_a_period("2023 (revisi)")),
     ("*2023", {}, PeriodFormatError, _not_a_period("*2023")),
     (2023.5, {}, PeriodFormatError, _not_a_period("2023.5")),
