@@ -5,6 +5,8 @@ kotapintar sources          list the catalog
 kotapintar query "SQL"      run read-only SQL against the analyst file
 kotapintar publish          publish the gated tables to the CKAN portal (--dry-run, --rehearsal)
 kotapintar export DIR       write the open exports (CSV, Parquet, datapackage.json) to DIR
+kotapintar draft FILE       draft a catalog entry for a new agency file (xlsx or CSV)
+kotapintar preview ID       parse one entry's file and print what would load (nothing is loaded)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import sys
 import time
 
+from pipelines.preview_cli import add_commands as add_onboarding_commands
 from pipelines.publish_cli import add_commands as add_publication_commands
 from pipelines.settings import Settings
 from pipelines.summary import RunSummary, summarize
@@ -32,8 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     query.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
     publication = add_publication_commands(commands)
+    onboarding = add_onboarding_commands(commands)
     args = parser.parse_args(argv)
-    handlers = {"run": _run, "sources": _sources, "query": _query, **publication}
+    handlers = {"run": _run, "sources": _sources, "query": _query, **publication, **onboarding}
     try:
         return handlers[args.command](args, Settings.from_env())
     except Exception as exc:  # a last resort: one clear line instead of a traceback wall

@@ -1,0 +1,149 @@
+"""Read an agency file for drafting: every sheet of a workbook (cells and merged ranges) or a
+CSV (encoding and delimiter sniffed), and what kind of thing each cell holds.
+
+The parser reads one sheet that a catalog entry names; a draft has no entry yet, so it reads
+them all and picks the one that holds the data (the most numeric cells).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from sources.cells import cell_text
+from sources.numbers import NumberFormatError, parse_number
+from sources.periods import find_year
+from sources.textsniff import detect_delimiter, detect_encoding
+
+Merged = tuple[int, int, int, int]
+
+_YEAR_TEXT = re.compile(r"^(19|20)\d{2}\s*\*+\s*\)?$|^(19|20)\d{2}$")
+_MARKERS = {"-", "–", "—", "…", "...", "..", "x", "na", "n/a", "n.a."}
+
+
+@dataclass
+class Sheet:
+    """One sheet (or the CSV) as the parser's grid would hold it before header filling."""
+
+    name: str | None  # None for a CSV
+    cells: list[list[object]]
+    merged: list[Merged] = field(default_factory=list)
+
+    @cached_property
+    def numeric_cells(self) -> int:
+        return sum(1 for row in self.cells for v in row if kind_of(v) in ("number", "year"))
+
+
+@dataclass
+class SourceFile:
+    """An agency file: its kind, sheets, and for a CSV how it is written."""
+
+    path: Path
+    kind: str  # "xlsx" or "csv"
+    sheets: list[Sheet]
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def sheet(self, name: str | None) -> Sheet:
+        """The sheet named `name` (None: the one with the most numeric cells; among sheets
+        close to that, the one naming the latest year, as agencies add a sheet per year)."""
+        if name is None:
+            most = max(s.numeric_cells for s in self.sheets)
+            close = [s for s in self.sheets if s.numeric_cells >= 0.8 * most]
+            return max(close, key=lambda s: (find_year(s.name or "") or 0, s.numeric_cells))
+        for sheet in self.sheets:
+            if sheet.name == name or cell_text(sheet.name).casefold() == name.casefold():
+                return sheet
+        names = ", ".join(repr(s.name) for s in self.sheets)
+        raise ValueError(f"no sheet {name!r} in {self.path.name} (sheets: {names})")
+
+
+def read_source(path: Path) -> SourceFile:
+    """Every sheet of a workbook, or the one table of a CSV."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return _read_workbook(path)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(path)
+    raise ValueError(f"{path.name}: expected an .xlsx workbook or a .csv file")
+
+
+def _read_workbook(path: Path) -> SourceFile:
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    sheets = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+        merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+        sheets.append(Sheet(name, cells, merged))
+    return SourceFile(path, "xlsx", sheets)
+
+
+def _read_csv(path: Path) -> SourceFile:
+    encoding = detect_encoding(path)
+    text = path.read_text(encoding=encoding).lstrip("\ufeff")
+    delimiter = detect_delimiter(text[:65536])
+    cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return SourceFile(path, "csv", [Sheet(None, cells)], encoding, delimiter)
+
+
+def kind_of(value: object) -> str:
+    """What a cell holds: "empty", "year" (an integer 1900-2100, or "2023*"), "number",
+    "marker" (-, …, NA: a value cell without a value), "date" or "text"."""
+    if value is None or isinstance(value, bool):
+        return "empty" if value is None else "text"
+    if isinstance(value, int | float):
+        if isinstance(value, float) and math.isnan(value):
+            return "empty"
+        if float(value).is_integer() and 1900 <= value <= 2100:
+            return "year"
+        return "number"
+    if isinstance(value, dt.date | dt.time):
+        return "date"
+    return _text_kind(str(value))
+
+
+@lru_cache(maxsize=65536)  # a column repeats its texts; a big file must not parse each again
+def _text_kind(value: str) -> str:
+    text = cell_text(value)
+    if not text:
+        return "empty"
+    if _YEAR_TEXT.match(text):
+        return "year"
+    if text.casefold() in _MARKERS:
+        return "marker"
+    if number_of(text) is not None:
+        return "number"
+    return "text"
+
+
+def number_of(value: object) -> float | None:
+    """The number a cell holds in either decimal style, None when it holds none."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    return _text_number(str(value))
+
+
+@lru_cache(maxsize=65536)
+def _text_number(value: str) -> float | None:
+    text = cell_text(value)
+    if not text or not any(ch.isdigit() for ch in text):
+        return None
+    for style in ("comma", "point"):
+        try:
+            parsed = parse_number(text, decimal=style)
+        except NumberFormatError:
+            continue
+        if parsed.nilai is not None:
+            return parsed.nilai
+    return None
