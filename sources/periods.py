@@ -38,8 +38,11 @@ __all__ = [
 PeriodKind = Literal["month", "quarter", "semester"]
 KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "semester")
 
-MIN_YEAR = 1900
-MAX_YEAR = 2100
+# Any four-digit year is a period (historical series, long synthetic ones): whether a year is
+# plausible for an indicator is the catalog's rule (`expected_periods`), not the parser's.
+# Years in free text (titles, sheet names: find_year) are looked for in 1900-2100 only.
+MIN_YEAR = 1000
+MAX_YEAR = 2999
 # The highest number of each kind (and of a day, for dates written in words).
 LIMITS = {"month": 12, "quarter": 4, "semester": 2, "day": 31}
 

@@ -247,14 +247,14 @@ PARSE_ERRORS = [
         "'V': semester 5 is out of range 1-2",
     ),
     ("32 Agustus 2023", {}, PeriodFormatError, "'32 Agustus 2023': day 32 is out of range 1-31"),
-    ("1850", {}, PeriodFormatError, "'1850': year 1850 is out of range 1900-2100"),
-    ("Q3 2101", {}, PeriodFormatError, "'Q3 2101': year 2101 is out of range 1900-2100"),
-    (dt.date(1850, 1, 1), {}, PeriodFormatError, "'1850-01': year 1850 is out of range 1900-2100"),
+    ("0950", {}, PeriodFormatError, "'0950': year 950 is out of range 1000-2999"),
+    ("Q3 3001", {}, PeriodFormatError, "'Q3 3001': year 3001 is out of range 1000-2999"),
+    (dt.date(950, 1, 1), {}, PeriodFormatError, "'0950-01': year 950 is out of range 1000-2999"),
     (
         "Agustus",
-        {"year": 1850},
+        {"year": 950},
         PeriodFormatError,
-        "'Agustus': default year 1850 is out of range 1900-2100",
+        "'Agustus': default year 950 is out of range 1000-2999",
     ),
 ]
 
@@ -363,11 +363,11 @@ PARTS_ERRORS = [
         PeriodFormatError,
         "year 'abc' is not a year: write four digits such as 2024",
     ),
-    ({"year": "1850"}, PeriodFormatError, "'1850': year 1850 is out of range 1900-2100"),
+    ({"year": "0950"}, PeriodFormatError, "'0950': year 950 is out of range 1000-2999"),
     (
-        {"month": "Agustus", "default_year": 1800},
+        {"month": "Agustus", "default_year": 900},
         PeriodFormatError,
-        "'Agustus': default year 1800 is out of range 1900-2100",
+        "'Agustus': default year 900 is out of range 1000-2999",
     ),
     (
         {"period": "III", "year": "2024"},
