@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from sources import quarantine as q
 from sources.catalog import SourceEntry
@@ -75,6 +76,9 @@ class Extractor:
         self.fixed_region = self._fixed_region() if spec.region.code else None
         self.drops = [re.compile(p, re.IGNORECASE) for p in spec.row_rules("drop")[0]]
         self.totals = TotalChecker(spec)
+        # Labels repeat down a sheet: each distinct text is matched once.
+        self._total_text = lru_cache(maxsize=4096)(self.totals.is_total)
+        self._city = lru_cache(maxsize=4096)(is_city)
         self.status_words = StatusWords(spec)
         self.row_codes = {folded(k): v for k, v in spec.row_indicators.items()}
         self.year_default = header_year(entry, grid, first)
@@ -116,7 +120,7 @@ class Extractor:
         first_text = next((t for t in map(cell_text, line) if t), "")
         if not first_text:
             return
-        has_values = any(_cell(line, v.index) for v in self.values)
+        has_values = any(_filled(line, v.index) for v in self.values)
         mapped = self.spec.layout == "indicators_as_rows" and self._mapped_label(line, first_text)
         if not mapped and self._is_total(line, first_text):
             self._check_total(r, line)
@@ -163,7 +167,7 @@ class Extractor:
                 problem, detail = str(exc), f"angka {text!r} tidak terbaca"
             self._quarantine(place, q.BAD_NUMBER, text, problem, detail)
             return
-        period = self._value_period(r, line, column, row_period)
+        period = row_period or column.period or self._value_period(r, line, column)
         if period is None:
             return
         indikator = column.indikator or code
@@ -174,13 +178,10 @@ class Extractor:
             return
         seen[key] = column.index
         provisional = period.provisional or value.provisional
-        final_status = stronger(
-            stronger(status, column.status), "sementara" if provisional else None
-        )
-        groups = (("periode", period.periode),) + (
-            (("parent", self.parent),) if self.parent else ()
-        )
-        self.totals.add(column.index, value.nilai, place, groups)
+        final_status = status if column.status is None else stronger(status, column.status)
+        if provisional:
+            final_status = stronger(final_status, "sementara")
+        self.totals.add(column.index, value.nilai, place, self._groups(period.periode))
         self.rows.append(
             {
                 "sumber_id": self.entry.id,
@@ -196,15 +197,21 @@ class Extractor:
 
     # -- row rules and totals ----------------------------------------------------------
 
+    def _groups(self, periode: str) -> tuple:
+        """The groups a value belongs to, for totals that close a group: its period (only a
+        row's period cell can name one on a total row) and its sub-header's kecamatan."""
+        groups = (("periode", periode),) if self.cols.period is not None else ()
+        return (*groups, ("parent", self.parent)) if self.parent else groups
+
     def _is_total(self, line: list[object], first_text: str) -> bool:
-        if self.totals.is_total(first_text) or self._named_rule(line, self.cols.total_rules):
+        if self._total_text(first_text) or self._named_rule(line, self.cols.total_rules):
             return True
         if self.spec.region.level == "kota":
             return False
         # The whole city ("Kota Malang") in the region column, or as the row's first label
         # when the region cell is empty, totals the kecamatan or kelurahan rows.
         region = _cell(line, self.cols.region)
-        return self.totals.is_total(region) or is_city(region or first_text)
+        return self._total_text(region) or self._city(region or first_text)
 
     def _named_rule(self, line: list[object], rules) -> bool:
         return any(pattern.search(_cell(line, index)) for index, pattern in rules)
@@ -352,11 +359,8 @@ class Extractor:
             )
             return False
 
-    def _value_period(self, r, line, column: ValueColumn, row_period) -> Period | None:
-        if row_period is not None:
-            return row_period
-        if column.periode is not None:
-            return Period(column.periode, column.provisional)
+    def _value_period(self, r, line, column: ValueColumn) -> Period | None:
+        """A value's period when neither its row nor its header gives it whole."""
         if column.year_parts is not None:  # a month header, the year in the row's year column
             year_cell = line[self.cols.year] if self.cols.year < len(line) else None
             place = self.grid.locate(r, self.cols.year)
@@ -454,6 +458,14 @@ class Extractor:
                 )
             decided.append(replace(column, decimal=decision.style))
         return decided
+
+
+def _filled(line: list[object], index: int) -> bool:
+    """Whether cell `index` holds anything (cheaper than its text, asked of every cell)."""
+    value = line[index] if index < len(line) else None
+    if value is None:
+        return False
+    return bool(value.strip()) if isinstance(value, str) else True
 
 
 def _cell(line: list[object], index: int | None) -> str:

@@ -33,5 +33,7 @@ class StatusWords:
 def stronger(a: str | None, b: str | None) -> str | None:
     """The status that wins when two sources of status disagree: an estimate stays an estimate,
     a provisional figure stays provisional."""
-    order = {None: 0, "final": 1, "sementara": 2, "perkiraan": 3}
-    return a if order[a] >= order[b] else b
+    return a if _ORDER[a] >= _ORDER[b] else b
+
+
+_ORDER = {None: 0, "final": 1, "sementara": 2, "perkiraan": 3}

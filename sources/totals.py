@@ -58,16 +58,16 @@ class TotalChecker:
         self.since_last[column].append(value)
         self.so_far[column].append(value)
         self.counted[column] += 1
-        if not float(value).is_integer():
+        if not value.is_integer():
             self.fractional.add(column)
             self.fractional_since.add(column)
         if place:
-            _extend(self.since_places, column, place)
-            _extend(self.all_places, column, place)
+            # First and last part's place, for a mismatch's message (rarely needed: no lists).
+            self.since_places.setdefault(column, [place, place])[1] = place
+            self.all_places.setdefault(column, [place, place])[1] = place
             for group in groups:
-                parts = self.group_parts.setdefault((column, group), [[], None, None])
+                parts = self.group_parts.setdefault((column, group), [[], place, place])
                 parts[0].append(value)
-                parts[1] = parts[1] or place
                 parts[2] = place
 
     def add_group_total(self, place, line: list[object], columns: list[int], group) -> None:
@@ -172,14 +172,6 @@ def mismatch_text(place: str, total: float, count: int, first: str, last: str, s
     cells = first if first == last else f"{first} … {last}"
     where = f" ({cells})" if first else " above"
     return f"{place}: total {_fmt(total)} but the {count} value(s){where} sum to {_fmt(summed)}"
-
-
-def _extend(places: dict[int, list[str]], column: int, place: str) -> None:
-    span = places.get(column)
-    if span is None:
-        places[column] = [place, place]
-    else:
-        span[1] = place
 
 
 def _exact_partials(values: list[float]) -> list[float]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sources.catalog import ParseSpec
 from sources.cells import cell_text, same_label
+from sources.periods import Period
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,11 @@ class ValueColumn:
     # Header period parts still waiting for the row's year (`period.year_column`).
     year_parts: tuple[tuple[str, str], ...] | None = None
     label: str = ""
+
+    @cached_property
+    def period(self) -> Period | None:
+        """The whole period the header gives, if any."""
+        return None if self.periode is None else Period(self.periode, self.provisional)
 
 
 def decimal_of(spec: ParseSpec, header: str) -> str:
