@@ -45,6 +45,7 @@ from sources.wilayah import (
     UnknownRegionError,
     WrongParentError,
     is_city,
+    reference,
     resolve_or_none,
 )
 
@@ -485,6 +486,10 @@ def _machine_number(text: str) -> object:
 def _region_detail(exc: UnknownRegionError) -> str:
     """The Indonesian line for an unknown region, for the agency."""
     if isinstance(exc, WrongParentError):
-        return f"kelurahan {exc.text!r} tidak berada di kecamatan pada subjudul di atasnya"
+        names = {w.kode: w.nama for w in reference()}
+        return (
+            f"kelurahan {exc.text!r} berada di kecamatan {names[exc.actual_parent]}, bukan di "
+            f"kecamatan {names[exc.parent]} (subjudul di atasnya)"
+        )
     close = f" (yang mirip: {', '.join(exc.closest)})" if exc.closest else ""
     return f"nama wilayah {exc.text!r} tidak dikenal sebagai {exc.level} Kota Malang{close}"
