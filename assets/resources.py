@@ -31,6 +31,7 @@ class KotaPintarResource(dg.ConfigurableResource):
     http_read_timeout: float = 60.0
     http_retries: int = 4
     http_backoff: float = 1.0
+    fetch_deadline: float = 300.0  # seconds for a whole fetch (KOTAPINTAR_FETCH_DEADLINE)
     max_download_bytes: int = 200 * 1024 * 1024
     contact: str = DEFAULT_CONTACT
     feed_token: str | None = None
@@ -59,6 +60,7 @@ class KotaPintarResource(dg.ConfigurableResource):
             read_timeout=self.http_read_timeout,
             retries=self.http_retries,
             backoff=self.http_backoff,
+            deadline=self.fetch_deadline,
             max_bytes=self.max_download_bytes,
             contact=self.contact,
         )

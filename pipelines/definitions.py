@@ -84,6 +84,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         http_read_timeout=settings.http.read_timeout,
         http_retries=settings.http.retries,
         http_backoff=settings.http.backoff,
+        fetch_deadline=settings.http.deadline,
         max_download_bytes=settings.http.max_bytes,
         contact=settings.http.contact,
         # The token only as an EnvVar reference: resolved when the run starts, never shown.

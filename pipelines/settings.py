@@ -70,6 +70,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "1",
         "first backoff in seconds, doubled per retry; a server's Retry-After wins",
     ),
+    "KOTAPINTAR_FETCH_DEADLINE": (
+        "300",
+        "seconds one source's fetch may take in all (retries and waits included), on top of "
+        "the read timeout; a slower download fails naming the URL and the bytes received; "
+        "0: no deadline",
+    ),
     "KOTAPINTAR_MAX_DOWNLOAD_MB": (
         "200",
         "largest file accepted from a source; a larger one is refused (outcome rejected)",
@@ -187,13 +193,14 @@ def portal_token() -> str:
 
 
 def http_from_env() -> HttpConfig:
-    """The HTTP client settings: timeout, retries, backoff, download cap, contact."""
+    """The HTTP client settings: timeout, retries, backoff, deadline, download cap, contact."""
     timeout = _number("KOTAPINTAR_HTTP_TIMEOUT", float)
     return HttpConfig(
         connect_timeout=min(10.0, timeout),
         read_timeout=timeout,
         retries=int(_number("KOTAPINTAR_HTTP_RETRIES", int)),
         backoff=_number("KOTAPINTAR_HTTP_BACKOFF", float),
+        deadline=_number("KOTAPINTAR_FETCH_DEADLINE", float),
         max_bytes=int(_number("KOTAPINTAR_MAX_DOWNLOAD_MB", float) * 1024 * 1024),
         contact=_text("KOTAPINTAR_CONTACT"),
     )

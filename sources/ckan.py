@@ -9,11 +9,12 @@ own session and hide the paging we must verify.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 import requests
 
-from sources.http import HttpConfig
+from sources.http import BodyBroken, Deadline, HttpConfig, HttpFailure, body_chunks, broken_message
 from sources.http_errors import describe_request_error, safe_url
 from sources.replay import ReplayAdapter, replay_session
 
@@ -30,13 +31,24 @@ __all__ = [
 MAX_PAGE = 32000
 
 
+# CKAN serves an uploaded resource file at <site>/dataset/<dataset>/resource/<id>/download/<name>
+# (the name optional); <site> may carry a root path (ckan.root_path).
+_DOWNLOAD = re.compile(r"/dataset/[^/]+/resource/(?P<id>[^/]+)/download(/[^/]+)?")
+
+
 class CkanError(Exception):
-    """An Action API call that failed; the portal's own error text is kept verbatim."""
+    """An Action API call that failed; the portal's own error text is kept verbatim, and the
+    URL (masked) and HTTP status it answered with are kept for `meta_muat`."""
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url, self.status = url, status
 
 
 class CkanClient:
     """Action API calls against one portal. The optional API token goes into the Authorization
-    header of requests to that portal only: never into a URL, a log line or an error."""
+    header of this portal's own requests only (see `token_allowed`): never into a URL, a log
+    line or an error."""
 
     def __init__(
         self,
@@ -45,38 +57,74 @@ class CkanClient:
         token: str | None = None,
         page_limit: int = MAX_PAGE,
         http: HttpConfig | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session
         self.page_limit = max(1, min(page_limit, MAX_PAGE))
         self.http = http or HttpConfig()
+        self.deadline = deadline or Deadline(self.http.deadline)
         self._headers = {"Authorization": token} if token else {}
+        if token and hasattr(session, "auth_scope"):
+            # A redirect keeps the token only to where it could have been sent in the first place.
+            session.auth_scope = self.token_allowed
 
-    def auth_headers_for(self, url: str) -> dict[str, str]:
-        """The token header if `url` is on this portal's host, else nothing (a resource may
-        live on another server, which must never see the portal token)."""
-        same = urlsplit(url).netloc.lower() == urlsplit(self.base_url).netloc.lower()
-        return dict(self._headers) if same else {}
+    def token_allowed(self, url: str, resource_id: str | None = None) -> bool:
+        """Whether `url` may receive the portal token. The rule: same scheme, host and port as
+        the portal, and a path under the portal's own path that is either its Action API
+        (`<base>/api/...`) or CKAN's download URL of an uploaded file of the resource being
+        fetched (`<base>/dataset/<dataset>/resource/<resource_id>/download[/<name>]`). Anything
+        else on the same server (a link, a redirect to another path, a resource hosted
+        elsewhere) gets no token. Paths with `.`/`..` segments never qualify."""
+        target, base = urlsplit(url), urlsplit(self.base_url)
+        if (target.scheme.lower(), _netloc(target)) != (base.scheme.lower(), _netloc(base)):
+            return False
+        path = unquote(target.path)
+        if any(part in (".", "..") for part in path.split("/")) or "\\" in path:
+            return False
+        root = base.path.rstrip("/")
+        if not path.startswith(root + "/"):
+            return False
+        rest = path[len(root) :]
+        if rest.startswith("/api/"):
+            return True
+        download = _DOWNLOAD.fullmatch(rest)
+        return bool(download and resource_id and download.group("id") == resource_id)
+
+    def auth_headers_for(self, url: str, resource_id: str | None = None) -> dict[str, str]:
+        """The token header if `token_allowed(url, resource_id)`, else nothing."""
+        return dict(self._headers) if self.token_allowed(url, resource_id) else {}
 
     def action(self, name: str, **params: object) -> dict:
         url = f"{self.base_url}/api/3/action/{name}"
         shown = safe_url(url)  # a base URL with user:password must not reach a message
+        status = None
         try:
+            self.deadline.check(url)
             with self.session.get(
-                url, params=params, headers=self._headers, timeout=self.http.timeout, stream=True
+                url,
+                params=params,
+                headers=self._headers,
+                timeout=self.deadline.timeout(self.http),
+                stream=True,
             ) as response:
-                raw = _read_capped(response, self.http.max_bytes, name, shown)
+                status = response.status_code
+                raw = self._read(response, name, url)
         except requests.RequestException as exc:
-            raise CkanError(
-                f"{name} at {shown}: {describe_request_error(exc, self.http)}"
-            ) from None
+            why = self.deadline.failure(url) if self.deadline.passed else None
+            why = why or describe_request_error(exc, self.http)
+            raise CkanError(f"{name} at {shown}: {why}", url=shown) from None
+        except HttpFailure as exc:
+            raise CkanError(f"{name} at {shown}: {exc.problem}", url=shown, status=status) from None
         try:
             body = json.loads(raw)
         except ValueError:
             text = raw[:120].decode("utf-8", "replace")
             raise CkanError(
                 f"{name} at {shown} answered HTTP {response.status_code} with a non-JSON body "
-                f"({text!r})"
+                f"({text!r})",
+                url=shown,
+                status=status,
             ) from None
         if not isinstance(body, dict) or not body.get("success"):
             error = (body.get("error") if isinstance(body, dict) else None) or {}
@@ -87,9 +135,34 @@ class CkanClient:
                 else error
             )
             raise CkanError(
-                f"{name} at {shown} failed: {kind}: {json.dumps(detail, ensure_ascii=False)}"
+                f"{name} at {shown} failed: {kind}: {json.dumps(detail, ensure_ascii=False)}",
+                url=shown,
+                status=status,
             )
         return body["result"]
+
+    def _read(self, response: requests.Response, name: str, url: str) -> bytes:
+        """The body, refused past the size limit (a DataStore page is never that large), read
+        as it arrives within the fetch's deadline."""
+        chunks, size, limit, shown = [], 0, self.http.max_bytes, safe_url(url)
+        try:
+            for chunk in body_chunks(response, self.deadline, url):
+                size += len(chunk)
+                if size > limit:
+                    raise CkanError(
+                        f"{name} at {shown} answered more than the {limit:,}-byte limit "
+                        "(KOTAPINTAR_MAX_DOWNLOAD_MB)",
+                        url=shown,
+                        status=response.status_code,
+                    )
+                chunks.append(chunk)
+        except BodyBroken as broken:
+            raise CkanError(
+                f"{name} at {shown}: {broken_message(broken, self.http)}",
+                url=shown,
+                status=response.status_code,
+            ) from None
+        return b"".join(chunks)
 
     def package_show(self, dataset: str) -> dict:
         return self.action("package_show", id=dataset)
@@ -126,18 +199,10 @@ class CkanClient:
         return fields, records
 
 
-def _read_capped(response: requests.Response, limit: int, name: str, url: str) -> bytes:
-    """The body, refused past `limit` bytes (a DataStore page is never that large)."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(256 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise CkanError(
-                f"{name} at {url} answered more than the {limit:,}-byte limit "
-                "(KOTAPINTAR_MAX_DOWNLOAD_MB)"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _netloc(parts) -> tuple[str, int | None]:
+    """Host and effective port (the scheme's default when none is written)."""
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return (parts.hostname or "").lower(), port
 
 
 def pick_resource(

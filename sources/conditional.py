@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from sources.catalog import SourceEntry
+from sources.http_errors import safe_url
 from sources.landing import Landing
 
 # Bump when sources/parse.py or sources/grid.py change the tidy rows a file yields, so that the
@@ -33,9 +34,28 @@ def entry_fingerprint(entry: SourceEntry) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def conditional_headers(previous: Landing | None) -> dict[str, str]:
-    """If-None-Match / If-Modified-Since from the last good landing (whose file still exists)."""
-    if previous is None:
+def url_key(url: str) -> str:
+    """A fingerprint of the full URL as requested, password and secret parameters included,
+    stored instead of the URL itself (which holds the secrets)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def same_url(previous: Landing | None, url: str) -> bool:
+    """Whether `previous` was fetched from exactly `url`. The stored `url` is masked, so two
+    URLs differing only in a password or token look alike there; the full URL's key tells them
+    apart. A landing from before the key existed matches only a URL with nothing masked."""
+    if previous is None or previous.url != safe_url(url):
+        return False
+    if previous.url_sha256:
+        return previous.url_sha256 == url_key(url)
+    return url == safe_url(url)
+
+
+def conditional_headers(previous: Landing | None, url: str) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the last good landing, only when it came from this
+    very URL: validators belong to the URL that issued them, and another URL's ETag could earn a
+    304 for content we never received from it."""
+    if not same_url(previous, url):
         return {}
     headers = {}
     if previous.etag:

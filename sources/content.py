@@ -11,19 +11,37 @@ from __future__ import annotations
 import html
 import json
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from sources.textsniff import detect_delimiter, detect_encoding
+from sources.textsniff import detect_delimiter, detect_encoding, utf16_encoding
 
-__all__ = ["ContentError", "Sniffed", "check_content", "detect_delimiter", "detect_encoding"]
+__all__ = [
+    "CONTENT_CHECKS",
+    "ContentError",
+    "Sniffed",
+    "check_content",
+    "detect_delimiter",
+    "detect_encoding",
+]
+
+# Bumped when these checks refuse something they used to pass: a landing checked under an
+# older version is checked again before it is used (sources/fetch.py `reuse`).
+CONTENT_CHECKS = "2"
 
 # xlsx are zips; real ones inflate 5-20x. A bomb is small on disk and huge in memory (calamine
-# reads whole parts), so cap both the total and the ratio of what the archive claims.
+# reads whole parts), so cap both the total and the ratio; the sizes a zip declares can lie, so
+# the parts are inflated (and thrown away) to count what they really hold.
 MAX_UNCOMPRESSED = 1024 * 1024 * 1024
 MAX_RATIO = 200
 RATIO_APPLIES_ABOVE = 50 * 1024 * 1024
+_BOMB_FIX = "ask the agency for the data without blank formatted rows, or split the workbook"
+_DAMAGED_FIX = "check that the file is a complete, unencrypted .xlsx; download or export it again"
+_STORED, _DEFLATED = 0, 8
 _HEAD = 64 * 1024
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.I)
@@ -126,22 +144,43 @@ def _check_xlsx(path: Path, head: bytes) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ContentError(
-            f"the workbook cannot be opened: it is damaged or truncated ({exc})",
-            "check that the file is a complete, unencrypted .xlsx; download or export it again",
-        ) from None
+        raise _damaged(str(exc)) from None
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names:
         raise ContentError(
             "the file is a zip archive but not an xlsx workbook (no [Content_Types].xml)",
             "check that `location` points at the workbook itself, not a zip of files",
         )
-    _refuse_bomb(members)
+    _refuse_bomb(path, members)
 
 
-def _refuse_bomb(members: list[zipfile.ZipInfo]) -> None:
-    unpacked = sum(m.file_size for m in members)
+def _refuse_bomb(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook that unpacks too large, judged first by the sizes it declares (cheap)
+    and then by inflating every part, since a bomb's headers can declare a few bytes."""
+    declared = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
+    _refuse_size(declared, packed)
+    unpacked = 0
+    with path.open("rb") as handle:
+        for member in members:
+            real = _inflated_size(handle, member)
+            if real > member.file_size:
+                raise ContentError(
+                    f"the workbook's part {member.filename!r} unpacks to more than the "
+                    f"{member.file_size:,} bytes its zip header declares (at least {real:,} "
+                    f"from {member.compress_size:,}): refused as a possible zip bomb",
+                    _BOMB_FIX,
+                )
+            if real < member.file_size:
+                raise _damaged(
+                    f"part {member.filename!r} unpacks to {real:,} of the {member.file_size:,} "
+                    "bytes its zip header declares"
+                )
+            unpacked += real
+    _refuse_size(unpacked, packed)
+
+
+def _refuse_size(unpacked: int, packed: int) -> None:
     if unpacked > MAX_UNCOMPRESSED or (
         unpacked > RATIO_APPLIES_ABOVE and unpacked / packed > MAX_RATIO
     ):
@@ -149,19 +188,86 @@ def _refuse_bomb(members: list[zipfile.ZipInfo]) -> None:
             f"the workbook unpacks to {unpacked:,} bytes from {packed:,} "
             f"({unpacked / packed:.0f}x; limits {MAX_UNCOMPRESSED:,} bytes and {MAX_RATIO}x "
             "above 50 MB): refused as a possible zip bomb",
-            "ask the agency for the data without blank formatted rows, or split the workbook",
+            _BOMB_FIX,
         )
+
+
+def _inflated_size(handle: BinaryIO, member: zipfile.ZipInfo) -> int:
+    """The bytes `member` really inflates to, counted up to one chunk past what it declares
+    (enough to prove a lie) without keeping them: memory stays at one chunk."""
+    if member.flag_bits & 0x1:
+        raise _damaged(f"part {member.filename!r} is encrypted")
+    handle.seek(member.header_offset)
+    local = handle.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise _damaged(f"part {member.filename!r} has no local header")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    handle.seek(member.header_offset + 30 + name_len + extra_len)
+    if member.compress_type == _STORED:
+        return len(handle.read(min(member.compress_size, member.file_size + 1)))
+    if member.compress_type != _DEFLATED:
+        raise _damaged(
+            f"part {member.filename!r} uses zip compression method {member.compress_type}, "
+            "which spreadsheet programs do not write"
+        )
+    return _count_deflated(handle, member.compress_size, member.file_size + 1)
+
+
+def _count_deflated(handle: BinaryIO, packed: int, limit: int) -> int:
+    """Inflate `packed` raw-deflate bytes from `handle`, counting the output up to `limit`."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    count, left, step = 0, packed, 1 << 20
+    try:
+        while left > 0 and count < limit and not inflater.eof:
+            data = handle.read(min(left, 1 << 16))
+            if not data:
+                break
+            left -= len(data)
+            while data and count < limit:
+                count += len(inflater.decompress(data, step))
+                data = inflater.unconsumed_tail
+    except zlib.error as exc:
+        raise _damaged(f"a part does not inflate: {exc}") from None
+    return count
+
+
+def _damaged(why: str) -> ContentError:
+    return ContentError(
+        f"the workbook cannot be opened: it is damaged or truncated ({why})", _DAMAGED_FIX
+    )
 
 
 def _check_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> Sniffed:
-    if head.startswith((b"PK\x03\x04", _OLE2)) or b"\x00" in head[:4096]:
-        raise ContentError(
-            "the file is binary (a workbook or zip?), not a CSV text file",
-            "fix `kind` in the catalog (xlsx?) or ask the agency for a CSV export",
-        )
+    if head.startswith((b"PK\x03\x04", _OLE2)):
+        raise _binary()
+    utf16 = utf16_encoding(head)
+    if utf16 is not None:
+        # Excel's "Unicode Text" and some web exports write UTF-16: readable, not binary.
+        chosen = utf16 if encoding == "auto" else encoding
+        if not chosen.lower().replace("_", "-").startswith("utf-16"):
+            raise ContentError(
+                "the file is UTF-16 text; save it as UTF-8 or set `parse.encoding: utf-16` "
+                f"(it is set to {encoding!r})",
+                "ask the agency to save the CSV as UTF-8, or set `parse.encoding: utf-16` "
+                "(or `auto`) in the catalog",
+            )
+        return _sniffed(head[: len(head) // 2 * 2], chosen, delimiter)
+    if b"\x00" in head[:4096]:
+        raise _binary()
     chosen = detect_encoding(path) if encoding == "auto" else encoding
-    sample = head.decode(chosen, errors="replace")
-    return Sniffed(encoding=chosen, delimiter=delimiter or detect_delimiter(sample))
+    return _sniffed(head, chosen, delimiter)
+
+
+def _sniffed(head: bytes, encoding: str, delimiter: str | None) -> Sniffed:
+    sample = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    return Sniffed(encoding=encoding, delimiter=delimiter or detect_delimiter(sample))
+
+
+def _binary() -> ContentError:
+    return ContentError(
+        "the file is binary (a workbook or zip?), not a CSV text file",
+        "fix `kind` in the catalog (xlsx?) or ask the agency for a CSV export",
+    )
 
 
 def _clean(raw: bytes) -> str:

@@ -9,7 +9,6 @@ exactly like an agency file (content checks, then parsed per the entry's `format
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from urllib.parse import urljoin
@@ -18,11 +17,12 @@ import requests
 
 from sources.catalog import SourceEntry
 from sources.ckan import CkanClient, CkanError, replay_session
+from sources.conditional import same_url, url_key
 from sources.errors import SourceError
-from sources.fetch import FetchOptions, download_to_landing, land, now
+from sources.fetch import FetchOptions, download_to_landing, land, reuse
 from sources.http import make_session
 from sources.http_errors import safe_url
-from sources.landing import Landing, incoming, sha256_file, write_manifest
+from sources.landing import Landing, incoming, sha256_file
 
 
 def fetch_datastore(
@@ -34,22 +34,28 @@ def fetch_datastore(
     try:
         stamp = _stamp(client.resource_show(entry.resource_id))
         if _unmoved(previous, stamp, url):
-            return dataclasses.replace(previous, fetched_at=now(), not_modified=True)
+            return reuse(entry, folder, previous, not_modified=True)
         fields, records = client.datastore_search_all(entry.resource_id)
     except (CkanError, requests.RequestException) as exc:
-        raise _feed_error(entry, exc) from None
+        raise _feed_error(entry, exc, url) from None
     payload = {"resource_id": entry.resource_id, "fields": fields, "records": records}
     with incoming(folder) as tmp:
         # Sorted keys and fixed separators: the same feed content always hashes the same.
         with tmp.open("w", encoding="utf-8") as handle:
             json.dump(payload, handle, sort_keys=True, ensure_ascii=False)
         sha256 = sha256_file(tmp)
-        fields_ = {"url": safe_url(url), "http_status": 200, "resource_modified": stamp}
+        fields_ = {
+            "location": safe_url(entry.location),  # the manifest and metadata never hold a secret
+            "url": safe_url(url),
+            "url_sha256": url_key(url),
+            "http_status": 200,
+            "etag": None,
+            "last_modified": None,
+            "resource_modified": stamp,
+        }
         if previous is not None and previous.sha256 == sha256:
-            landing = dataclasses.replace(previous, fetched_at=now(), **fields_)
-            write_manifest(folder, landing)
-            return landing
-        return land(entry, folder, tmp, sha256, location=entry.location, **fields_)
+            return reuse(entry, folder, previous, write=True, **fields_)
+        return land(entry, folder, tmp, sha256, **fields_)
 
 
 def fetch_resource(
@@ -60,7 +66,7 @@ def fetch_resource(
     try:
         resource = _pick(client, entry)
     except (CkanError, requests.RequestException) as exc:
-        raise _feed_error(entry, exc) from None
+        raise _feed_error(entry, exc, client.base_url) from None
     url = urljoin(client.base_url + "/", str(resource.get("url") or ""))
     if not url.startswith(("http://", "https://")) or not resource.get("url"):
         raise SourceError(
@@ -68,10 +74,11 @@ def fetch_resource(
             entry.location,
             f"resource {resource.get('name')!r} (id {resource.get('id')}) has no download URL",
             fix="ask the portal admin to re-upload the file, or pick another resource",
+            details={"url": safe_url(client.base_url), "http_status": 200},
         )
     stamp = _stamp(resource)
     if _unmoved(previous, stamp, url):
-        return dataclasses.replace(previous, fetched_at=now(), not_modified=True)
+        return reuse(entry, folder, previous, not_modified=True)
     return download_to_landing(
         entry,
         folder,
@@ -79,8 +86,9 @@ def fetch_resource(
         client.session,
         url,
         options.http,
-        auth=client.auth_headers_for(url),
+        auth=client.auth_headers_for(url, resource_id=str(resource.get("id") or "") or None),
         extra={"resource_modified": stamp},
+        deadline=options.deadline,
     )
 
 
@@ -105,9 +113,13 @@ def _client(entry: SourceEntry, options: FetchOptions) -> CkanClient:
                 fix=f"add `recording` to {entry.catalog_file}, or set KOTAPINTAR_OFFLINE=0",
             )
         session = replay_session((options.root / entry.recording).resolve())
-        return CkanClient(entry.location, session, http=options.http)
+        return CkanClient(entry.location, session, http=options.http, deadline=options.deadline)
     return CkanClient(
-        entry.location, make_session(options.http), token=options.ckan_token, http=options.http
+        entry.location,
+        make_session(options.http, options.deadline),
+        token=options.ckan_token,
+        http=options.http,
+        deadline=options.deadline,
     )
 
 
@@ -122,11 +134,13 @@ def _unmoved(previous: Landing | None, stamp: str | None, url: str) -> bool:
         previous is not None
         and stamp is not None
         and previous.resource_modified == stamp
-        and previous.url == safe_url(url)
+        and same_url(previous, url)
     )
 
 
-def _feed_error(entry: SourceEntry, exc: Exception) -> SourceError:
+def _feed_error(entry: SourceEntry, exc: Exception, url: str) -> SourceError:
+    """The portal's failure, with the URL it came from and the HTTP status it answered with
+    (for `meta_muat`); `url` is the feed's own when the error does not name one."""
     what = "`resource_id`" if entry.kind == "ckan_datastore" else "`dataset` and the resource pick"
     return SourceError(
         entry.id,
@@ -134,4 +148,8 @@ def _feed_error(entry: SourceEntry, exc: Exception) -> SourceError:
         str(exc),
         fix=f"check the portal and {what} in {entry.catalog_file}; the last good data stays "
         "published",
+        details={
+            "url": getattr(exc, "url", None) or safe_url(url),
+            "http_status": getattr(exc, "status", None),
+        },
     )

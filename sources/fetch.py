@@ -19,12 +19,20 @@ from pathlib import Path
 import requests
 
 from sources.catalog import REPO_ROOT, SourceEntry
-from sources.conditional import conditional_headers
-from sources.content import ContentError, Sniffed, check_content
+from sources.conditional import conditional_headers, same_url, url_key
+from sources.content import CONTENT_CHECKS, ContentError, Sniffed, check_content
 from sources.errors import SourceError
-from sources.http import HttpConfig, HttpFailure, download, make_session
+from sources.http import Deadline, Download, HttpConfig, HttpFailure, download, make_session
 from sources.http_errors import safe_url
-from sources.landing import Landing, incoming, keep, read_manifest, sha256_file, write_manifest
+from sources.landing import (
+    Landing,
+    incoming,
+    keep,
+    read_manifest,
+    sha256_file,
+    unland,
+    write_manifest,
+)
 
 SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "records": ".json"}
 NETWORK_FIX = (
@@ -41,6 +49,8 @@ class FetchOptions:
     root: Path = REPO_ROOT
     http: HttpConfig = field(default_factory=HttpConfig)
     ckan_token: str | None = None  # never logged; sent only to the feed's own portal
+    # The whole fetch's time limit (KOTAPINTAR_FETCH_DEADLINE), shared by every request of it.
+    deadline: Deadline = field(default_factory=lambda: Deadline(HttpConfig().deadline))
 
 
 def fetch_source(
@@ -58,7 +68,8 @@ def fetch_source(
     portal resource whose timestamps did not move); its file is then the last good one."""
     from sources.feeds import fetch_datastore, fetch_resource  # CKAN paths; avoids a cycle
 
-    options = FetchOptions(offline, root, http or HttpConfig(), ckan_token)
+    http = http or HttpConfig()
+    options = FetchOptions(offline, root, http, ckan_token, Deadline(http.deadline))
     folder = landing_root / entry.id
     folder.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(folder)
@@ -91,7 +102,8 @@ def _fetch_local(entry: SourceEntry, folder: Path, previous: Landing | None, roo
         )
     sha256 = sha256_file(source)
     if previous is not None and previous.sha256 == sha256:
-        return dataclasses.replace(previous, fetched_at=now(), location=entry.location)
+        # A file has no URL or HTTP answer: none of an earlier URL fetch's may stay attached.
+        return reuse(entry, folder, previous, location=entry.location, **_NO_HTTP)
     with incoming(folder) as tmp:
         shutil.copyfile(source, tmp)
         return land(entry, folder, tmp, sha256, location=entry.location)
@@ -106,9 +118,11 @@ def _fetch_url(
             safe_url(entry.location),
             "the pipeline runs offline (KOTAPINTAR_OFFLINE=1) and this source is a URL",
             fix="set KOTAPINTAR_OFFLINE=0 to fetch live sources",
+            details={"url": safe_url(entry.location)},
         )
+    session = make_session(options.http, options.deadline)
     return download_to_landing(
-        entry, folder, previous, make_session(options.http), entry.location, options.http
+        entry, folder, previous, session, entry.location, options.http, deadline=options.deadline
     )
 
 
@@ -122,14 +136,16 @@ def download_to_landing(
     *,
     auth: dict[str, str] | None = None,
     extra: dict[str, object] | None = None,
+    deadline: Deadline | None = None,
 ) -> Landing:
-    """Conditional GET of `url` into the landing folder (used for URLs and portal resources)."""
-    same_url = previous is not None and previous.url == safe_url(url)
-    headers = {**(conditional_headers(previous) if same_url else {}), **(auth or {})}
-    extra = extra or {}
+    """Conditional GET of `url` into the landing folder (used for URLs and portal resources).
+
+    The validators of `previous` are sent only if it came from this very URL; the file becomes
+    the latest landing only after it passed the content checks."""
+    headers = {**conditional_headers(previous, url), **(auth or {})}
     with incoming(folder) as tmp:
         try:
-            result = download(session, url, tmp, config=http, headers=headers)
+            result = download(session, url, tmp, config=http, headers=headers, deadline=deadline)
         except HttpFailure as exc:
             raise SourceError(
                 entry.id,
@@ -137,40 +153,96 @@ def download_to_landing(
                 exc.problem + (f" ({safe_url(url)})" if url != entry.location else ""),
                 fix=exc.fix or NETWORK_FIX,
                 outcome=exc.outcome,
-                details={"url": safe_url(url), "http_status": exc.status},
+                details=exc.details(url),
             ) from None
-        http_fields = {
-            "url": safe_url(url),  # as requested: the next conditional GET compares it
-            "http_status": result.status,
-            "etag": result.etag or (previous.etag if result.not_modified and previous else None),
-            "last_modified": result.last_modified
-            or (previous.last_modified if result.not_modified and previous else None),
-            **extra,
-        }
-        if result.not_modified:
-            if previous is None or not same_url:
-                raise SourceError(
-                    entry.id,
-                    safe_url(entry.location),
-                    "the server answered 304 Not Modified to a request that was not conditional",
-                    fix=NETWORK_FIX,
-                )
-            return dataclasses.replace(previous, fetched_at=now(), not_modified=True, **http_fields)
-        if previous is not None and previous.sha256 == result.sha256:
-            # Same bytes re-sent (no ETag support, or a re-save with identical content).
-            landing = dataclasses.replace(previous, fetched_at=now(), **http_fields)
-            write_manifest(folder, landing)
-            return landing
+        return _landed(entry, folder, previous, tmp, url, result, extra or {})
+
+
+def _landed(
+    entry: SourceEntry,
+    folder: Path,
+    previous: Landing | None,
+    tmp: Path,
+    url: str,
+    result: Download,
+    extra: dict[str, object],
+) -> Landing:
+    """The landing of a completed download: the previous one again (304 or the same bytes) or
+    the new file once checked."""
+    kept = previous if same_url(previous, url) else None
+    http_fields = {
+        "location": safe_url(entry.location),  # the manifest and metadata never hold a secret
+        "url": safe_url(url),  # as requested: the next conditional GET compares it
+        "url_sha256": url_key(url),
+        "http_status": result.status,
+        # A 304 may omit the validators; they are still those of the file we have.
+        "etag": result.etag or (kept.etag if result.not_modified and kept else None),
+        "last_modified": result.last_modified
+        or (kept.last_modified if result.not_modified and kept else None),
+        **extra,
+    }
+    if result.not_modified:
+        if kept is None:
+            raise SourceError(
+                entry.id,
+                safe_url(entry.location),
+                "the server answered 304 Not Modified to a request that was not conditional",
+                fix=NETWORK_FIX,
+                details=_answer(http_fields),
+            )
+        return reuse(entry, folder, kept, not_modified=True, **http_fields)
+    if previous is not None and previous.sha256 == result.sha256:
+        # Same bytes re-sent (no ETag support, a re-save with identical content, a new URL).
+        return reuse(entry, folder, previous, write=True, **http_fields)
+    try:
+        return land(entry, folder, tmp, result.sha256, **http_fields)
+    except SourceError as exc:  # refused content: say what the server answered
+        exc.details = {**(exc.details or {}), **_answer(http_fields), "sha256": result.sha256}
+        raise
+
+
+_NO_HTTP = dict.fromkeys(
+    ("url", "url_sha256", "http_status", "etag", "last_modified", "resource_modified")
+)
+# What the next fetch decides by: a change in these is written to the manifest at once.
+_IDENTITY = ("location", "url", "url_sha256", "etag", "last_modified", "resource_modified")
+
+
+def _answer(fields: dict[str, object]) -> dict[str, object]:
+    """What the server answered, for SourceError details (source_run records these keys)."""
+    keys = ("url", "http_status", "etag", "last_modified", "resource_modified")
+    return {k: fields[k] for k in keys if k in fields}
+
+
+def reuse(
+    entry: SourceEntry, folder: Path, previous: Landing, *, write: bool = False, **fields: object
+) -> Landing:
+    """`previous` as this fetch's landing (its content did not change), with `fields` updated.
+
+    A file landed under older content checks is checked again first: it may be what they now
+    refuse (a zip bomb whose headers lie), and then it is forgotten rather than parsed again."""
+    landing = dataclasses.replace(previous, fetched_at=now(), **fields)
+    write = write or any(getattr(previous, k) != fields[k] for k in _IDENTITY if k in fields)
+    if previous.checks != CONTENT_CHECKS:
         try:
-            return land(entry, folder, tmp, result.sha256, location=entry.location, **http_fields)
-        except SourceError as exc:  # refused content: say what the server answered
-            exc.details = {**(exc.details or {}), **http_fields, "sha256": result.sha256}
+            _check(entry, Path(previous.path))
+        except SourceError as exc:
+            unland(folder, previous)
+            exc.details = {**(exc.details or {}), **_details(landing)}
             raise
+        landing, write = dataclasses.replace(landing, checks=CONTENT_CHECKS), True
+    if write:
+        write_manifest(folder, landing)
+    return landing
+
+
+def _details(landing: Landing) -> dict[str, object]:
+    return {**_answer(dataclasses.asdict(landing)), "sha256": landing.sha256}
 
 
 def land(entry: SourceEntry, folder: Path, tmp: Path, sha256: str, **fields: object) -> Landing:
     """Check `tmp` against the entry's declared format, then keep it as the latest landing."""
-    sniffed = _check(entry, tmp)
+    sniffed = _check(entry, tmp)  # before anything points at the file: refused never lands
     final = keep(tmp, folder, sha256, SUFFIX[entry.reads_as])
     landing = Landing(
         source_id=entry.id,
@@ -180,6 +252,7 @@ def land(entry: SourceEntry, folder: Path, tmp: Path, sha256: str, **fields: obj
         fetched_at=now(),
         encoding=sniffed.encoding,
         delimiter=sniffed.delimiter,
+        checks=CONTENT_CHECKS,
         **fields,
     )
     write_manifest(folder, landing)

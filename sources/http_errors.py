@@ -42,6 +42,26 @@ class HttpFailure(Exception):
     ) -> None:
         super().__init__(problem)
         self.problem, self.outcome, self.status, self.fix = problem, outcome, status, fix
+        self.etag: str | None = None
+        self.last_modified: str | None = None
+
+    def answered(self, response: requests.Response | None) -> HttpFailure:
+        """This failure with what the server answered (status, validators), so `meta_muat`
+        shows them for a body that broke off or was refused, not only for an error status."""
+        if response is not None:
+            self.status = self.status if self.status is not None else response.status_code
+            self.etag = response.headers.get("ETag")
+            self.last_modified = response.headers.get("Last-Modified")
+        return self
+
+    def details(self, url: str) -> dict[str, object]:
+        """The facts source_run records in `meta_muat` for a failed fetch (secrets masked)."""
+        return {
+            "url": safe_url(url),
+            "http_status": self.status,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+        }
 
 
 def safe_url(url: str) -> str:

@@ -32,6 +32,7 @@ class Landing:
     bytes: int
     fetched_at: str
     url: str | None = None  # what was actually requested (a resolved resource URL, redacted)
+    url_sha256: str | None = None  # of the full URL: the masked `url` can hide a changed token
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -39,9 +40,13 @@ class Landing:
     encoding: str | None = None  # CSV: as detected (or declared)
     delimiter: str | None = None
     not_modified: bool = False  # this fetch got 304 / an unchanged portal resource: no body
+    # The version of the content checks (sources/content.py) this file passed; a file landed
+    # under older checks is checked again before it is used (it may be what they now refuse).
+    checks: str | None = None
 
     def as_metadata(self) -> dict[str, object]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        hidden = {"url_sha256"}  # derived from a URL that may hold a secret
+        return {k: v for k, v in asdict(self).items() if v is not None and k not in hidden}
 
 
 def read_manifest(folder: Path) -> Landing | None:
@@ -75,6 +80,15 @@ def incoming(folder: Path) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+def unland(folder: Path, landing: Landing) -> None:
+    """Forget a landing found to be refused content: its file and the manifest pointing at it,
+    so nothing reads it and the next fetch downloads in full."""
+    current = read_manifest(folder)
+    if current is not None and current.path == landing.path:
+        (folder / MANIFEST).unlink(missing_ok=True)
+    Path(landing.path).unlink(missing_ok=True)
 
 
 def keep(tmp: Path, folder: Path, sha256: str, suffix: str) -> Path:

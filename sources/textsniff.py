@@ -17,6 +17,7 @@ import pyarrow as pa
 
 DELIMITERS = (",", ";", "\t", "|")
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_UTF16_SAMPLE = 4096  # bytes looked at for a UTF-16 text without BOM
 
 
 def detect_encoding(path: Path) -> str:
@@ -25,14 +26,41 @@ def detect_encoding(path: Path) -> str:
 
 
 def encoding_of(raw: bytes) -> str:
-    """ "utf-8-sig" with a BOM, "utf-8" when the bytes decode as UTF-8, else "cp1252" (Windows
-    Western, which Excel writes) unless it contains bytes cp1252 leaves undefined, then
-    "latin-1" (which decodes anything)."""
+    """UTF-16 when utf16_encoding says so, "utf-8-sig" with a BOM, "utf-8" when the bytes
+    decode as UTF-8, else "cp1252" (Windows Western, which Excel writes) unless it contains
+    bytes cp1252 leaves undefined, then "latin-1" (which decodes anything).
+
+    UTF-16 comes first: plain ASCII in UTF-16 is also valid UTF-8 (a NUL is a legal byte), so
+    the UTF-8 test alone would read every other character as NUL."""
+    utf16 = utf16_encoding(raw[:_UTF16_SAMPLE])
+    if utf16 is not None:
+        return utf16
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if not is_utf8(raw):
         return "latin-1" if _CP1252_UNDEFINED & set(raw) else "cp1252"
     return "utf-8"
+
+
+def utf16_encoding(head: bytes) -> str | None:
+    """The codec of UTF-16 text, or None: "utf-16" after a BOM (FF FE or FE FF; Python reads
+    the byte order from it), "utf-16-le" / "utf-16-be" without one when nearly every other byte
+    is NUL (Latin-script text: the high byte of each character is 0) and the sample decodes.
+    Excel's "Unicode Text" export and some web apps write it."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-16"  # (FF FE 00 00 is the UTF-32 BOM)
+    sample = head[: min(len(head), _UTF16_SAMPLE) // 2 * 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) >= 0.9 * len(high) and low.count(0) <= 0.1 * len(low):
+            try:
+                sample.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            return codec
+    return None
 
 
 def is_utf8(raw: bytes) -> bool:

@@ -3,8 +3,9 @@
 Each path answers with a list of behaviours, consumed one per request (the last one repeats):
 `ok` (with ETag / Last-Modified and real conditional GET), `status`, `slow`, `reset` (the
 connection is reset in the middle of the body), `short` (fewer bytes than Content-Length),
-`stall` (silence in the middle of the body), `redirect`, `unsized` (no Content-Length, body
-until close) and `ckan` (a CKAN Action API serving a recording folder).
+`stall` (silence in the middle of the body), `drip` (a few bytes at a time, each well within
+the read timeout), `redirect`, `unsized` (no Content-Length, body until close) and `ckan` (a
+CKAN Action API serving a recording folder).
 
 Written on the stdlib socket server rather than pytest-httpserver because half of these faults
 live below HTTP (a reset, a body cut short), which a WSGI server cannot produce. Binds
@@ -189,6 +190,22 @@ def stall(body: bytes, after: int, seconds: float) -> Behaviour:
     def answer(h: _Handler) -> None:
         _part_of(h, body, after)
         time.sleep(seconds)
+        h.close_connection = True
+
+    return answer
+
+
+def drip(body: bytes, size: int = 2, every: float = 0.1) -> Behaviour:
+    """Headers announcing the whole body, then `size` bytes every `every` seconds: never silent
+    long enough for a read timeout, so only a total deadline stops it. Gives up once the client
+    has gone (the next write fails)."""
+
+    def answer(h: _Handler) -> None:
+        _part_of(h, body, 0, {"Connection": "close"})
+        for start in range(0, len(body), size):
+            time.sleep(every)
+            h.wfile.write(body[start : start + size])
+            h.wfile.flush()
         h.close_connection = True
 
     return answer

@@ -12,17 +12,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 import yaml
 
 from pipelines.definitions import NIGHTLY_JOB, build_definitions
 from pipelines.summary import summarize
 from sources.catalog import REPO_ROOT, parse_entry
-from sources.ckan import CkanError, pick_resource
+from sources.ckan import CkanClient, CkanError, pick_resource
 from sources.errors import SourceError
 from sources.fetch import fetch_source
 from sources.http import HttpConfig
 from sources.parse import parse_landing
-from tests.faultserver import FaultServer, ckan, ok, status
+from tests.faultserver import FaultServer, ckan, ok, redirect, status
 from tests.test_pipeline import make_settings, run
 
 RECORDS = 100_000
@@ -265,3 +266,99 @@ def test_token_from_the_environment_reaches_no_warehouse_or_dagster_record(tmp_p
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         dump = repr(con.execute("SELECT * FROM meta_muat").fetchall())
     assert TOKEN not in dump and "/files/faskes.xlsx" in dump
+
+
+# Issue 11 (13): the token goes to the portal's Action API and to CKAN's own download URL of
+# the resource being fetched, nowhere else (not even elsewhere on the same server).
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://data.kota.example/ckan/api/3/action/package_show?id=x", True),
+        ("https://data.kota.example:443/ckan/api/3/action/package_show", True),
+        ("https://data.kota.example/ckan/dataset/luas/resource/r-1/download/f.xlsx", True),
+        ("https://data.kota.example/ckan/dataset/luas/resource/r-1/download", True),
+        ("https://data.kota.example/ckan/dataset/luas/resource/r-2/download/f.xlsx", False),
+        ("https://data.kota.example/ckan/files/f.xlsx", False),
+        ("https://data.kota.example/api/3/action/package_show", False),  # outside /ckan
+        ("https://data.kota.example/ckan/api/../uploads/f.xlsx", False),
+        ("https://data.kota.example/ckan/api/%2e%2e/uploads/f.xlsx", False),
+        ("http://data.kota.example/ckan/api/3/action/package_show", False),  # downgrade
+        ("https://data.kota.example:8443/ckan/api/3/action/package_show", False),
+        ("https://files.kota.example/ckan/api/3/action/package_show", False),
+        ("https://data.kota.example.evil.test/ckan/api/3/action/x", False),
+    ],
+)
+def test_token_rule(url, allowed):
+    client = CkanClient("https://data.kota.example/ckan/", requests.Session(), token=TOKEN)
+    assert client.token_allowed(url, resource_id="r-1") is allowed
+    assert bool(client.auth_headers_for(url, "r-1")) is allowed
+
+
+def portal_package(folder: Path, resources: list[dict]) -> Path:
+    folder.mkdir(parents=True)
+    package = {"id": "pkg-1", "name": "luas-faskes", "resources": resources}
+    (folder / "package_show.json").write_text(json.dumps({"success": True, "result": package}))
+    return folder
+
+
+XLSX_BYTES = (REPO_ROOT / "sources/samples/dinkes_faskes.SAMPLE.xlsx").read_bytes()
+
+
+def fetch_with_token(portal: FaultServer, tmp_path: Path, resource_url: str):
+    resource = {"id": "r-xlsx", "name": "Faskes 2023", "format": "XLSX", "url": resource_url}
+    rec = portal_package(tmp_path / "rec", [resource])
+    portal.set("/api/3/action/package_show", ckan(rec))
+    entry = resource_entry(None, location=portal.base)
+    return fetch_source(entry, tmp_path / "l", offline=False, ckan_token=TOKEN, http=FAST)
+
+
+@pytest.fixture
+def portal(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with FaultServer() as server:
+        yield server
+
+
+def test_token_goes_to_ckans_own_download_url_of_the_resource(portal, tmp_path):
+    path = "/dataset/pkg-1/resource/r-xlsx/download/faskes.xlsx"
+    portal.set(path, ok(XLSX_BYTES))
+    landing = fetch_with_token(portal, tmp_path, portal.url(path))
+    assert Path(landing.path).read_bytes() == XLSX_BYTES
+    assert portal.hits(path)[0].headers["Authorization"] == TOKEN
+
+
+def test_token_never_goes_elsewhere_on_the_portal(portal, tmp_path):
+    portal.set("/files/faskes.xlsx", ok(XLSX_BYTES))
+    fetch_with_token(portal, tmp_path, portal.url("/files/faskes.xlsx"))
+    assert portal.hits("/api/3/action/package_show?id=luas-faskes")[0].headers["Authorization"]
+    assert "Authorization" not in portal.hits("/files/faskes.xlsx")[0].headers
+
+
+def test_token_does_not_follow_a_redirect_off_the_download_url(portal, tmp_path):
+    path = "/dataset/pkg-1/resource/r-xlsx/download/faskes.xlsx"
+    portal.set(path, redirect("/uploads/faskes.xlsx"))  # same host and port, another path
+    portal.set("/uploads/faskes.xlsx", ok(XLSX_BYTES))
+    fetch_with_token(portal, tmp_path, portal.url(path))
+    assert portal.hits(path)[0].headers["Authorization"] == TOKEN
+    assert "Authorization" not in portal.hits("/uploads/faskes.xlsx")[0].headers
+
+
+# Issue 11 (14): a portal failure carries the URL and the HTTP status for meta_muat.
+
+
+def test_portal_failure_details_carry_url_and_status(portal, tmp_path):
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    portal.set("/api/3/action/resource_show", ckan(rec))  # no recording: CKAN's 404 error
+    data = feed_entry(rec)
+    data.update(location=portal.base)
+    data.pop("recording")
+    entry = parse_entry(data, "dishub_besar.yaml")
+    with pytest.raises(SourceError) as caught:
+        fetch_source(entry, tmp_path / "l", offline=False, http=FAST)
+    details = caught.value.details
+    assert details["url"] == portal.url("/api/3/action/resource_show")
+    assert details["http_status"] == 404

@@ -145,3 +145,92 @@ def test_csv_check_reports_what_it_detected(tmp_path):
     assert (sniffed.encoding, sniffed.delimiter) == ("utf-8", ";")
     declared = check_content(path, "csv", encoding="latin-1", delimiter=",")
     assert (declared.encoding, declared.delimiter) == ("latin-1", ",")
+
+
+def lying_zip(path, declared: int, real: bytes = b"0" * (8 * 1024 * 1024)):
+    """A workbook-shaped zip whose sheet part declares `declared` bytes but inflates to
+    `real` (the size fields patched in the local header and the central directory)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", real)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    size = len(real).to_bytes(4, "little")
+    local = data.index(name) - 30  # the first occurrence: the part's local header
+    central = data.rindex(b"PK\x01\x02", 0, data.rindex(name))  # its central directory entry
+    assert data[local + 22 : local + 26] == size and data[central + 24 : central + 28] == size
+    data[local + 22 : local + 26] = declared.to_bytes(4, "little")
+    data[central + 24 : central + 28] = declared.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_zip_bomb_whose_headers_lie_is_refused_by_what_it_inflates_to(tmp_path):
+    # Declared 1,000 bytes: the size and ratio limits alone would let it through.
+    error = refused(lying_zip(tmp_path / "bomb.xlsx", declared=1000))
+    assert error.problem.startswith(
+        "the workbook's part 'xl/worksheets/sheet1.xml' unpacks to more than the 1,000 bytes "
+        "its zip header declares (at least "
+    )
+    assert error.problem.endswith("refused as a possible zip bomb")
+    assert "split the workbook" in error.fix
+
+
+def test_a_part_smaller_than_declared_is_damaged(tmp_path):
+    path = lying_zip(tmp_path / "short.xlsx", declared=9_000_000)
+    assert refused(path).problem == (
+        "the workbook cannot be opened: it is damaged or truncated (part "
+        "'xl/worksheets/sheet1.xml' unpacks to 8,388,608 of the 9,000,000 bytes its zip header "
+        "declares)"
+    )
+
+
+UTF16_CSV = "Kecamatan;Jumlah\r\nKedungkandang;1\r\nSukun;2\r\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoding"),
+    [
+        (UTF16_CSV.encode("utf-16"), "utf-16"),  # with BOM (Excel "Unicode Text")
+        (UTF16_CSV.encode("utf-16-be"), "utf-16-be"),
+        (UTF16_CSV.encode("utf-16-le"), "utf-16-le"),
+        (
+            ("Kelurahan;Keterangan\n" + "Bunulrejo;Jalan – Utara\n" * 5).encode("utf-16-le"),
+            "utf-16-le",
+        ),
+    ],
+)
+def test_utf16_csv_is_read_not_called_binary(tmp_path, raw, encoding):
+    path = write(tmp_path, raw, "x.csv")
+    assert detect_encoding(path) == encoding
+    sniffed = check_content(path, "csv")
+    assert (sniffed.encoding, sniffed.delimiter) == (encoding, ";")
+    assert check_content(path, "csv", encoding="utf-16").encoding == "utf-16"
+
+
+def test_utf16_csv_under_another_declared_encoding_is_named(tmp_path):
+    path = write(tmp_path, UTF16_CSV.encode("utf-16"), "x.csv")
+    with pytest.raises(ContentError) as caught:
+        check_content(path, "csv", encoding="cp1252")
+    assert caught.value.problem == (
+        "the file is UTF-16 text; save it as UTF-8 or set `parse.encoding: utf-16` "
+        "(it is set to 'cp1252')"
+    )
+
+
+def test_a_utf16_csv_parses_like_its_utf8_twin(tmp_path):
+    import yaml
+
+    from sources.catalog import parse_entry
+    from sources.parse import parse_landing
+
+    data = yaml.safe_load((REPO_ROOT / "sources/catalog/diskopindag_umkm.yaml").read_text("utf-8"))
+    data["parse"]["encoding"] = "auto"
+    entry = parse_entry(data, "sources/catalog/diskopindag_umkm.yaml")
+    sample = REPO_ROOT / "sources/samples/diskopindag_umkm.SAMPLE.csv"
+    text = sample.read_bytes().decode(detect_encoding(sample))
+    utf16 = write(tmp_path, text.encode("utf-16"), "umkm.csv")
+    expected = parse_landing(entry, sample).tidy
+    got = parse_landing(entry, utf16).tidy
+    assert got.drop(columns="lokasi").equals(expected.drop(columns="lokasi"))
+    assert got["lokasi"].tolist() == expected["lokasi"].tolist()

@@ -18,6 +18,7 @@ from sources.fetch import fetch_source
 from sources.http import HttpConfig, user_agent
 from tests.faultserver import (
     FaultServer,
+    drip,
     ok,
     redirect,
     reset,
@@ -240,3 +241,103 @@ def test_secrets_in_the_url_never_reach_messages(server, tmp_path):
     error = failure(entry(url), tmp_path)
     assert "s3cret" not in str(error) and "pw@" not in str(error)
     assert "apikey=***" in str(error)
+
+
+# Issue 11 (9): a total deadline per fetch, on top of the read timeout.
+
+
+def test_a_dripping_server_is_stopped_by_the_deadline(server, tmp_path):
+    # Two bytes every 0.1 s never trips the 0.3 s read timeout; only the deadline ends it.
+    server.set("/data.xlsx", drip(XLSX, size=2, every=0.1))
+    config = HttpConfig(**{**FAST.__dict__, "deadline": 1.0})
+    url = server.url("/data.xlsx")
+    started = time.monotonic()
+    error = failure(entry(url, "xlsx"), tmp_path, config)
+    assert time.monotonic() - started < 2.0
+    assert error.outcome == "failed"
+    match = re.fullmatch(
+        rf"the fetch of {re.escape(url)} did not finish within the 1-second deadline "
+        rf"\(KOTAPINTAR_FETCH_DEADLINE\): ([\d,]+) of {len(XLSX):,} bytes received",
+        error.problem,
+    )
+    assert match, error.problem
+    assert 0 < int(match.group(1).replace(",", "")) < 100
+    assert "KOTAPINTAR_FETCH_DEADLINE" in error.fix
+    assert (error.details["url"], error.details["http_status"]) == (url, 200)
+    assert not (tmp_path / "landing" / "dinkes_faskes" / "latest.json").exists()
+
+
+def test_the_deadline_covers_retries_and_their_waits(server, tmp_path):
+    # 50 retries with a doubling backoff would take minutes; Retry-After asks for more still.
+    server.set("/data.csv", status(503, b"busy", {"Retry-After": "30"}))
+    config = HttpConfig(**{**FAST.__dict__, "retries": 50, "backoff": 0.1, "deadline": 0.8})
+    url = server.url("/data.csv")
+    started = time.monotonic()
+    error = failure(entry(url), tmp_path, config)
+    assert time.monotonic() - started < 1.5
+    assert error.problem == (
+        f"the fetch of {url} did not finish within the 0.8-second deadline "
+        "(KOTAPINTAR_FETCH_DEADLINE): 0 bytes received (the last answer was HTTP 503)"
+    )
+    assert error.details["http_status"] == 503
+
+
+# Issue 11 (14): the first retry waits the backoff; real byte counts; status and URL in details.
+
+
+def test_the_first_retry_waits_the_configured_backoff(server, tmp_path):
+    server.set("/data.csv", status(500, b"oops"), ok(CSV))
+    config = HttpConfig(**{**FAST.__dict__, "backoff": 0.4, "jitter": 0.0})
+    started = time.monotonic()
+    fetch(entry(server.url("/data.csv")), tmp_path, config)
+    assert time.monotonic() - started >= 0.4
+
+
+def test_a_broken_body_is_retried_after_the_backoff_too(server, tmp_path):
+    server.set("/data.xlsx", short(XLSX, cut=2000), ok(XLSX))
+    config = HttpConfig(**{**FAST.__dict__, "backoff": 0.4, "jitter": 0.0})
+    started = time.monotonic()
+    fetch(entry(server.url("/data.xlsx"), "xlsx"), tmp_path, config)
+    assert time.monotonic() - started >= 0.4
+
+
+def test_a_broken_body_reports_the_bytes_that_really_arrived(server, tmp_path):
+    server.set("/data.xlsx", short(XLSX, cut=2000))
+    error = failure(entry(server.url("/data.xlsx"), "xlsx"), tmp_path)
+    assert error.problem == (
+        f"the body broke off after 2,000 of {len(XLSX):,} bytes (the server closed it before "
+        "the announced Content-Length); tried 3 times"
+    )
+    server.set("/data.xlsx", stall(XLSX, after=1000, seconds=1.0))
+    error = failure(entry(server.url("/data.xlsx"), "xlsx"), tmp_path)
+    assert error.problem.startswith(f"the body broke off after 1,000 of {len(XLSX):,} bytes")
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "status_code"),
+    [
+        (short(XLSX, cut=2000), 200),
+        (stall(XLSX, after=1000, seconds=1.0), 200),
+        (status(404, b"gone"), 404),
+        (slow(1.0), None),  # no answer at all: no status, but the URL
+        (ok(CSV * 200, etag='"big"'), 200),  # oversize, refused before the body
+    ],
+)
+def test_every_http_failure_carries_url_and_status(server, tmp_path, behaviour, status_code):
+    server.set("/data.xlsx", behaviour)
+    url = server.url("/data.xlsx?key=s3cret")
+    config = HttpConfig(**{**FAST.__dict__, "max_bytes": 100_000})
+    error = failure(entry(url, "xlsx"), tmp_path, config)
+    assert error.details["url"] == server.url("/data.xlsx?key=***")
+    assert error.details["http_status"] == status_code
+    assert set(error.details) >= {"url", "http_status", "etag", "last_modified"}
+
+
+def test_a_refused_answer_carries_its_validators(server, tmp_path):
+    page = b"<html><head><title>Login</title></head></html>"
+    stamp = "Mon, 01 Jan 2024 00:00:00 GMT"
+    server.set("/data.xlsx", ok(page, etag='"p"', last_modified=stamp))
+    error = failure(entry(server.url("/data.xlsx"), "xlsx"), tmp_path)
+    assert error.outcome == "rejected"
+    assert (error.details["http_status"], error.details["etag"]) == (200, '"p"')
+    assert error.details["last_modified"] == stamp
