@@ -6,10 +6,12 @@ publisher through `PublicationResource.token`, set from `dg.EnvVar("KOTAPINTAR_P
 asset bodies never read the environment and no metadata carries the token.
 """
 
+import dataclasses
 from pathlib import Path
 
 import dagster as dg
 
+from assets.metadata import masks_personal_data
 from assets.resources import KotaPintarResource
 from portal.exports import export_gated
 from portal.publish import PortalConfig, PublicationReport, publish
@@ -75,6 +77,7 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
         "tables that passed the publication gate; the folder is written anew and swapped in, so "
         "a rerun gives the same files.",
     )
+    @masks_personal_data
     def open_exports(
         kotapintar: KotaPintarResource, publication: PublicationResource
     ) -> dg.MaterializeResult:
@@ -102,6 +105,7 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
         "previous table serving and the next run completes it. Publishes only when "
         "KOTAPINTAR_PORTAL_URL and KOTAPINTAR_PORTAL_TOKEN are set, and only gated tables.",
     )
+    @masks_personal_data
     def portal_publication(
         context: dg.AssetExecutionContext,
         kotapintar: KotaPintarResource,
@@ -112,8 +116,10 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
                 "KOTAPINTAR_PORTAL_URL or KOTAPINTAR_PORTAL_TOKEN is not set: nothing published."
             )
             return
+        # The same HTTP settings as every other client (timeouts, retries, contact).
+        config = dataclasses.replace(publication.portal_config(), http=kotapintar.http)
         report = publish(
-            publication.portal_config(),
+            config,
             kotapintar.warehouse,
             dry_run=publication.dry_run,
             rehearsal=publication.rehearsal,

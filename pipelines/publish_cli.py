@@ -38,6 +38,9 @@ def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 when every dataset is published or unchanged; 1 when the portal refused the
+    token, did not answer, or a dataset failed; 2 when the configuration is incomplete."""
+    from portal.api import PortalError, PortalSetupError
     from portal.publish import PortalConfig, publish
 
     if not _analyst_exists(settings):
@@ -57,10 +60,15 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         org=settings.portal_org,
         token=token,
         rehearsal_prefix=settings.rehearsal_prefix,
+        http=settings.http,
     )
     mode = " (rehearsal: private datasets)" if args.rehearsal else ""
     print(f"kotapintar publish: {settings.portal_url}, organization {settings.portal_org}{mode}")
-    report = publish(config, settings.warehouse, dry_run=args.dry_run, rehearsal=args.rehearsal)
+    try:
+        report = publish(config, settings.warehouse, dry_run=args.dry_run, rehearsal=args.rehearsal)
+    except PortalError as exc:  # the whole publication stopped: one line, never the token
+        print(f"kotapintar publish: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, PortalSetupError) else 1
     print(report.render())
     return 0 if report.ok else 1
 

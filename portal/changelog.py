@@ -1,6 +1,12 @@
 """What changed since the previous publication: new periods, new rows, revised values (old ->
 new) and removed rows. Kept as a CSV resource on the portal (newest first, one block per
 publication) and reported in the run metadata.
+
+The history is append-only and keyed by the publication's number (`publikasi`: 1 for the
+first publication of the dataset, then 2, 3, ...; the last committed number is kept on the
+dataset). Never by the data's hash: data that returns to an earlier version is a new
+publication with its own block. Only a block of a publication that never committed (a run that
+failed after uploading the changelog) is replaced, by the rerun that completes it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from warehouse.dictionary import COLUMN_NAMES, DIMENSION_KEY
 
 HEADER = [
+    "publikasi",
     "diterbitkan",
     "versi",
     "perubahan",
@@ -23,6 +30,8 @@ HEADER = [
     "nilai_lama",
     "nilai_baru",
 ]
+# Changelogs written before `publikasi` existed; read and numbered, never written.
+LEGACY_HEADER = HEADER[1:]
 _COMPARED = [c for c in COLUMN_NAMES if c not in DIMENSION_KEY]
 
 
@@ -91,13 +100,14 @@ def diff(old: Sequence[dict] | None, new: Sequence[dict]) -> Changelog:
 
 
 def changelog_csv(
-    log: Changelog, version: str, published_at: str, previous: bytes | None = None
+    log: Changelog, number: int, version: str, published_at: str, previous: bytes | None = None
 ) -> bytes:
-    """This publication's block followed by the earlier ones from `previous` (the changelog
-    already on the portal). A block with the same `version` is replaced, so a publication
-    that is completed by a rerun is listed once."""
+    """Publication `number`'s block followed by the earlier ones from `previous` (the changelog
+    already on the portal). Blocks numbered `number` or higher in `previous` were written by a
+    run that never committed (the dataset's committed number is below `number`): the rerun's
+    block replaces them, so a publication completed by a rerun is listed once."""
+    stamp = [str(number), published_at, version]
     rows: list[list[str]] = []
-    stamp = [published_at, version]
     if log.first:
         rows.append([*stamp, "publikasi_pertama", "", "", "", "", "", f"{log.rows} baris"])
     elif not log.changes:
@@ -106,15 +116,50 @@ def changelog_csv(
         rows.append(
             [*stamp, c.kind, c.indikator, c.kode_wilayah, c.periode, c.column, c.old, c.new]
         )
-    if previous:
-        reader = csv.reader(io.StringIO(previous.decode("utf-8")))
-        if next(reader, None) == HEADER:
-            rows += [r for r in reader if len(r) == len(HEADER) and r[1] != version]
+    rows += [r for r in earlier_rows(previous) if int(r[0]) < number]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def next_publication(committed: str | None, previous: bytes | None) -> int:
+    """The number of the publication being made: one after the committed one (`committed`, from
+    the dataset). A dataset published before the numbers existed has none: its old changelog's
+    blocks count as committed publications."""
+    if committed:
+        return int(committed) + 1
+    rows, legacy = _parse(previous)
+    return 1 + (int(rows[0][0]) if legacy and rows else 0)
+
+
+def earlier_rows(previous: bytes | None) -> list[list[str]]:
+    """The rows of a changelog from the portal in the current layout, newest first (legacy ones
+    numbered); an unreadable file gives none."""
+    return _parse(previous)[0]
+
+
+def _parse(previous: bytes | None) -> tuple[list[list[str]], bool]:
+    """(rows in the current layout, whether the file had the legacy layout)."""
+    reader = csv.reader(io.StringIO((previous or b"").decode("utf-8")))
+    header = next(reader, None)
+    if header == HEADER:
+        return [r for r in reader if len(r) == len(HEADER) and r[0].isdigit()], False
+    if header == LEGACY_HEADER:
+        return _number_legacy([r for r in reader if len(r) == len(LEGACY_HEADER)]), True
+    return [], False
+
+
+def _number_legacy(rows: list[list[str]]) -> list[list[str]]:
+    """Number the blocks of a legacy changelog (newest first; a block is a run of rows with the
+    same publication time and version): the oldest is 1."""
+    block_of, blocks = [], 0
+    for i, row in enumerate(rows):
+        if i == 0 or row[:2] != rows[i - 1][:2]:
+            blocks += 1
+        block_of.append(blocks)
+    return [[str(blocks - b + 1), *row] for b, row in zip(block_of, rows, strict=True)]
 
 
 def _key(record: dict) -> tuple[str, str, str]:

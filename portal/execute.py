@@ -24,12 +24,12 @@ from pathlib import Path
 import duckdb
 
 from portal.api import PortalApi, PortalError
-from portal.changelog import changelog_csv
+from portal.changelog import changelog_csv, next_publication
 from portal.content import DimensionContent, datastore_fields
 from portal.metadata import dictionary_csv, indicators_csv
 from portal.plan import DatasetPlan, Desired
 from portal.resources import RESOURCES, label, upload_fields
-from portal.state import DATA_SHA, META_SHA, ROLE, SHA, STATE_EXTRAS, TABLE
+from portal.state import DATA_SHA, META_SHA, PUBLICATION, ROLE, SHA, STATE_EXTRAS, TABLE
 from warehouse.dictionary import DIMENSION_KEY
 from warehouse.export import write_table_csv, write_table_parquet
 
@@ -39,7 +39,9 @@ BATCH = 5000  # records per DataStore call: a few MB of JSON
 
 @dataclass
 class DatasetResult:
-    """What happened to one dataset: the steps done, the writes sent, the changes, an error."""
+    """What happened to one dataset: the steps done, the writes the portal accepted, the
+    changes (only once the publication committed: a refused or failed one published none),
+    an error."""
 
     name: str
     action: str
@@ -72,17 +74,19 @@ class Executor:
         self.hook = hook or (lambda stage, dimension: None)
         self.package = self.state.package
         self.table_id = self.state.serving_id
+        self.publication: int | None = None  # its number, known once the changelog is written
 
     def run(self) -> DatasetResult:
         result = DatasetResult(self.plan.name, self.plan.action)
-        if self.plan.changelog is not None:
-            result.changes = self.plan.changelog.summary()
-            result.counts = self.plan.changelog.counts()
         before = len(self.api.writes)
         try:
             for step in self.plan.steps:
                 self._do(step.kind, step.target)
                 result.done.append(step.describe(self.desired))
+                if step.kind == "commit" and self.plan.changelog is not None:
+                    # Reported only now: until the commit the portal has not published them.
+                    result.changes = self.plan.changelog.summary()
+                    result.counts = self.plan.changelog.counts()
         except PortalError as exc:
             result.error = str(exc)
         except Exception as exc:  # one dataset's bug must not stop the others; it is reported
@@ -207,17 +211,20 @@ class Executor:
             old = self.api.download(previous["url"]) if previous else None
             log = self.plan.changelog
             assert log is not None, "a changelog upload always comes with the plan's changes"
+            self.publication = next_publication(self.state.extras.get(PUBLICATION), old)
             version = self.desired.data_sha256[:12]
-            path.write_bytes(changelog_csv(log, version, self.published_at, old))
+            path.write_bytes(changelog_csv(log, self.publication, version, self.published_at, old))
         return path
 
     def _state_extras(self, *, data: bool) -> list[dict]:
         """issued/modified (DCAT) and our hashes; `data`: this run publishes new data."""
         old = self.state.extras
+        publication = self.publication if data else old.get(PUBLICATION)
         values = {
             "issued": old.get("issued") or self.published_at,
             "modified": self.published_at if data else old.get("modified", self.published_at),
             META_SHA: self.desired.metadata_sha256,
+            PUBLICATION: str(publication or ""),
         }
         if self.package is not None and self.table_id:
             values[DATA_SHA] = self.desired.data_sha256

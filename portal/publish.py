@@ -4,7 +4,9 @@
     portal   ──read──▶ state per dataset ──plan──▶ steps (none when nothing changed)
     steps    ──execute (blue/green)──▶ report (per dataset: steps, writes, changelog, error)
 
-One dataset failing does not stop the others; its previous publication keeps serving.
+One dataset failing does not stop the others; its previous publication keeps serving. Before
+anything is planned a real run proves the token may publish to the organization (one read), so
+a wrong or expired token fails every run, not only the runs that have something to write.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from portal.api import PortalApi, PortalError
+from portal.api import PortalApi, PortalForbidden, PortalSetupError
 from portal.changelog import diff
 from portal.content import DimensionContent, read_content
 from portal.execute import DatasetResult, Executor, Hook
@@ -31,6 +33,7 @@ from portal.metadata import (
 )
 from portal.plan import DatasetPlan, Desired, plan_dataset, render, withheld
 from portal.state import DATA_SHA, read_state, search_all
+from sources.http import HttpConfig
 from warehouse.dictionary import COLUMN_NAMES
 from warehouse.reference import DIMENSIONS
 from warehouse.snapshot import open_analyst
@@ -44,6 +47,10 @@ class PortalConfig:
     org: str
     token: str = field(default="", repr=False)
     rehearsal_prefix: str = "uji-"
+    # Timeouts, retries, backoff and User-Agent contact: KOTAPINTAR_HTTP_TIMEOUT, _RETRIES,
+    # _BACKOFF and KOTAPINTAR_CONTACT (Settings.http); the publication's deadline derives from
+    # them (portal/api.py).
+    http: HttpConfig = field(default_factory=HttpConfig)
 
 
 @dataclass
@@ -67,7 +74,9 @@ class PublicationReport:
             return "Plan (dry run, nothing written):\n" + render(self.plans)
         lines = []
         for r in self.results:
-            status = f"FAILED: {r.error}" if r.error else f"{r.action}, {r.writes} writes"
+            status = f"{r.action}, {r.writes} writes"
+            if r.error:  # writes: those the portal accepted before the failure
+                status = f"FAILED after {r.writes} writes: {r.error}"
             status += f" ({r.note})" if r.note else ""
             lines.append(f"{r.name}: {status}")
             lines += [f"  {c}" for c in r.changes[:10]]
@@ -90,19 +99,23 @@ def publish(
 
     `rehearsal` publishes private datasets named with `config.rehearsal_prefix`."""
     if not config.url:
-        raise PortalError("No portal configured: set KOTAPINTAR_PORTAL_URL. Nothing published.")
+        raise PortalSetupError(
+            "No portal configured: set KOTAPINTAR_PORTAL_URL. Nothing published."
+        )
     if not dry_run and not config.token:
-        raise PortalError(
+        raise PortalSetupError(
             "No portal token: set KOTAPINTAR_PORTAL_TOKEN (an API token of an editor of the "
             f"organization `{config.org}`). Nothing published; `--dry-run` works without it."
         )
-    api = api or PortalApi(config.url, config.token)
+    api = api or PortalApi(config.url, config.token, http=config.http)
     org = api.find("organization_show", id=config.org)
     if org is None:
-        raise PortalError(
+        raise PortalSetupError(
             f"Organization `{config.org}` not found on {config.url} (or not visible to this "
             "token). Create the walidata's organization there or set KOTAPINTAR_PORTAL_ORG."
         )
+    if not dry_run:
+        check_write_access(api, config, org)
     prefix = config.rehearsal_prefix if rehearsal else ""
     published_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     con = open_analyst(analyst_path)
@@ -133,6 +146,28 @@ def publish(
         return report
     finally:
         con.close()
+
+
+def check_write_access(api: PortalApi, config: PortalConfig, org: dict) -> None:
+    """Fail unless the token may create datasets in the organization (editor, admin or
+    sysadmin). One read, `organization_list_for_user(permission=create_dataset)`: CKAN answers
+    it for anyone and lists only the organizations where the caller has that permission, so a
+    wrong, expired or revoked token (CKAN treats it as anonymous: an empty list, or 403) and a
+    mere member both fail here, on every run, and an unchanged publication still writes
+    nothing. The message never contains the token."""
+    try:
+        allowed = api.read("organization_list_for_user", permission="create_dataset")
+    except PortalForbidden:
+        allowed = []
+    if any(o.get("id") == org.get("id") or o.get("name") == config.org for o in allowed):
+        return
+    raise PortalForbidden(
+        f"The portal token (KOTAPINTAR_PORTAL_TOKEN) may not publish to `{config.org}` on "
+        f"{config.url}: organization_list_for_user(permission=create_dataset) does not list the "
+        "organization for it. The token is wrong, expired or revoked, or its user is not an "
+        "editor or admin of the organization. Nothing published: create an API token for an "
+        "editor of the organization (user page → API Tokens) and set KOTAPINTAR_PORTAL_TOKEN."
+    )
 
 
 def _plan(

@@ -18,7 +18,9 @@ SHA = "kotapintar_content_sha256"
 DATA_SHA = "kotapintar_data_sha256"
 META_SHA = "kotapintar_metadata_sha256"
 TABLE = "kotapintar_table"
-STATE_EXTRAS = ("issued", "modified", DATA_SHA, META_SHA, TABLE)
+# The number of the last committed publication: the changelog's key (portal/changelog.py).
+PUBLICATION = "kotapintar_publication"
+STATE_EXTRAS = ("issued", "modified", DATA_SHA, META_SHA, TABLE, PUBLICATION)
 PAGE = 32000  # DataStore's maximum rows per datastore_search
 
 

@@ -4,9 +4,12 @@ It speaks the subset of the Action API the publisher uses, over real HTTP (JSON 
 multipart uploads), with the CKAN behaviour that matters here: DataStore tables keyed by
 resource id with declared field types (text stays text, numeric becomes a number), a primary
 key, aliases that must be dropped before they can point elsewhere, `resource_delete` dropping
-the table, an activity per package write, private datasets hidden without the token. It counts
-every request, can fail a chosen action with HTTP 500, and can echo the Authorization header
-in its errors (a hostile portal) to prove the publisher scrubs the token.
+the table, an activity per package write, private datasets hidden without the token, a wrong
+token treated as anonymous on reads (as CKAN does) and `organization_list_for_user` listing the
+organizations the token's user may create datasets in. It counts every request and records the
+User-Agent, can fail a chosen action with HTTP 500, refuse one with HTTP 403 (a user demoted
+mid-run), answer slowly (`delay`), and can echo the Authorization header in its errors (a
+hostile portal) to prove the publisher scrubs the token.
 The live twin is ../shared/tools/ckan/ckan-local (tests marked `ckan`).
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -40,6 +44,12 @@ class FakeCkan:
         self.activity: dict[str, int] = {}
         self.requests: list[tuple[str, str]] = []
         self.fail: dict[str, int] = {}  # action -> how many calls to fail with HTTP 500
+        self.refuse: set[str] = set()  # actions answered 403 even with the right token
+        self.editor_of: set[str] | None = None  # org names the token may publish to; None: all
+        self.delay = 0.0  # seconds before each API answer (a slow portal)
+        self.stall: set[str] = set()  # actions that never answer (until stop())
+        self._released = threading.Event()
+        self.agents: set[str] = set()
         self.echo_token = False
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
@@ -68,6 +78,7 @@ class FakeCkan:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
+        self._released.set()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
@@ -82,6 +93,13 @@ class FakeCkan:
             return self._download(handler, parts.path.split("/")[2])
         action = parts.path.rstrip("/").rsplit("/", 1)[-1]
         auth = handler.headers.get("Authorization", "")
+        self.agents.add(handler.headers.get("User-Agent", ""))
+        time.sleep(self.delay)
+        if action in self.stall:  # a portal that accepted the request and hangs
+            with self.lock:
+                self.requests.append((method, action))
+            self._released.wait(30)  # outside the lock: the portal is dead, not the fake
+            return
         try:
             data = self._params(handler, method, parts.query)
             with self.lock:
@@ -89,7 +107,7 @@ class FakeCkan:
                 if self.fail.get(action):
                     self.fail[action] -= 1
                     raise CkanFailure(500, "Internal Server Error", f"injected failure of {action}")
-                if method == "POST" and auth != self.token:
+                if (method == "POST" and auth != self.token) or action in self.refuse:
                     raise CkanFailure(403, "Authorization Error", "Access denied")
                 result = getattr(self, f"a_{action}")(data, authorized=auth == self.token)
             body, status = {"success": True, "result": result}, 200
@@ -142,6 +160,13 @@ class FakeCkan:
         if org is None:
             raise CkanFailure(404, "Not Found Error", "Organization not found")
         return org
+
+    def a_organization_list_for_user(self, data, authorized):
+        """CKAN: the organizations where the caller has `permission`; none for anonymous."""
+        assert data.get("permission") == "create_dataset"
+        if not authorized:
+            return []
+        return [o for n, o in self.orgs.items() if self.editor_of is None or n in self.editor_of]
 
     def a_package_show(self, data, authorized):
         package = self._package(data["id"])

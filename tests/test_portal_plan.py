@@ -5,7 +5,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from portal.changelog import HEADER, Change, changelog_csv, diff
+from portal.changelog import HEADER, LEGACY_HEADER, Change, changelog_csv, diff, next_publication
 from portal.content import data_sha256, datastore_fields, read_content
 from portal.gate import scan_personal_data, table_verdicts
 from portal.metadata import alias_name, dataset_name, measure, package_dict, satu_data_rows
@@ -79,17 +79,40 @@ def test_diff_first_publication_and_missing_values():
     ]
 
 
-def test_changelog_keeps_history_and_replaces_a_repeated_version():
-    first = changelog_csv(diff(None, [row()]), "v1", "2024-01-01T00:00:00+00:00")
-    second = changelog_csv(diff([row()], [row(nilai=2)]), "v2", "2024-02-01T00:00:00+00:00", first)
-    again = changelog_csv(diff([row()], [row(nilai=2)]), "v2", "2024-02-01T00:00:00+00:00", second)
-    lines = again.decode().splitlines()
+def test_changelog_is_keyed_by_publication_not_by_a_repeated_version():
+    jan, feb, mar = (f"2024-0{m}-01T00:00:00+00:00" for m in (1, 2, 3))
+    first = changelog_csv(diff(None, [row()]), 1, "v1", jan)
+    second = changelog_csv(diff([row()], [row(nilai=2)]), 2, "v2", feb, first)
+    back = changelog_csv(diff([row(nilai=2)], [row()]), 3, "v1", mar, second)
+    lines = back.decode().splitlines()
     assert lines[0] == ",".join(HEADER)
     assert lines[1:] == [
-        "2024-02-01T00:00:00+00:00,v2,revisi,A,35.73,2023,nilai,1,2",
-        "2024-01-01T00:00:00+00:00,v1,publikasi_pertama,,,,,,1 baris",
+        f"3,{mar},v1,revisi,A,35.73,2023,nilai,2,1",
+        f"2,{feb},v2,revisi,A,35.73,2023,nilai,1,2",
+        f"1,{jan},v1,publikasi_pertama,,,,,,1 baris",
     ]
+    # a rerun completing publication 2 (never committed) replaces its block, nothing else
+    again = changelog_csv(diff([row()], [row(nilai=2)]), 2, "v2", feb, second)
     assert again == second
+
+
+def test_a_legacy_changelog_is_numbered_and_continued():
+    legacy = (
+        ",".join(LEGACY_HEADER) + "\n"
+        "T2,v2,revisi,A,35.73,2023,nilai,1,2\n"
+        "T2,v2,revisi,A,35.73,2024,nilai,3,4\n"
+        "T1,v1,publikasi_pertama,,,,,,2 baris\n"
+    ).encode()
+    assert next_publication(None, legacy) == 3
+    assert next_publication("7", legacy) == 8
+    assert next_publication(None, None) == 1
+    lines = changelog_csv(diff([row()], [row(nilai=5)]), 3, "v3", "T3", legacy).decode()
+    assert lines.splitlines()[1:] == [
+        "3,T3,v3,revisi,A,35.73,2023,nilai,1,5",
+        "2,T2,v2,revisi,A,35.73,2023,nilai,1,2",
+        "2,T2,v2,revisi,A,35.73,2024,nilai,3,4",
+        "1,T1,v1,publikasi_pertama,,,,,,2 baris",
+    ]
 
 
 def test_change_describe_for_removed_row():
