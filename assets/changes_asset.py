@@ -2,7 +2,9 @@
 
 It runs after every source and materializes only when something is new since the analyst file
 was published (a source loaded, failed or was rejected; the catalog or the region reference
-changed; no snapshot yet; see warehouse/changes.py). When nothing is, it records an observation
+changed; no snapshot yet; open exports that were not built from the current analyst file, e.g.
+after a run killed between the snapshot's rename and the exports' swap; see
+warehouse/changes.py). When nothing is, it records an observation
 and yields no materialization, and Dagster skips every asset built from it: the dimension and
 fact tables, their checks, the analyst snapshot and the exports. A night with nothing new thus
 writes nothing new and costs little more than the source fetches.
@@ -18,6 +20,8 @@ yields no `tidy/<id>` output, so this step is skipped with the rest (assets/sour
 
 import dagster as dg
 
+from assets.metadata import masks_personal_data
+from assets.publish_assets import PublicationResource
 from assets.resources import KotaPintarResource
 from sources.catalog import SourceEntry
 from sources.catalog_frames import indikator_frame, sumber_frame
@@ -43,8 +47,15 @@ def build_run_changes(entries: list[SourceEntry], tidy_keys: list[dg.AssetKey]):
         "dimension and fact tables, their checks, the snapshot and the exports: a night with "
         "nothing new writes nothing new.",
     )
-    def run_changes(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
-        changes, metadata = detect_run_changes(entries, kotapintar, context.log)
+    @masks_personal_data
+    def run_changes(
+        context: dg.AssetExecutionContext,
+        kotapintar: KotaPintarResource,
+        publication: PublicationResource,
+    ):
+        changes, metadata = detect_run_changes(
+            entries, kotapintar, context.log, publication.export_dir
+        )
         if changes.changed:
             yield dg.MaterializeResult(metadata=metadata)
         else:
@@ -54,22 +65,27 @@ def build_run_changes(entries: list[SourceEntry], tidy_keys: list[dg.AssetKey]):
 
 
 def detect_run_changes(
-    entries: list[SourceEntry], kotapintar: KotaPintarResource, log: dg.DagsterLogManager
+    entries: list[SourceEntry],
+    kotapintar: KotaPintarResource,
+    log: dg.DagsterLogManager,
+    export_dir: str | None = None,
 ) -> tuple[Changes, dict]:
     """What is new since the analyst snapshot (warehouse/changes.py), with the metadata of the
-    `run_changes` materialization or observation; logs the skip when nothing is."""
+    `run_changes` materialization or observation; logs the skip when nothing is. `export_dir`:
+    the open exports the nightly job keeps up, checked against the analyst file."""
     reference = {
         "dim_wilayah": reference_frame(),
         "dim_indikator": indikator_frame(entries),
         "meta_sumber": sumber_frame(entries),
     }
     with kotapintar.work_db() as con:
-        changes = detect_changes(con, kotapintar.warehouse, reference)
+        changes = detect_changes(con, kotapintar.warehouse, reference, export_dir)
     metadata = {
         "changed": changes.changed,
         "summary": dg.MetadataValue.text(changes.summary()),
         "since_publish": dg.MetadataValue.json(changes.since_publish),
         "tables_differing": dg.MetadataValue.json(changes.tables),
+        "exports_stale": dg.MetadataValue.text(changes.exports or "no"),
     }
     if changes.published_at is not None:
         metadata["published_at"] = changes.published_at.isoformat(timespec="seconds")

@@ -18,6 +18,7 @@ from sources.errors import SourceError
 from sources.wilayah import known_codes
 from warehouse.karantina import open_findings, record_karantina
 from warehouse.kualitas import loaded_tidy
+from warehouse.published import tidy_row_count
 
 log = logging.getLogger("kotapintar")
 
@@ -66,6 +67,32 @@ def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd
         f"validation failed{why}: {gate.summary()}",
         fix="correct the listed cells in the agency file (the correction workbook lists them "
         "in Indonesian); the last good data stays",
+    )
+
+
+def refuse_empty(entry: SourceEntry, rows: pd.DataFrame, work_db, file: str, why: str) -> None:
+    """The no-loss rule for an empty result: zero rows to load never replace a source's rows
+    (nor make its first load) unless the catalog declares `quality.may_be_empty`. A header-only
+    template export or an empty feed otherwise loads as `loaded, 0 rows` and silently wipes the
+    source from the fact table, the analyst file and the exports. Raises SourceError
+    (`failed`); the last good rows stay."""
+    if len(rows) or entry.quality.may_be_empty:
+        return
+    with work_db() as con:
+        published = tidy_row_count(con, entry.id)
+    kept = (
+        f"refused, so its {published} published rows stay"
+        if published
+        else "refused (the source has no published rows yet; an empty first load is refused too)"
+    )
+    raise SourceError(
+        entry.id,
+        entry.location,
+        f"{why}; {kept}",
+        where=f"landed as {file}",
+        fix="check the file with the agency (a header-only export of the template?) and let "
+        "the next run fetch it again; if this source may legitimately have no rows, set "
+        f"`quality.may_be_empty: true` in {entry.catalog_file or 'its catalog entry'}",
     )
 
 

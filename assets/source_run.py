@@ -9,7 +9,9 @@ materializations and check results (see source_assets.py).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +110,9 @@ def refresh_source(
         tidy, result.warnings = parsed.tidy, parsed.warnings
         result.parsed_rows = len(tidy)
         result.preview = tidy[list(TIDY_COLUMNS)].head(10)  # not the place as numbers too
+        landed = result.landing.path
+        if not parsed.quarantined:  # else the gate reports the unreadable cells first
+            quality_stage.refuse_empty(entry, tidy, work_db, landed, "the file has no data rows")
         result.stage = "validate"
         result.gate = quality_stage.check(entry, tidy, work_db, parsed.quarantined)
         result.notes = parsed.notes
@@ -116,6 +121,8 @@ def refresh_source(
             result.gate, quality.data_docs_dir, muat_id.split(":")[0], entry
         )
         tidy = quality_stage.rows_to_load(entry, result.gate, tidy)
+        held_back = "the quality gate held back every row"
+        quality_stage.refuse_empty(entry, tidy, work_db, landed, held_back)
         if not result.gate.passed:
             result.quarantined = result.gate.quarantined
             result.message = quality_stage.partial_message(entry, result.gate)
@@ -220,9 +227,12 @@ def unexpected_failure(
     is recorded in `meta_muat` when the database allows (not if the load was already recorded
     under the same muat_id, or the database itself is what broke)."""
     result = SourceOutcome(entry.id, outcome="failed", stage="unexpected", seconds=seconds)
+    known = environment_problem(exc)
     result.message = mask_text(
-        f"Source `{entry.id}`: unexpected error {type(exc).__name__}: {exc}. This is a bug in "
-        "the pipeline, not in the agency file: report it with the run's log; the last good "
+        f"Source `{entry.id}`: {known}; the last good rows stay."
+        if known
+        else f"Source `{entry.id}`: unexpected error {type(exc).__name__}: {exc}. This is a bug "
+        "in the pipeline, not in the agency file: report it with the run's log; the last good "
         "rows stay."
     )
     try:
@@ -233,3 +243,52 @@ def unexpected_failure(
     except Exception as again:  # the outcome above is what matters; say why it is not recorded
         log.warning("%s: the unexpected error is not in meta_muat: %s", entry.id, again)
     return result
+
+
+# DuckDB's words for a database file another process holds, and the PID it names (if any).
+_LOCKED = re.compile(r'Could not set lock on file "?(?P<path>[^":]+)"?', re.IGNORECASE)
+_LOCK_PID = re.compile(r"\(PID (?P<pid>\d+)\)")
+_NO_SPACE = re.compile(
+    r'(?:file|write to|writing) "?(?P<path>[^":]+)"?[^\n]*No space left on device', re.IGNORECASE
+)
+
+
+def environment_problem(exc: BaseException) -> str | None:
+    """The cause and fix of a failure that is the machine's, not a bug: the work database
+    locked by another process, or a full disk. They escape as DuckDB IOExceptions or OSErrors
+    (possibly wrapped, e.g. by warehouse.db's lock wait), and calling them "a bug in the
+    pipeline" sends the engineer to the wrong place. None for anything else."""
+    for cause in _chain(exc):
+        text = str(cause)
+        if (locked := _LOCKED.search(text)) is not None:
+            pid = _LOCK_PID.search(text)
+            holder = f" (PID {pid['pid']})" if pid else ""
+            return (
+                f"the work database {locked['path']} is locked by another process{holder}. "
+                "Fix: stop that process or wait for it to finish (DuckDB allows one writer per "
+                "file), then run again"
+            )
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            return _no_space(cause.filename)
+        if "no space left on device" in text.lower():
+            place = _NO_SPACE.search(text)
+            return _no_space(place["path"] if place else None)
+    return None
+
+
+def _no_space(path) -> str:
+    where = f" at {path}" if path else ""
+    return (
+        f"no space left on device{where}. Fix: free space on that disk (old landing files, "
+        "DuckDB spill folders) or point KOTAPINTAR_DATA_DIR / KOTAPINTAR_WAREHOUSE to a "
+        "bigger one, then run again"
+    )
+
+
+def _chain(exc: BaseException):
+    """The exception and what it was raised from or during, outermost first."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__

@@ -38,7 +38,7 @@ def test_export_writes_csv_parquet_and_a_datapackage_frictionless_accepts(analys
     assert result.withheld == {}
     assert result.info.tables == dict.fromkeys(DIMENSIONS, 8)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["datapackage.json", "tableschema.json"]
+        ["datapackage.json", "tableschema.json", "kp_export.json"]  # kp_: what it was built from
         + [f"{d}.{ext}" for d in DIMENSIONS for ext in ("csv", "parquet")]
     )
     with (out / "smart_economy.csv").open(encoding="utf-8", newline="") as handle:

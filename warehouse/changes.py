@@ -9,7 +9,10 @@ disagree with them:
 - any `meta_muat` record other than `unchanged` after the file's `published_at` (a source
   loaded, failed or was rejected since; a failure is news the analyst file must show);
 - a reference table in the work database that differs from what the catalog says now (a catalog
-  entry added, removed or edited; compared as text, row for row).
+  entry added, removed or edited; compared as text, row for row);
+- open exports that do not show the analyst file (their `kp_export.json` names another
+  snapshot, or is missing): a run killed between the snapshot's rename and the exports' swap
+  must not leave them stale forever behind "nothing new" (warehouse/export.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from warehouse.export import export_staleness
 from warehouse.sqlutil import quote, registered, scalar, table_exists
 
 
@@ -31,16 +35,23 @@ class Changes:
     published_at: datetime | None = None
     since_publish: dict[str, str] = field(default_factory=dict)  # sumber_id -> latest outcome
     tables: list[str] = field(default_factory=list)  # reference tables that differ
+    exports: str = ""  # why the open exports do not show the analyst file ("" when they do)
 
     @property
     def changed(self) -> bool:
-        return self.published_at is None or bool(self.since_publish) or bool(self.tables)
+        return (
+            self.published_at is None
+            or bool(self.since_publish)
+            or bool(self.tables)
+            or bool(self.exports)
+        )
 
     def summary(self) -> str:
         if self.published_at is None:
             return "no analyst snapshot published yet"
         parts = [f"{s} {o}" for s, o in sorted(self.since_publish.items())]
         parts += [f"{t} differs from the catalog" for t in self.tables]
+        parts += [self.exports] if self.exports else []
         when = self.published_at.isoformat(timespec="seconds")
         return "; ".join(parts) if parts else f"nothing new since the snapshot of {when}"
 
@@ -70,12 +81,16 @@ def detect_changes(
     con: duckdb.DuckDBPyConnection,
     analyst_path: str | Path,
     reference: dict[str, pd.DataFrame],
+    export_dir: str | Path | None = None,
 ) -> Changes:
     """Compare the work database (`con`) and the catalog's `reference` frames (table name ->
-    the rows it should hold) with the analyst file at `analyst_path`."""
+    the rows it should hold) with the analyst file at `analyst_path`, and the open exports in
+    `export_dir` (None: no exports to keep up) with that file."""
     changes = Changes(published_at=published_at(analyst_path))
     if changes.published_at is None:
         return changes
+    if export_dir is not None:
+        changes.exports = export_staleness(export_dir, changes.published_at)
     rows = con.execute(
         "SELECT sumber_id, arg_max(outcome, loaded_at) FROM meta_muat "
         "WHERE outcome <> 'unchanged' AND loaded_at > ? GROUP BY sumber_id",

@@ -4,6 +4,14 @@ Read from the analyst snapshot (the checked, published state), never from the wo
 The whole folder is written anew next to the target and swapped in by rename, so a reader never
 sees a mix of two exports; the folder is the exporter's own (other files in it are removed).
 Files are deterministic: rows sorted by the table key, no timestamps inside the data files.
+
+`kp_export.json` in the folder names the analyst snapshot the files were built from (its
+`kp_snapshot.published_at`, read in the same connection as the rows) and every file's size and
+sha256. The exports are thus checked against the analyst file, never assumed to follow it: a
+run killed between the snapshot's rename and the export's swap leaves a manifest naming the
+older snapshot, `export_staleness` says so, and the next run rebuilds them even on a night
+with nothing new (warehouse/changes.py). Replaced files keep their mode and group, and the
+temporary folders of killed runs are removed (warehouse/files.py).
 """
 
 from __future__ import annotations
@@ -12,19 +20,24 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from warehouse.db import apply_limits
 from warehouse.dictionary import DIMENSION_COLUMNS, DIMENSION_KEY, PERIODE_PATTERN
+from warehouse.files import keep_access, remove_stale
 from warehouse.snapshot import open_analyst
 from warehouse.sqlutil import literal, quote
 
 DATAPACKAGE = "datapackage.json"
+# What the export was built from (see the module docstring); the exporter's own file.
+MANIFEST = "kp_export.json"
 # The table schema (data dictionary) is shared by every resource, so it is written once.
 TABLE_SCHEMA = "tableschema.json"
 LICENSE = {
@@ -85,6 +98,7 @@ def export_dimensions(
     `datapackage.json`. On any failure the previous export stays as it was."""
     analyst_path, out_dir = Path(analyst_path), Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out_dir.parent, _temp_pattern(out_dir))  # of killed runs
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -95,6 +109,8 @@ def export_dimensions(
         spill = staging.with_name(staging.name + "-spill")
         try:
             apply_limits(con, spill)
+            # Read in the connection the rows come from: the snapshot these files show.
+            built_from = snapshot_published_at(con)
             rows, resources = {}, []
             for table in tables:
                 rows[table] = write_table_csv(con, table, staging / f"{table}.csv")
@@ -107,11 +123,89 @@ def export_dimensions(
         _write_json(staging / TABLE_SCHEMA, table_schema())
         _write_json(staging / DATAPACKAGE, package)
         files = {p.name: _sha256(p) for p in sorted(staging.iterdir())}
+        _write_json(staging / MANIFEST, _manifest(analyst_path, built_from, rows, staging, files))
+        _keep_access(staging, out_dir)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ExportInfo(folder=out_dir, tables=rows, files=files)
+
+
+def snapshot_published_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """`kp_snapshot.published_at` of the analyst file open in `con` (None without one)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name = 'kp_snapshot'"
+    ).fetchall()[0][0]
+    if not found:
+        return None
+    return con.execute("SELECT max(published_at) FROM kp_snapshot").fetchall()[0][0]
+
+
+def export_staleness(out_dir: str | Path, published_at: datetime | None) -> str:
+    """Why the export in `out_dir` does not show the analyst snapshot published at
+    `published_at` ("" when it does): no manifest, a manifest naming another snapshot, or a
+    listed file missing or of another size (cheap: no file is read but the manifest)."""
+    out_dir = Path(out_dir)
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        built_from = manifest["snapshot_published_at"]
+        files = manifest["files"]
+    except FileNotFoundError:
+        return f"open exports in {out_dir} have no {MANIFEST} (never written, or before it)"
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"open exports in {out_dir}: {MANIFEST} is unreadable ({exc})"
+    if (
+        built_from is None
+        or published_at is None
+        or (datetime.fromisoformat(built_from) != published_at)
+    ):
+        now = published_at.isoformat() if published_at else "none"
+        return (
+            f"open exports in {out_dir} were built from the analyst snapshot of {built_from}, "
+            f"not the current one of {now}"
+        )
+    for name, described in sorted(files.items()):
+        path = out_dir / name
+        if not path.is_file() or path.stat().st_size != described.get("bytes"):
+            return f"open exports in {out_dir}: {name} is missing or changed since the export"
+    return ""
+
+
+def _manifest(
+    analyst_path: Path,
+    built_from: datetime | None,
+    rows: dict[str, int],
+    folder: Path,
+    files: dict[str, str],
+) -> dict:
+    """What this export was built from and what it holds (see export_staleness)."""
+    return {
+        "analyst_file": str(analyst_path),
+        "snapshot_published_at": built_from.isoformat() if built_from else None,
+        "tables": rows,
+        "files": {
+            name: {"bytes": (folder / name).stat().st_size, "sha256": sha}
+            for name, sha in files.items()
+        },
+    }
+
+
+def _temp_pattern(out_dir: Path) -> re.Pattern[str]:
+    """Exactly the names export_dimensions gives its staging, spill and old folders."""
+    return re.compile(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(?P<pid>\d+)(?:-spill)?")
+
+
+def _keep_access(staging: Path, out_dir: Path) -> None:
+    """The new folder and each file take the mode and group of what they replace (a new file
+    those of the old datapackage.json), so readers of the old export can read the new one."""
+    if not out_dir.is_dir():
+        return
+    keep_access(staging, out_dir)
+    for path in staging.iterdir():
+        same = out_dir / path.name
+        keep_access(path, same if same.is_file() else out_dir / DATAPACKAGE)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, table: str, path: Path, options: str) -> int:

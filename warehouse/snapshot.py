@@ -9,12 +9,22 @@ and renames it over the old one:
     2. per table: replay its DDL from the work database (types, keys, CHECKs kept: the fact and
        smart_* tables have no PRIMARY KEY, whose in-memory index would not spill), copy the
        rows, compare the counts; add `kp_snapshot` (when, which tables, how many rows);
-    3. CHECKPOINT, DETACH (closes the file), fsync the file;
+    3. CHECKPOINT, DETACH (closes the file), fsync the file, give it the mode and group of the
+       file it replaces (warehouse/files.py: under `umask 077` it would otherwise lock out the
+       group of analysts that reads it);
     4. os.replace over the analyst file, fsync the directory.
 
 A reader holding the old file open keeps reading the old inode, which Linux keeps alive until it
 is closed: a consistent old view, never an error. New readers see the new file. If any step
-fails, the temporary file is deleted and the analyst file is left untouched.
+fails, the temporary file is deleted and the analyst file is left untouched. Temporary files of
+a run that was killed (`<analyst>.tmp-<pid>` and its `.wal`) are removed by the next publish
+once their process is gone or they are a day old.
+
+Reading it: a process that still has the old file open through `duckdb.connect(path,
+read_only=True)` and calls `duckdb.connect(path, read_only=True)` again after a publish gets the
+OLD snapshot: DuckDB keeps one database instance per path and process while any connection to
+it is open, and a new connect reuses it. Use `open_analyst()` (a fresh in-memory database that
+ATTACHes the file, so every call opens the file as it is now), or close every connection first.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import connect
+from warehouse.files import keep_access, remove_stale
 from warehouse.sqlutil import literal, quote, scalar
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
@@ -75,6 +86,7 @@ def publish_snapshot(
         raise FileNotFoundError(f"Snapshot: work database {work_path} does not exist; run a load.")
     analyst_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = analyst_path.with_name(f"{analyst_path.name}.tmp-{os.getpid()}")
+    remove_stale(analyst_path.parent, _temp_pattern(analyst_path))  # of killed runs
     _remove(tmp)  # left over by a crashed run that had our pid
     published_at = datetime.now(UTC)
     try:
@@ -93,6 +105,7 @@ def publish_snapshot(
         finally:
             con.close()
         _fsync(tmp)
+        keep_access(tmp, analyst_path)
         os.replace(tmp, analyst_path)
     except BaseException:
         _remove(tmp)
@@ -112,9 +125,11 @@ def open_analyst(path: str | Path = DEFAULT_ANALYST_PATH) -> duckdb.DuckDBPyConn
     """A read-only connection to the analyst file, for the CLI `query` command and notebooks.
 
     The file is ATTACHed READ_ONLY into a fresh in-memory database rather than opened with
-    `duckdb.connect(path)`: DuckDB caches open databases by path within a process, so a second
-    connect after a publish could silently return the old file. Scratch tables an analyst
-    creates land in the in-memory database.
+    `duckdb.connect(path)`: DuckDB caches open databases by path within a process, so while a
+    connection to the old file is still open, a second `duckdb.connect(path, read_only=True)`
+    after a publish silently returns the OLD snapshot (tests/test_no_loss.py shows it). Each
+    call here opens the file as it is now. Scratch tables an analyst creates land in the
+    in-memory database.
     """
     path = Path(path)
     if not path.is_file():
@@ -237,6 +252,11 @@ def _check_names(tables: Sequence[str]) -> list[str]:
                 f"`schema.table` in lower case (and not `{SNAPSHOT_TABLE}`, which is written here)."
             )
     return names
+
+
+def _temp_pattern(analyst_path: Path) -> re.Pattern[str]:
+    """Exactly the names publish_snapshot gives its temporary file (and DuckDB's WAL of it)."""
+    return re.compile(rf"{re.escape(analyst_path.name)}\.tmp-(?P<pid>\d+)(?:\.wal)?")
 
 
 def _fsync(path: Path) -> None:
