@@ -13,12 +13,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(DAGSTER_HOME):
+# The instance settings follow pipelines/dagster.yaml (run queue, run monitoring) while the
+# file in $(DAGSTER_HOME) is our copy (its first line); a dagster.yaml of your own is left alone.
+INSTANCE_YAML := $(DAGSTER_HOME)/dagster.yaml
+$(INSTANCE_YAML): pipelines/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || cp pipelines/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	if [ ! -f $@ ] || head -1 $@ | grep -q '^# Dagster instance settings, copied'; then \
+	  cp pipelines/dagster.yaml $@; \
+	else echo "$@ is your own: merge the settings of pipelines/dagster.yaml into it"; touch $@; fi
 
 ## run: materialize every asset on the bundled sample catalog (offline) and print the summary
-run: $(STAMP) $(DAGSTER_HOME)
+run: $(STAMP) $(INSTANCE_YAML)
 	$(BIN)/kotapintar run
 
 ## test: lint, format check and the offline test suite
@@ -55,7 +60,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 ## ui: the Dagster UI (http://127.0.0.1:3000) with the asset graph and the nightly schedule
-ui: $(STAMP) $(DAGSTER_HOME)
+ui: $(STAMP) $(INSTANCE_YAML)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # dlt, the peer of the benchmark, lives in its own venv: it is not a dependency of the project.

@@ -48,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(_args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines import preflight
+
+    # Before anything is fetched: a folder the run cannot write to would otherwise fail deep in
+    # DuckDB or the exporter, after all the loading, as a long traceback.
+    problems = preflight.check(settings)
+    if problems:
+        for problem in problems:
+            print(f"kotapintar run: {problem.line()}", file=sys.stderr)
+        print("kotapintar run: nothing was run.", file=sys.stderr)
+        return 2
     import dagster as dg
 
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
@@ -70,12 +80,53 @@ def _run(_args: argparse.Namespace, settings: Settings) -> int:
         else "  (no DAGSTER_HOME: ephemeral instance, the run is not kept)"
     )
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    # Dagster's own console logger only shows errors; progress comes from our logger.
-    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+    try:
+        result = execute_marked(job, instance)
+    except KeyboardInterrupt:
+        print("\nkotapintar run: interrupted; the run is marked failed.", file=sys.stderr)
+        return 130
     summary = summarize(result, settings, time.perf_counter() - started)
     print(summary.render())
     return _exit_code(summary)
+
+
+def execute_marked(job, instance):
+    """Execute `job` in process so that its run never stays STARTED in the run history.
+
+    Dagster turns SIGINT and SIGTERM during the steps into a failed run itself. An interrupt it
+    does not catch (a second Ctrl-C while it records the failure, one between the steps) would
+    leave the run STARTED, and with `max_concurrent_runs: 1` the queue blocked: such a run is
+    marked failed here. The worker tags let run monitoring (pipelines/launcher.py) fail the run
+    when this process is killed outright (kill -9, OOM).
+    """
+    from dagster._core.utils import make_new_run_id
+
+    from pipelines.launcher import worker_tags
+
+    run_id = make_new_run_id()
+    # Dagster's own console logger only shows errors; progress comes from our logger.
+    quiet = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    try:
+        return job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config=quiet,
+            run_id=run_id,
+            tags=worker_tags(),
+        )
+    except BaseException:
+        if instance is not None:
+            mark_failed(instance, run_id, "kotapintar run was interrupted")
+        raise
+
+
+def mark_failed(instance, run_id: str, reason: str) -> bool:
+    """Mark the run failed unless it already finished (or never started); True if marked."""
+    run = instance.get_run_by_id(run_id)
+    if run is None or run.is_finished:
+        return False
+    instance.report_run_failed(run, reason)
+    return True
 
 
 def _exit_code(summary: RunSummary) -> int:

@@ -100,16 +100,18 @@ def _preview(args: argparse.Namespace, settings: Settings) -> int:
 
 def _entry_file(target: str, settings: Settings) -> Path | None:
     """The YAML of `target`: a path to an entry file, or an id in the catalog folder."""
+    from sources.catalog import catalog_files
+
     given = Path(target)
     if given.suffix in (".yaml", ".yml") or given.is_file():
         if given.is_file():
             return given
         print(f"kotapintar preview: no file {given}", file=sys.stderr)
         return None
-    found = settings.catalog_dir / f"{target}.yaml"
-    if found.is_file():
-        return found
-    ids = sorted(p.stem for p in settings.catalog_dir.glob("*.yaml"))
+    files = {path.stem: path for path in catalog_files(settings.catalog_dir)}
+    if target in files:
+        return files[target]
+    ids = sorted(files)
     close = difflib.get_close_matches(target, ids, n=3)
     hint = f"; closest: {', '.join(close)}" if close else ""
     print(

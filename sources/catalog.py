@@ -402,6 +402,10 @@ class QualitySpec(_Strict):
 
     max_quarantine_share: float = Field(0.0, ge=0.0, lt=1.0)
     personal_data_allow: list[PersonalDataAllowance] = Field(default_factory=list)
+    # A file with no data rows (a header-only template export, an empty feed) is refused by
+    # default, so it can never wipe a source's published rows (assets/quality_stage.py
+    # refuse_empty). Only a source that can truly have nothing to report says so here.
+    may_be_empty: bool = False
 
 
 class SourceEntry(_Strict):
@@ -534,24 +538,27 @@ def parse_entry(data: Any, catalog_file: str) -> SourceEntry:
 def load_entry(path: Path, root: Path = REPO_ROOT) -> SourceEntry:
     name = _display_path(path, root)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # A SafeLoader subclass: plain data only, like yaml.safe_load.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
+    except DuplicateKeyError as exc:
+        raise CatalogError(f"{name}: {exc}") from None
     except yaml.YAMLError as exc:
         raise CatalogError(f"{name}: not valid YAML ({exc})") from None
     entry = parse_entry(data, name)
     if entry.id != path.stem:
         raise CatalogError(
             f"{name}: field `id` has {entry.id!r} but the file is named {path.name}; "
-            f"rename the file to {entry.id}.yaml or change `id`"
+            f"rename the file to {entry.id}{path.suffix} or change `id`"
         )
     return entry
 
 
 def load_catalog(directory: Path | None = None, root: Path = REPO_ROOT) -> list[SourceEntry]:
-    """Load and cross-check every `*.yaml` entry in `directory` (sorted by id)."""
+    """Load and cross-check every `*.yaml` / `*.yml` entry in `directory` (sorted by id)."""
     directory = directory or DEFAULT_CATALOG_DIR
-    files = sorted(directory.glob("*.yaml"))
+    files = catalog_files(directory, root)
     if not files:
-        raise CatalogError(f"{directory}: no catalog entries (*.yaml) found")
+        raise CatalogError(f"{directory}: no catalog entries (*.yaml or *.yml) found")
     entries = [load_entry(path, root) for path in files]
     owner_of: dict[str, str] = {}
     for entry in entries:
@@ -563,6 +570,54 @@ def load_catalog(directory: Path | None = None, root: Path = REPO_ROOT) -> list[
                     f"yielded by {other}; each indicator has one source, rename one of them"
                 )
     return entries
+
+
+CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+def catalog_files(directory: Path, root: Path = REPO_ROOT) -> list[Path]:
+    """The entry files in `directory`, sorted by id: `*.yaml` and `*.yml` alike (an entry saved
+    as `.yml` is not silently skipped), but never both for one id (which one would count?)."""
+    if not directory.is_dir():
+        return []
+    by_id: dict[str, Path] = {}
+    for path in sorted(p for p in directory.iterdir() if p.suffix in CATALOG_SUFFIXES):
+        if not path.is_file():
+            continue
+        other = by_id.setdefault(path.stem, path)
+        if other != path:
+            raise CatalogError(
+                f"{_display_path(other, root)}: {path.name} is the same entry "
+                f"`{path.stem}` again; keep one of the two files"
+            )
+    return [by_id[key] for key in sorted(by_id)]
+
+
+class DuplicateKeyError(yaml.YAMLError):
+    """A key given twice in one mapping: YAML would keep the last one silently."""
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses a key repeated in one mapping (`dimension:` twice)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges may override keys
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+                seen.setdefault(key, line)
+            except TypeError:  # an unhashable key: SafeLoader explains that itself
+                continue
+            if first is not None:
+                raise DuplicateKeyError(
+                    f"field `{key}` is given twice (lines {first} and {line}); YAML would keep "
+                    "only the last one silently, delete one of them"
+                )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _display_path(path: Path, root: Path) -> str:
