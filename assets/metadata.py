@@ -1,11 +1,30 @@
-"""Materialization and check metadata: counts, outcomes, evidence and a markdown preview."""
+"""Materialization and check metadata: counts, outcomes, evidence and a markdown preview, and
+the one place where everything the assets hand to Dagster is masked.
+
+Why one choke point: a preview, a failed rule's sample rows, a message or a drift report can
+quote an agency's cell, and whatever reaches Dagster metadata is stored in the event log for
+good (and shown in the UI). Masking per caller missed the `tidy/<id>` preview of a source the
+personal-data guard had blocked. So every asset body whose results may quote agency data is
+wrapped in `masks_personal_data`: each event it yields or returns (MaterializeResult, check
+results, observations, outputs) and each `dg.Failure` it raises passes through
+`masked_metadata`, which masks every text in it (values, JSON, markdown, paths, keys) with
+`quality.pii.mask_text`. Builders below need not think about it.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from assets.source_run import SourceOutcome
+from quality.pii import mask_text
+from quality.pii_detect import id_number_kind, mask
 from quality.tidy_suite import ValidationReport
 
 PREVIEW_ROWS = 10
@@ -98,3 +117,109 @@ def quality_metadata(outcome: SourceOutcome) -> dict:
     if outcome.workbook is not None:
         metadata["koreksi"] = dg.MetadataValue.path(str(outcome.workbook))
     return {**metadata, **docs_metadata(outcome.data_docs)}
+
+
+def masks_personal_data(compute: Callable) -> Callable:
+    """Wrap an asset or check body so that every event it yields or returns, and every
+    `dg.Failure` it raises, carries masked metadata only (see the module docstring)."""
+    if inspect.isgeneratorfunction(compute):
+
+        @functools.wraps(compute)
+        def generate(*args, **kwargs):
+            with _masked_errors():
+                for event in compute(*args, **kwargs):
+                    yield masked_event(event)
+
+        return generate
+
+    @functools.wraps(compute)
+    def run(*args, **kwargs):
+        with _masked_errors():
+            return masked_event(compute(*args, **kwargs))
+
+    return run
+
+
+def masked_event(event: Any) -> Any:
+    """`event` with its metadata (and description) masked; anything else unchanged."""
+    if isinstance(event, dg.MaterializeResult):
+        checks = [masked_event(c) for c in event.check_results or []]
+        return event._replace(metadata=masked_metadata(event.metadata), check_results=checks)
+    if not hasattr(event, "with_metadata"):  # a plain output value
+        return event
+    event = event.with_metadata(masked_metadata(event.metadata))
+    if isinstance(getattr(event, "description", None), str):
+        event = event._replace(description=mask_text(event.description))
+    return event
+
+
+def masked_metadata(metadata: Mapping[str, Any] | None) -> dict | None:
+    """Metadata with personal data masked in every key and text value."""
+    if metadata is None:
+        return None
+    return {mask_text(str(key)): masked_value(value) for key, value in metadata.items()}
+
+
+def masked_value(value: Any) -> Any:
+    """One metadata value (raw or a `dg.MetadataValue`) with its text masked."""
+    if isinstance(value, dg.MetadataValue):  # before tuples: some are tuples underneath
+        return _masked_metadata_value(value)
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return _masked_number(value)
+    if isinstance(value, Mapping):
+        return {masked_value(k): masked_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked_value(v) for v in value]
+    return value
+
+
+def _masked_metadata_value(value: dg.MetadataValue) -> dg.MetadataValue:
+    """The text kinds rebuilt masked; numbers, timestamps, asset keys: nothing an agency wrote."""
+    if isinstance(value, dg.TextMetadataValue):
+        return dg.MetadataValue.text(mask_text(value.text))
+    if isinstance(value, dg.MarkdownMetadataValue):
+        return dg.MetadataValue.md(mask_text(value.md_str))
+    if isinstance(value, dg.JsonMetadataValue):
+        return dg.MetadataValue.json(masked_value(value.data))
+    if isinstance(value, dg.PathMetadataValue):
+        return dg.MetadataValue.path(mask_text(str(value.path)))
+    if isinstance(value, dg.UrlMetadataValue):
+        return dg.MetadataValue.url(mask_text(value.url))
+    if isinstance(value, dg.TableMetadataValue):
+        records = [dg.TableRecord(masked_value(dict(r.data))) for r in value.records]
+        return dg.MetadataValue.table(records, schema=value.schema)
+    if isinstance(value, dg.IntMetadataValue | dg.FloatMetadataValue) and value.value is not None:
+        masked = _masked_number(value.value)
+        return value if masked == value.value else dg.MetadataValue.text(masked)
+    return value
+
+
+def _masked_number(value: int | float) -> int | float | str:
+    """A NIK read as a number (3573014506900003) is masked like its digits; other numbers stay
+    (a 10-digit byte count starting 62 is no phone number: a number has no leading 0)."""
+    if isinstance(value, float) and not value.is_integer():
+        return value
+    digits = str(abs(int(value)))
+    kind = id_number_kind(digits)
+    return value if kind is None else mask(kind, digits)
+
+
+@contextlib.contextmanager
+def _masked_errors():
+    """Mask the description and metadata of a `dg.Failure`, and the message of any other
+    exception, before Dagster records it in the event log (re-raised as it is: the traceback
+    keeps its frames)."""
+    try:
+        yield
+    except dg.Failure as exc:
+        exc.description = mask_text(exc.description) if exc.description else exc.description
+        exc.metadata = masked_metadata(exc.metadata) or {}
+        exc.args = tuple(masked_value(a) for a in exc.args)
+        raise
+    except Exception as exc:
+        exc.args = tuple(masked_value(a) for a in exc.args)
+        raise

@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.metadata import docs_metadata, validation_metadata
+from assets.metadata import docs_metadata, masks_personal_data, validation_metadata
 from assets.resources import KotaPintarResource
 from quality.pii import PiiReport
 from quality.pii_table import scan_table
@@ -103,6 +103,7 @@ def _suite_check(table: str, indicators: list[str]) -> dg.AssetChecksDefinition:
         description=f"The Great Expectations suite of `{table}` (keys not null and unique, "
         "codes and sets known, names joined). Blocks the analyst snapshot.",
     )
+    @masks_personal_data  # a failed rule's sample rows quote the table
     def _check(context: dg.AssetCheckExecutionContext, kotapintar: KotaPintarResource):
         with kotapintar.work_db() as con:
             report = suite_report(con, table, indicators)
@@ -148,6 +149,7 @@ def _guard_asset(entries: list[SourceEntry], published: list[str]) -> dg.AssetsD
             )
         ],
     )
+    @masks_personal_data  # the reports hold masked examples only; this makes it a guarantee
     def meta_kualitas(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
         with kotapintar.work_db() as con:
             reports = guard_tables(con, published, source_allow, run_id=context.run.run_id)

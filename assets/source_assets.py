@@ -23,7 +23,13 @@ from typing import NamedTuple
 import dagster as dg
 
 from assets.changes_asset import RUN_CHANGES, detect_run_changes
-from assets.metadata import outcome_metadata, quality_metadata, validation_metadata
+from assets.metadata import (
+    masks_personal_data,
+    outcome_metadata,
+    quality_metadata,
+    validation_metadata,
+)
+from assets.publish_assets import PublicationResource
 from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome
 from assets.source_step import raw_metadata, refresh_each, tidy_metadata
@@ -121,7 +127,13 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
         description="Fetch, parse, validate and load each selected catalog source, one after "
         "another; one broken source never stops the others.",
     )
-    def sources(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
+    # Previews, samples and messages quote agency cells: every event is masked on its way out.
+    @masks_personal_data
+    def sources(
+        context: dg.AssetExecutionContext,
+        kotapintar: KotaPintarResource,
+        publication: PublicationResource,
+    ):
         selected = context.selected_asset_keys
         checks = context.selected_asset_check_keys
         todo = [e for e in entries if raw_key(e) in selected or tidy_key(e) in selected]
@@ -154,7 +166,7 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
         # a subset (one source materialized from the UI) materializes what it was asked for.
         planned = context.run.asset_selection  # empty or None: the whole job
         whole = len(done) == len(entries) and (not planned or dg.AssetKey(RUN_CHANGES) in planned)
-        quiet = _nothing_new(context, kotapintar, done) if whole else None
+        quiet = _nothing_new(context, kotapintar, done, publication.export_dir) if whole else None
         for described in done:
             key = tidy_key(described.entry)
             if described.tidy is None:
@@ -188,6 +200,7 @@ def _nothing_new(
     context: dg.AssetExecutionContext,
     kotapintar: KotaPintarResource,
     done: list[_Described],
+    export_dir: str | None = None,
 ) -> dict | None:
     """The run_changes metadata when the night has nothing new, else None.
 
@@ -209,7 +222,8 @@ def _nothing_new(
     }
     if len(good) < len(done):
         return None
-    changes, metadata = detect_run_changes([d.entry for d in done], kotapintar, context.log)
+    entries = [d.entry for d in done]
+    changes, metadata = detect_run_changes(entries, kotapintar, context.log, export_dir)
     return None if changes.changed else metadata
 
 

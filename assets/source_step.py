@@ -21,6 +21,7 @@ from assets.metadata import outcome_metadata, preview_markdown
 from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome, refresh_source, unexpected_failure
 from quality.freshness import freshness
+from quality.pii import mask_text
 from sources.catalog import SourceEntry
 
 progress = logging.getLogger("kotapintar")
@@ -87,7 +88,8 @@ def progress_line(number: int, total: int, outcome: SourceOutcome) -> str:
         f"[{number}/{total}] {outcome.source_id}: {outcome.outcome}, {outcome.rows} rows, "
         f"{outcome.seconds:.2f} s"
     )
-    return f"{line} — {outcome.message}" if outcome.message else line
+    # The message may quote a cell: the log line is masked like metadata (assets/metadata.py).
+    return mask_text(f"{line} — {outcome.message}") if outcome.message else line
 
 
 def raw_metadata(outcome: SourceOutcome) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.changes_asset import build_run_changes
-from assets.metadata import preview_markdown
+from assets.metadata import masks_personal_data, preview_markdown
 from assets.resources import KotaPintarResource
 from assets.source_assets import tidy_key
 from sources.catalog import DIMENSIONS, SourceEntry
@@ -63,6 +63,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
         "kelurahan, with Kemendagri codes (`kode_wilayah`) and BPS codes (`kode_bps`; the "
         "bundled reference has none for kelurahan, so they stay NULL). Codes are text.",
     )
+    @masks_personal_data
     def dim_wilayah(kotapintar: KotaPintarResource) -> dg.MaterializeResult:
         with kotapintar.work_db() as con:
             load_dim_wilayah(con, reference_frame())
@@ -77,6 +78,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
         "national smart-city pillar, unit, direction, definition, producing agency, update "
         "schedule and reference framework. Rebuilt from the catalog on each run.",
     )
+    @masks_personal_data
     def dim_indikator(kotapintar: KotaPintarResource) -> dg.MaterializeResult:
         with kotapintar.work_db() as con:
             load_dim_indikator(con, indikator_frame(entries))
@@ -90,6 +92,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
         description="Every source in the catalog: title, producing agency, kind, location, "
         "schedule and whether it is sample data. The load history is in `meta_muat`.",
     )
+    @masks_personal_data
     def meta_sumber(kotapintar: KotaPintarResource) -> dg.MaterializeResult:
         with kotapintar.work_db() as con:
             load_meta_sumber(con, sumber_frame(entries))
@@ -114,6 +117,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
             )
         ],
     )
+    @masks_personal_data
     def fact_indikator(kotapintar: KotaPintarResource):
         with kotapintar.work_db() as con:
             loaded = loaded_sources(con, source_ids)
@@ -150,6 +154,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
         "personal-data guard); a table whose guard verdict in `meta_kualitas` failed keeps its "
         "previously published version.",
     )
+    @masks_personal_data
     def analyst_snapshot(kotapintar: KotaPintarResource) -> dg.MaterializeResult:
         with kotapintar.work_db() as con:
             blocked = blocked_tables(con, SNAPSHOT_TABLES)
@@ -199,6 +204,7 @@ def _dimension_asset(dimension: str) -> dg.AssetsDefinition:
             )
         ],
     )
+    @masks_personal_data
     def _dimension(kotapintar: KotaPintarResource):
         with kotapintar.work_db() as con:
             rows = build_dimension_table(con, dimension)

@@ -138,7 +138,11 @@ def check_source(
     # `lokasi` is written by the parser ("<sheet>!C7", "records[3].x"): one distinct value per
     # cell, the dominant cost of a scan of a large table, and no agency text beyond sheet names
     # (which the drift report already shows). Scanned: every column the agency's text reaches.
-    pii = scan_frame(tidy.reset_index(drop=True), table=table, allow=allow, skip=("lokasi",))
+    # The notes column's own header ("NIK Pelapor") labels what `catatan` holds.
+    headers = {"catatan": entry.parse.notes} if entry.parse.notes else None
+    pii = scan_frame(
+        tidy.reset_index(drop=True), table=table, allow=allow, skip=("lokasi",), headers=headers
+    )
     if not pii.passed:
         found.append(findings.from_pii(entry, checked, pii))
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from quality.pii_detect import (
+    column_label,
     find_in_text,
     id_number_kind,
-    is_kk_column,
     is_person_column,
     looks_like_names,
     mask,
@@ -105,19 +105,24 @@ def scan_frame(
     allow: Mapping[str, str] | None = None,
     source_allow: Mapping[str, Mapping[str, str]] | None = None,
     skip: Collection[str] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> PiiReport:
     """Scan every column of `df` but those in `skip`. `allow` maps a column to the reason it may
     hold what looks like personal data; `source_allow` does the same per `sumber_id` for tables
     that carry rows of several sources (a catalog entry's allow-list follows its rows into
-    fact_indikator)."""
+    fact_indikator). `headers` maps a renamed column to the agency's header of it (`catatan`:
+    "NIK Pelapor"), which labels its values like the column's own name does."""
     allow = dict(allow or {})
+    headers = dict(headers or {})
     findings: list[PiiFinding] = []
     lokasi = df["lokasi"] if "lokasi" in df.columns else None  # read at the hits only
     by_source = df["sumber_id"] if source_allow and "sumber_id" in df.columns else None
     for column in df.columns:
         if column in skip:
             continue
-        for kind, hit_mask, examples in _scan_column(str(column), df[column]):
+        for kind, hit_mask, examples in _scan_column(
+            str(column), df[column], headers.get(str(column))
+        ):
             reason = allow.get(str(column))
             if reason is None and by_source is not None:
                 allowed_sources = [s for s, cols in source_allow.items() if column in cols]
@@ -151,20 +156,22 @@ def _finding(column, kind, hit_mask, examples, reason, lokasi) -> PiiFinding:
     )
 
 
-def _scan_column(column: str, values: pd.Series) -> list[tuple[str, np.ndarray, list[str]]]:
+def _scan_column(
+    column: str, values: pd.Series, header: str | None = None
+) -> list[tuple[str, np.ndarray, list[str]]]:
     """(kind, row mask, masked examples) for each kind of personal data in one column."""
     if pd.api.types.is_bool_dtype(values):
         return []
     if pd.api.types.is_numeric_dtype(values):
-        return _scan_numbers(column, values)
+        return _scan_numbers(column, values, header)
     text = values.astype("string")
     distinct = text.dropna().unique()
-    kk_column = is_kk_column(column)
+    label = column_label(column, header)
     hits: dict[str, dict[str, str]] = {}  # kind -> {value: first masked example}
     for value in distinct:
-        for kind, _, masked in find_in_text(str(value), kk_column=kk_column):
+        for kind, _, masked in find_in_text(str(value), label=label):
             hits.setdefault(kind, {}).setdefault(str(value), masked)
-    if is_person_column(column):
+    if is_person_column(column, header):
         for name in looks_like_names(str(v) for v in distinct):
             hits.setdefault("nama", {}).setdefault(name, mask("nama", name))
     result = []
@@ -174,19 +181,21 @@ def _scan_column(column: str, values: pd.Series) -> list[tuple[str, np.ndarray, 
     return result
 
 
-def _scan_numbers(column: str, values: pd.Series) -> list[tuple[str, np.ndarray, list[str]]]:
+def _scan_numbers(
+    column: str, values: pd.Series, header: str | None = None
+) -> list[tuple[str, np.ndarray, list[str]]]:
     """A NIK or KK number read as a number (an agency column mapped as a value): 16-digit
-    integers whose region and date are plausible."""
+    integers whose region and date are plausible, or any in a labelled column."""
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
     with np.errstate(invalid="ignore"):
         candidates = (numbers >= 1e15) & (numbers < 1e16) & (np.floor(numbers) == numbers)
     if not candidates.any():
         return []
-    kk_column = is_kk_column(column)
+    label = column_label(column, header)
     hits: dict[str, dict[float, str]] = {}
     for number in np.unique(numbers[candidates]):
         digits = str(int(number))
-        kind = id_number_kind(digits, kk_hint=kk_column)
+        kind = id_number_kind(digits, label=label)
         if kind:
             hits.setdefault(kind, {})[number] = mask(kind, digits)
     return [

@@ -20,9 +20,9 @@ import duckdb
 
 from quality.pii import EXAMPLES, PiiFinding, PiiReport, scan_frame
 from quality.pii_detect import (
+    column_label,
     find_in_text,
     id_number_kind,
-    is_kk_column,
     is_person_column,
     looks_like_names,
     mask,
@@ -44,10 +44,12 @@ def scan_table(
     allow: Mapping[str, str] | None = None,
     source_allow: Mapping[str, Mapping[str, str]] | None = None,
     skip: Collection[str] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> PiiReport:
     """Scan every column of `table` ("name" or "schema.name") but those in `skip`, with the
-    allow-lists of `quality.pii.scan_frame`."""
+    allow-lists and `headers` of `quality.pii.scan_frame`."""
     allow = dict(allow or {})
+    headers = dict(headers or {})
     columns = _columns(con, table)
     names = [name for name, _ in columns]
     lokasi = "lokasi" in names
@@ -63,10 +65,10 @@ def scan_table(
             if sources:
                 excused = (sources, "; ".join(sorted({source_allow[s][column] for s in sources})))
         if kind.split("(")[0] in NUMERIC:
-            hits = _scan_numbers(con, table, column, excused)
+            hits = _scan_numbers(con, table, column, excused, headers.get(column))
             value = f"CAST({_q(column)} AS DOUBLE)"
         elif kind == "VARCHAR":
-            hits = _scan_text(con, table, column, excused)
+            hits = _scan_text(con, table, column, excused, headers.get(column))
             value = _q(column)
         else:
             read = [c for c in dict.fromkeys([column, "lokasi", "sumber_id"]) if c in names]
@@ -79,6 +81,7 @@ def scan_table(
                 allow={column: reason} if reason else None,
                 source_allow=source_allow,
                 skip=[c for c in frame.columns if c != column],
+                headers=headers,
             )
             findings.extend(report.findings)
             continue
@@ -100,10 +103,10 @@ def scan_table(
     return PiiReport(table=table, rows=rows, findings=findings)
 
 
-def _scan_text(con, table: str, column: str, excused) -> list[tuple]:
+def _scan_text(con, table: str, column: str, excused, header: str | None) -> list[tuple]:
     """(kind, hit values, masked examples, (rows, excused rows)) per kind, in scan_frame's order."""
     c = _q(column)
-    person = is_person_column(column)
+    person = is_person_column(column, header)
     # Person names are judged on all distinct values (the share that looks like names).
     candidate = "" if person else f"AND {_CANDIDATE.format(c=c)}"
     cursor = con.cursor()
@@ -111,7 +114,7 @@ def _scan_text(con, table: str, column: str, excused) -> list[tuple]:
         f"SELECT {c}, count(*), {_excused_count(excused)} FROM {table} "
         f"WHERE {c} IS NOT NULL {candidate} GROUP BY {c} ORDER BY min(rowid)"
     )
-    kk_column = is_kk_column(column)
+    label = column_label(column, header)
     hits: dict[str, dict[str, str]] = {}
     counts: dict[str, tuple[int, int]] = {}
     distinct: list[str] = []
@@ -120,7 +123,7 @@ def _scan_text(con, table: str, column: str, excused) -> list[tuple]:
             counts[value] = (n, n_excused)
             if person:
                 distinct.append(value)
-            for kind, _, masked in find_in_text(value, kk_column=kk_column):
+            for kind, _, masked in find_in_text(value, label=label):
                 hits.setdefault(kind, {}).setdefault(value, masked)
         if not person:
             counts = {v: counts[v] for found in hits.values() for v in found}
@@ -131,19 +134,20 @@ def _scan_text(con, table: str, column: str, excused) -> list[tuple]:
     return _by_kind(hits, counts)
 
 
-def _scan_numbers(con, table: str, column: str, excused) -> list[tuple]:
-    """16-digit integers whose region and date are plausible, as in scan_frame."""
+def _scan_numbers(con, table: str, column: str, excused, header: str | None) -> list[tuple]:
+    """16-digit integers whose region and date are plausible (any in a labelled column), as in
+    scan_frame."""
     v = f"CAST({_q(column)} AS DOUBLE)"
     rows = con.execute(
         f"SELECT {v} AS v, count(*), {_excused_count(excused)} FROM {table} "
         f"WHERE {v} >= 1e15 AND {v} < 1e16 AND floor({v}) = {v} GROUP BY v ORDER BY v"
     ).fetchall()
-    kk_column = is_kk_column(column)
+    label = column_label(column, header)
     hits: dict[str, dict[float, str]] = {}
     counts: dict[float, tuple[int, int]] = {}
     for number, n, n_excused in rows:
         digits = str(int(number))
-        kind = id_number_kind(digits, kk_hint=kk_column)
+        kind = id_number_kind(digits, label=label)
         if kind:
             hits.setdefault(kind, {})[number] = mask(kind, digits)
             counts[number] = (n, n_excused)

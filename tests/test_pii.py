@@ -5,29 +5,41 @@ import pandas as pd
 import pytest
 
 from quality.pii import mask_text, scan_frame
-from quality.pii_detect import find_in_text, id_number_kind, is_person_column, looks_like_names
+from quality.pii_detect import (
+    column_label,
+    find_in_text,
+    id_number_kind,
+    is_person_column,
+    looks_like_names,
+)
 
 NIK_WOMAN = "3573014506900003"  # Blimbing (35.73.01), 05-06-1990, day + 40
 NIK_MAN = "3201010101850007"  # Kab. Bogor (32.01), 01-01-1985
 
 
 @pytest.mark.parametrize(
-    ("digits", "kk_hint", "kind"),
+    ("digits", "label", "kind"),
     [
-        (NIK_WOMAN, False, "nik"),
-        (NIK_MAN, False, "nik"),
-        ("3573010101200005", True, "no_kk"),  # KK issued 01-01-2020, named by its column
-        ("3573093003900001", False, None),  # kecamatan 09 does not exist in Kota Malang
-        ("9973014506900003", False, None),  # province 99 does not exist
-        ("3573013202900003", False, None),  # 32 February
-        ("3573017506900003", False, None),  # day 75 - 40 = 35
-        ("3573014506900000", False, None),  # serial 0000
-        ("1234567890123456", False, None),  # a budget, not a NIK
-        ("357301450690003", False, None),  # 15 digits
+        (NIK_WOMAN, None, "nik"),
+        (NIK_MAN, None, "nik"),
+        ("3573093003900001", None, None),  # kecamatan 09 does not exist in Kota Malang
+        ("9973014506900003", None, None),  # province 99 does not exist
+        ("3573013202900003", None, None),  # 32 February
+        ("3573017506900003", None, None),  # day 75 - 40 = 35
+        ("3573014506900000", None, None),  # serial 0000
+        ("1234567890123456", None, None),  # a budget, not a NIK
+        ("3573010000000000", None, None),  # an indicator value
+        ("357301450690003", None, None),  # 15 digits
+        # Labelled (the column name, or a word before it): any 16 digits, typos included.
+        ("3573010101200005", "no_kk", "no_kk"),  # KK issued 01-01-2020
+        ("3573015213900007", "nik", "nik"),  # day 52 - 40 = 12, month 13: a typo
+        ("3573013202900003", "nik", "nik"),  # 32 February
+        ("9973014506900000", "no_kk", "no_kk"),  # no such province, serial 0000: a test KK
+        ("357301450690003", "nik", None),  # still 16 digits
     ],
 )
-def test_nik_and_kk_need_a_real_region_and_a_plausible_date(digits, kk_hint, kind):
-    assert id_number_kind(digits, kk_hint=kk_hint) == kind
+def test_nik_and_kk_need_a_real_region_and_a_plausible_date_unless_labelled(digits, label, kind):
+    assert id_number_kind(digits, label=label) == kind
 
 
 @pytest.mark.parametrize(
@@ -46,11 +58,106 @@ def test_nik_and_kk_need_a_real_region_and_a_plausible_date(digits, kk_hint, kin
         ("Faskes 2023!D7", []),
         ("baris 7, kolom 3", []),
         ("2023-Q1", []),
-        ("0341-551234", []),  # a landline without +62: an office, not a person
     ],
 )
 def test_text_detectors(text, found):
     assert [(kind, masked) for kind, _, masked in find_in_text(text)] == found
+
+
+# Issue 11, case 8: what must be found ...
+MUST_FIND = [
+    # A labelled NIK or KK is personal data whatever its digits.
+    ("NIK 3573015213900007", [("nik", "3573************")]),  # birth date 52-13-90
+    ("nik: 3573013202900003", [("nik", "3573************")]),  # 32 February
+    ("Nomor Induk Kependudukan: 3573015213900007", [("nik", "3573************")]),
+    ("nomor induk 1234567890123456", [("nik", "1234************")]),  # a test NIK
+    ("No. KK 3573010101200005", [("no_kk", "3573************")]),
+    ("no kk 3573019999990000", [("no_kk", "3573************")]),  # no date, serial 0000
+    ("Kartu Keluarga 3573 0101 0120 0005", [("no_kk", "3573************")]),
+    # The nearest label decides, for each number.
+    (
+        "NIK: 3573015213900007; No. KK 3573010101200005",
+        [("nik", "3573************"), ("no_kk", "3573************")],
+    ),
+    # A NIK read as a number and printed as a float, e.g. in a rule's message.
+    (f"out of range: {NIK_WOMAN}.0 (baris 8)", [("nik", "3573************")]),
+    # Landlines with an area code.
+    ("0341 551234", [("telepon", "0341****34")]),
+    ("telp (0341) 551234", [("telepon", "0341****34")]),
+    ("0341-551234", [("telepon", "0341****34")]),
+    ("+62 341 551234", [("telepon", "+6234*****34")]),
+    ("(021) 555 1234", [("telepon", "0215****34")]),
+    ("0341.551234/0341-551235", [("telepon", "0341****34"), ("telepon", "0341****35")]),
+]
+# ... and what must not (numbers an indicator table is full of).
+MUST_NOT_FIND = [
+    "3573010000000000",  # an unlabelled indicator value: no date, serial 0000
+    "3573015213900007",  # unlabelled and no valid date: the stricter rule
+    "1234567890123456",  # a 16-digit budget
+    "3573010001",  # a BPS 10-digit region code (kelurahan)
+    "35.73.01.1001",  # a Kemendagri region code
+    "2023",
+    "2022-2023",
+    "2023-01-05",
+    "05-06-1990",
+    "20230105",
+    "1.234.567.890",  # money
+    "Rp 62.341.551.234",  # money that starts like +62
+    "1,234,567,890.50",
+    "12.345.678,90",
+    "0,0341",
+    "0341-5512",  # too short for a phone number
+    "kode pos 65111",
+    "Teknik 3573015213900007",  # "nik" inside a word is no label
+    f"{NIK_WOMAN}.5",  # a decimal number, not a NIK
+]
+
+
+@pytest.mark.parametrize(("text", "found"), MUST_FIND)
+def test_labelled_numbers_and_landlines_are_found(text, found):
+    assert [(kind, masked) for kind, _, masked in find_in_text(text)] == found
+    masked = mask_text(text)
+    for _, raw, _ in find_in_text(text):
+        assert raw not in masked
+
+
+@pytest.mark.parametrize("text", MUST_NOT_FIND)
+def test_ordinary_numbers_are_not_personal_data(text):
+    assert find_in_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("column", "label"),
+    [
+        ("nik", "nik"),
+        ("NIK Pemohon", "nik"),
+        ("nomor_induk_kependudukan", "nik"),
+        ("No. KK", "no_kk"),
+        ("nomor_kk", "no_kk"),
+        ("Kartu Keluarga", "no_kk"),
+        ("teknik", None),
+        ("nilai", None),
+        ("kode_wilayah", None),
+    ],
+)
+def test_column_names_label_their_numbers(column, label):
+    assert column_label(column) == label
+
+
+def test_a_labelled_column_holds_personal_data_whatever_its_digits():
+    typo = "3573015213900007"
+    df = pd.DataFrame(
+        {
+            "NIK": [typo, None],
+            "no_kk": [float("3573019999990001"), 1.0],
+            "nilai": [float(typo), 2.0],  # unlabelled: the stricter rule
+        }
+    )
+    report = scan_frame(df, table="t")
+    assert [(f.column, f.kind, f.count) for f in report.findings] == [
+        ("NIK", "nik", 1),
+        ("no_kk", "no_kk", 1),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -193,3 +300,16 @@ def test_skipped_columns_are_not_scanned_but_still_locate_hits():
     report = scan_frame(frame, skip=("lokasi",))
     assert [(f.column, f.count) for f in report.findings] == [("catatan", 1)]
     assert report.findings[0].places == ["Data!B2"]
+
+
+def test_the_agency_header_of_a_renamed_column_labels_it():
+    """The notes column's header ("NIK Pelapor") is gone from the tidy rows (`catatan`), but
+    the gate passes it on: a mistyped NIK there is still found, and names are judged."""
+    typo = "3573015213900007"
+    df = pd.DataFrame({"catatan": [typo, "Budi Santoso", "Siti Aminah"]})
+    assert scan_frame(df).passed
+    report = scan_frame(df, headers={"catatan": "NIK / Nama Pelapor"})
+    assert [(f.column, f.kind, f.count) for f in report.findings] == [
+        ("catatan", "nik", 1),
+        ("catatan", "nama", 2),
+    ]

@@ -104,3 +104,51 @@ def test_table_in_a_schema(con):
     con.execute(f"CREATE TABLE tidy.a AS SELECT 'hubungi {NIK_WOMAN}' AS catatan, 'X!A1' AS lokasi")
     report = scan_table(con, "tidy.a")
     assert [(f.column, f.count, f.places) for f in report.findings] == [("catatan", 1, ["X!A1"])]
+
+
+def test_labelled_numbers_and_landlines_as_the_frame_scan(con):
+    """Issue 11, case 8 in SQL: a labelled NIK/KK whatever its digits, landlines, and the
+    numbers that are neither (money, region codes, dates)."""
+    typo = "3573015213900007"  # no valid birth date
+    frame = pd.DataFrame(
+        {
+            "NIK Pemohon": [typo, "3573010000000000", None, "-"],
+            "no_kk": [float("3573019999990001"), 1.0, 2.0, None],
+            "catatan": [
+                f"NIK: {typo}; No. KK 3573010101200005",
+                "telp (0341) 551234",
+                "Rp 62.341.551.234 untuk 3573010001",
+                "2023-01-05",
+            ],
+            "nilai": [float(typo), 3573010000000000.0, 1.5, None],  # unlabelled: strict
+            "lokasi": ["S!A2", "S!A3", "S!A4", "S!A5"],
+        }
+    )
+    con.register("source_frame", frame)
+    con.execute("CREATE TABLE labelled AS SELECT * FROM source_frame")
+    frame_report, table_report = both(con, "labelled")
+    assert report_dict(table_report) == report_dict(frame_report)
+    assert [(f.column, f.kind, f.count) for f in table_report.findings] == [
+        ("NIK Pemohon", "nik", 2),
+        ("no_kk", "no_kk", 1),
+        ("catatan", "nik", 1),
+        ("catatan", "no_kk", 1),
+        ("catatan", "telepon", 1),
+    ]
+
+
+def test_agency_headers_label_columns_as_in_the_frame_scan(con):
+    frame = pd.DataFrame(
+        {"catatan": ["3573015213900007", "Budi Santoso", "Siti Aminah"], "nilai": [1.0, 2.0, 3.0]}
+    )
+    frame["kk"] = [float("3573019999990001"), 1.0, 2.0]
+    con.register("source_frame", frame)
+    con.execute("CREATE TABLE renamed AS SELECT * FROM source_frame")
+    headers = {"catatan": "NIK / Nama Pelapor", "nilai": "No. KK"}
+    frame_report, table_report = both(con, "renamed", headers=headers)
+    assert report_dict(table_report) == report_dict(frame_report)
+    assert [(f.column, f.kind) for f in table_report.findings] == [
+        ("catatan", "nik"),
+        ("catatan", "nama"),
+        ("kk", "no_kk"),
+    ]
