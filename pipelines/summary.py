@@ -53,6 +53,9 @@ class RunSummary:
         bad = [s for s in self.sources if not s.ok]
         for s in bad:
             lines.append(f"\n{s.source_id} {s.outcome}: {s.message}")
+        for s in self.sources:
+            if s.ok and s.quarantined:  # a partial load is never silent: rows held, the share
+                lines.append(f"\n{s.source_id} {s.message.split('. ')[0]}")
         for name in self.failed_checks:
             lines.append(f"check failed: {name}")
         for step in self.failed_steps:

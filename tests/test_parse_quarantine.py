@@ -86,6 +86,7 @@ def test_two_unknown_spellings_in_200_rows_quarantine_two_and_load_198(tmp_path)
     [source] = [s for s in summary.sources if s.source_id == SOURCE]
     assert (source.outcome, source.rows, source.quarantined) == ("loaded", 198, 2)
     assert "partial load: 2 of 200 rows quarantined (1.0 %, allowed 5.0 %" in source.message
+    assert f"\n{SOURCE} partial load: 2 of 200 rows quarantined (1.0 %" in summary.render()
     with duckdb.connect(str(settings.data_dir / "work.duckdb"), read_only=True) as con:
         held = con.execute(
             "SELECT lokasi, aturan, nilai, pesan FROM karantina WHERE sumber_id = ? ORDER BY 1",
