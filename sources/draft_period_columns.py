@@ -9,10 +9,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from sources.draft_periods import header_period, read_period
+from sources.draft_periods import header_period
 from sources.draft_read import kind_of
 from sources.draft_table import Column, Table
-from sources.periods import MissingYearError, PeriodFormatError
+from sources.periods import MissingYearError, PeriodFormatError, parse_period
 
 _PERIOD_WORDS = re.compile(
     r"\b(tahun|thn|periode|period|bulan|month|year|triwulan|tw|semester|smt|kuartal|tanggal)\b",
@@ -116,7 +116,7 @@ def _period_style(value: object, kind: str | None) -> tuple[str, bool, bool] | N
     if kind_of(value) == "date":
         return "date", False, False
     try:
-        found = read_period(value)
+        found = parse_period(value)
     except MissingYearError:
         return _without_year(value, kind, None)
     except PeriodFormatError:
@@ -126,7 +126,7 @@ def _period_style(value: object, kind: str | None) -> tuple[str, bool, bool] | N
 
 def _without_year(value: object, kind: str | None, style: str | None):
     try:
-        found = read_period(value, year=2000, kind=kind)
+        found = parse_period(value, year=2000, kind=kind)
     except PeriodFormatError:
         return None
     return style or style_of(found.periode), True, found.provisional

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sources.periods import MONTH_WORDS, Period, PeriodFormatError, find_year, parse_period
+from sources.periods import MONTH_WORDS, PeriodFormatError, find_year, parse_period
 
 # Header period styles as regular expressions (case-insensitive, as the parser compiles them):
 # general enough to match next year's file, checked against this file's headers before use.
@@ -29,17 +29,6 @@ _PHRASES = [
     re.compile(r"\b(triwulan|trw|tw)\.?\s*(iv|iii|ii|i|[1-4])\b\D{0,15}?((?:19|20)\d{2})", re.I),
     re.compile(rf"\b({_MONTHS})\.?\s*((?:19|20)\d{{2}})\b", re.I),
 ]
-
-
-def read_period(value: object, **rules) -> Period:
-    """sources.periods.parse_period, with any other error it lets slip (a superscript digit
-    such as "km²" raises ValueError there) turned into a PeriodFormatError."""
-    try:
-        return parse_period(value, **rules)
-    except PeriodFormatError:
-        raise
-    except ValueError as exc:
-        raise PeriodFormatError(str(exc)) from None
 
 
 def header_period(label: str) -> tuple[str, str, str, str | None] | None:
@@ -80,7 +69,7 @@ def period_style(text: str) -> str | None:
     if not text:
         return None
     try:
-        found = read_period(text, year=2000)
+        found = parse_period(text, year=2000)
     except PeriodFormatError:
         return None
     if len(found.periode) == 4:
@@ -91,7 +80,7 @@ def period_style(text: str) -> str | None:
 def needs_year(text: str) -> bool:
     """Whether a period text lacks its year ("Agustus", "Triwulan III")."""
     try:
-        read_period(text)
+        parse_period(text)
     except PeriodFormatError:
         return True
     return False
@@ -106,7 +95,7 @@ def fixed_period(texts: list[str]) -> tuple[str, str] | None:
             if found is None:
                 continue
             try:
-                return read_period(found.group(0)).periode, text
+                return parse_period(found.group(0)).periode, text
             except PeriodFormatError:
                 continue
         year = find_year(text)

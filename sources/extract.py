@@ -29,6 +29,7 @@ from sources.grid import Grid
 from sources.header_periods import folded, header_year
 from sources.numbers import NumberFormatError, decide_decimal, parse_number
 from sources.periods import (
+    MissingKindError,
     MissingYearError,
     Period,
     PeriodFormatError,
@@ -53,7 +54,6 @@ MAX_LISTED = 10
 DECIMAL_SAMPLES = 5000  # text cells looked at per column to decide `decimal: auto`
 _KECAMATAN_PREFIX = re.compile(r"^\s*(kec\b|kecamatan\b)", re.IGNORECASE)
 _EXCEL_ERROR = re.compile(r"^#(DIV/0!|N/A|REF!|VALUE!|NAME\?|NUM!|NULL!|SPILL!|CALC!|ERROR)$")
-_BARE_NUMBER = re.compile(r"^\s*([ivx]+|\d{1,2})\s*\*?\s*$", re.IGNORECASE)
 
 
 class Extractor:
@@ -347,14 +347,14 @@ class Extractor:
                 "`parse.period.year_column` or `parse.period.year_from`"
             )
             return False
+        except MissingKindError:
+            self._catalog(
+                f"{place}: period {cell_text(raw)!r} is a bare number; set `parse.period.kind` "
+                "(month, quarter or semester)"
+            )
+            return False
         except PeriodFormatError as exc:
             text = cell_text(raw)
-            if _BARE_NUMBER.match(text) and self.kind is None:
-                self._catalog(
-                    f"{place}: period {text!r} is a bare number; set `parse.period.kind` "
-                    "(month, quarter or semester)"
-                )
-                return False
             self._quarantine(
                 place, q.BAD_PERIOD, text, str(exc), f"periode {text!r} tidak terbaca", line
             )

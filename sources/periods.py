@@ -23,6 +23,7 @@ from sources.cells import cell_text
 
 __all__ = [
     "ACCEPTED_FORMS",
+    "MissingKindError",
     "MissingYearError",
     "Period",
     "PeriodFormatError",
@@ -116,6 +117,11 @@ class Period:
 
 class PeriodFormatError(ValueError):
     """A period text that cannot be read; the message says the text and the accepted forms."""
+
+
+class MissingKindError(PeriodFormatError):
+    """A bare number or Roman numeral ("III", "2") with no kind to say whether it is a month,
+    quarter or semester: the reader's (the catalog's) gap, not the text's."""
 
 
 class MissingYearError(PeriodFormatError):
@@ -331,7 +337,7 @@ def _read_words(shown: str, text: str, kind: str | None) -> _Reading:
     if len(period_numbers) > 1:
         raise _not_a_period(shown)
     if kind is None:
-        raise PeriodFormatError(
+        raise MissingKindError(
             f"{shown!r} does not say whether it is a month, quarter or semester: "
             "set the kind (month, quarter or semester)"
         )

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from sources.periods import (
+    MissingKindError,
     MissingYearError,
     Period,
     PeriodFormatError,
@@ -191,19 +192,19 @@ PARSE_ERRORS = [
     (
         "III",
         {"year": 2024},
-        PeriodFormatError,
+        MissingKindError,
         f"'III' does not say whether it is a month, quarter or semester: {SET_KIND}",
     ),
     (
         3,
         {},
-        PeriodFormatError,
+        MissingKindError,
         f"'3' does not say whether it is a month, quarter or semester: {SET_KIND}",
     ),
     (
         "III 2023",
         {},
-        PeriodFormatError,
+        MissingKindError,
         f"'III 2023' does not say whether it is a month, quarter or semester: {SET_KIND}",
     ),
     (
@@ -371,7 +372,7 @@ PARTS_ERRORS = [
     ),
     (
         {"period": "III", "year": "2024"},
-        PeriodFormatError,
+        MissingKindError,
         f"'III' does not say whether it is a month, quarter or semester: {SET_KIND}",
     ),
     ({"month": "Bulan", "year": "2024"}, PeriodFormatError, _not_a_period("Bulan")),
