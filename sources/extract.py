@@ -28,6 +28,7 @@ from sources.errors import SourceError
 from sources.grid import Grid
 from sources.header_periods import folded, header_year
 from sources.numbers import NumberFormatError, decide_decimal, parse_number
+from sources.parsed import ParsedSource, check_header_fits, fill_merged_body, total_warnings
 from sources.periods import (
     MissingKindError,
     MissingYearError,
@@ -60,8 +61,6 @@ class Extractor:
     """Reads one grid for one catalog entry; `run()` returns the ParsedSource."""
 
     def __init__(self, entry: SourceEntry, grid: Grid) -> None:
-        from sources.parse import check_header_fits, fill_merged_body
-
         self.entry = entry
         self.spec = spec = entry.parse
         self.grid = grid
@@ -98,8 +97,6 @@ class Extractor:
         self.parent: str | None = None  # the kecamatan of a sub-header row above
 
     def run(self):
-        from sources.parse import ParsedSource, total_warnings
-
         for r in range(self.body_start, len(self.grid.cells)):
             self._row(r, self.grid.cells[r])
         self._raise_catalog_problems()

@@ -40,7 +40,8 @@ from sources.columns import resolve_columns
 from sources.errors import SourceError
 from sources.grid import Grid, fill_header_groups
 from sources.numbers import NumberFormatError, parse_number
-from sources.parse import ParsedSource, _period, _total_warnings
+from sources.parse import _period
+from sources.parsed import ParsedSource, total_warnings
 from sources.periods import PeriodFormatError
 from sources.textsniff import detect_delimiter, encoding_of, is_utf8
 from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi, tidy_frame
@@ -177,7 +178,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         values = [_values(body, c.index, data_rows, spec.dash, numbers[c.index])
                   for c in cols.values]  # fmt: skip
         mismatches = _total_mismatches(entry, body, cols, classes, data_rows, values, numbers)
-        warnings = _total_warnings(entry, mismatches)
+        warnings = total_warnings(entry, mismatches)
         if not len(data_rows):
             return ParsedSource(tidy_frame([]), warnings)
         frame = _frame(entry, cols.values, layout, values, provisional, built, lokasi)
