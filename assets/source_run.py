@@ -120,9 +120,9 @@ def refresh_source(
         result.data_docs = quality_stage.data_docs(
             result.gate, quality.data_docs_dir, muat_id.split(":")[0], entry
         )
+        # A partial load always leaves rows (GateResult.may_load_partially): the empty case
+        # was refused above, or rows_to_load refuses it.
         tidy = quality_stage.rows_to_load(entry, result.gate, tidy)
-        held_back = "the quality gate held back every row"
-        quality_stage.refuse_empty(entry, tidy, work_db, landed, held_back)
         if not result.gate.passed:
             result.quarantined = result.gate.quarantined
             result.message = quality_stage.partial_message(entry, result.gate)
