@@ -7,9 +7,7 @@ them all and picks the one that holds the data (the most numeric cells).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -17,11 +15,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from sources.cells import cell_text
+from sources.grid import Merged, sheet_cells, split_csv
 from sources.numbers import NumberFormatError, parse_number
 from sources.periods import find_year
-from sources.textsniff import detect_delimiter, detect_encoding
-
-Merged = tuple[int, int, int, int]
+from sources.textsniff import detect_encoding
 
 _YEAR_TEXT = re.compile(r"^(19|20)\d{2}\s*\*+\s*\)?$|^(19|20)\d{2}$")
 _MARKERS = {"-", "–", "—", "…", "...", "..", "x", "na", "n/a", "n.a."}
@@ -78,20 +75,13 @@ def _read_workbook(path: Path) -> SourceFile:
     import python_calamine
 
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    sheets = []
-    for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)
-        cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
-        merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
-        sheets.append(Sheet(name, cells, merged))
+    sheets = [Sheet(name, *sheet_cells(workbook, name, path)) for name in workbook.sheet_names]
     return SourceFile(path, "xlsx", sheets)
 
 
 def _read_csv(path: Path) -> SourceFile:
     encoding = detect_encoding(path)
-    text = path.read_text(encoding=encoding).lstrip("\ufeff")
-    delimiter = detect_delimiter(text[:65536])
-    cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    cells, delimiter = split_csv(path.read_text(encoding=encoding))
     return SourceFile(path, "csv", [Sheet(None, cells)], encoding, delimiter)
 
 

@@ -24,6 +24,9 @@ NUMERIC_TYPES = {"int", "int4", "int8", "integer", "bigint", "numeric", "float",
                  "float8", "double precision", "real", "number"}  # fmt: skip
 
 
+Merged = tuple[int, int, int, int]
+
+
 @cache  # called for the place of every value cell; a sheet has few distinct columns
 def column_letter(index: int) -> str:
     """0-based column index to the spreadsheet letter: 0 -> A, 27 -> AB."""
@@ -47,7 +50,7 @@ class Grid:
     locate: Callable[[int, int], str]
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    merged: list[Merged] = field(default_factory=list)
     numeric: set[int] = field(default_factory=set)
     header_place: Callable[[int, int], str] | None = None  # default: `locate`
     notes: list[str] = field(default_factory=list)  # choices made reading it (which sheet)
@@ -77,12 +80,7 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
             outcome="rejected",
         ) from None
     sheet_name, notes = _choose_sheet(entry, workbook.sheet_names)
-    sheet = workbook.get_sheet_by_name(sheet_name)
-    cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
-    for (r, c), text in error_cells(path, sheet_name).items():
-        if r < len(cells) and c < len(cells[r]):
-            cells[r][c] = text  # "#DIV/0!": read as a cell to fix, not as an empty one
-    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    cells, merged = sheet_cells(workbook, sheet_name, path)
     _fill_merged_headers(cells, merged, spec.header_row - 1, spec.header_depth)
     fill_header_groups(cells, merged, spec.header_row - 1, spec.header_depth)
     return Grid(
@@ -94,6 +92,25 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
         sheets=list(workbook.sheet_names),
         merged=merged,
     )
+
+
+def sheet_cells(workbook, name: str, path: Path) -> tuple[list[list[object]], list[Merged]]:
+    """The cells of sheet `name` of an open calamine workbook (the file at `path`), with Excel
+    error cells as their text, and its merged ranges (r0, c0, r1, c1, inclusive)."""
+    sheet = workbook.get_sheet_by_name(name)
+    cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    for (r, c), text in error_cells(path, name).items():
+        if r < len(cells) and c < len(cells[r]):
+            cells[r][c] = text  # "#DIV/0!": read as a cell to fix, not as an empty one
+    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    return cells, merged
+
+
+def split_csv(text: str, delimiter: str | None = None) -> tuple[list[list[object]], str]:
+    """The rows of CSV text (a BOM dropped) and the delimiter: the given one, else detected."""
+    text = text.lstrip("\ufeff")
+    delimiter = delimiter or detect_delimiter(text[:65536])
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)], delimiter
 
 
 def _choose_sheet(entry: SourceEntry, names: list[str]) -> tuple[str, list[str]]:
@@ -119,7 +136,7 @@ def _sheet_key(name: str) -> str:
 
 
 def fill_header_groups(
-    cells: list[list[object]], merged: list[tuple[int, int, int, int]], first: int, depth: int
+    cells: list[list[object]], merged: list[Merged], first: int, depth: int
 ) -> None:
     """A multi-row header saved without merged cells (every CSV, some workbooks) writes a group
     label once, above the first of its columns ("Volume Air Terjual",,, over 2021 2022 2023).
@@ -149,7 +166,7 @@ def fill_header_groups(
 
 
 def _fill_merged_headers(
-    cells: list[list[object]], merged: list[tuple[int, int, int, int]], first: int, depth: int
+    cells: list[list[object]], merged: list[Merged], first: int, depth: int
 ) -> None:
     # A merged header ("Jenis Kelamin" over two columns) stores its text only in the top-left cell;
     # copy it over the whole range so every column below it gets its label.
@@ -183,9 +200,7 @@ def _read_csv(entry: SourceEntry, path: Path) -> Grid:
             fix=f"set `parse.encoding` in {entry.catalog_file} to the file's encoding "
             "(or `auto` to detect it)",
         ) from None
-    text = text.lstrip("\ufeff")
-    delimiter = spec.delimiter or detect_delimiter(text[:65536])
-    cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    cells, _ = split_csv(text, spec.delimiter)
     fill_header_groups(cells, [], spec.header_row - 1, spec.header_depth)
     return Grid(
         cells=cells,
