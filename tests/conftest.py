@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,35 @@ def bundled_run(tmp_path_factory):
     result = job.execute_in_process(raise_on_error=False)
     assert settings.warehouse.is_file(), "the bundled catalog did not publish a snapshot"
     return settings, result
+
+
+FASKES = "dinkes_faskes"
+
+
+@pytest.fixture
+def local(tmp_path):
+    """The bundled dinkes_faskes entry reading a copy of its workbook, and `refresh(run_id)`
+    over tmp_path: (refresh, entry file, data file, work_db factory)."""
+    import yaml
+
+    from assets.source_run import refresh_source
+    from sources.catalog import REPO_ROOT, load_entry
+    from warehouse.db import work_db
+
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    data_file = tmp_path / "faskes.xlsx"
+    shutil.copy(REPO_ROOT / f"sources/samples/{FASKES}.SAMPLE.xlsx", data_file)
+    entry_file = catalog / f"{FASKES}.yaml"
+    data = yaml.safe_load((REPO_ROOT / f"sources/catalog/{FASKES}.yaml").read_text("utf-8"))
+    entry_file.write_text(yaml.safe_dump({**data, "location": str(data_file)}), "utf-8")
+    db = partial(work_db, tmp_path / "work.duckdb")
+
+    def refresh(run_id: str):
+        entry = load_entry(entry_file, root=tmp_path)
+        return refresh_source(
+            entry, landing_root=tmp_path / "landing", work_db=db, offline=True,
+            muat_id=f"{run_id}:{FASKES}",
+        )  # fmt: skip
+
+    return refresh, entry_file, data_file, db

@@ -8,11 +8,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -20,41 +18,17 @@ import openpyxl
 import pytest
 import yaml
 
-from assets.source_run import environment_problem, refresh_source, unexpected_failure
-from sources.catalog import REPO_ROOT, load_entry
+from assets.source_run import environment_problem, unexpected_failure
+from sources.catalog import load_entry
 from tests.portal_data import TABLES
 from tests.test_pipeline import make_settings, run
-from warehouse.db import work_db
 from warehouse.export import MANIFEST, export_dimensions, export_staleness
 from warehouse.published import tidy_row_count
 from warehouse.snapshot import open_analyst, publish_snapshot
 
 SOURCE = "dinkes_faskes"
 
-
 # 1. A header-only file is refused; the last good rows stay. ------------------------------------
-
-
-@pytest.fixture
-def faskes(tmp_path):
-    """The bundled dinkes_faskes entry over a copy of its workbook, and `refresh(run_id)`."""
-    catalog = tmp_path / "catalog"
-    catalog.mkdir()
-    data_file = tmp_path / "faskes.xlsx"
-    shutil.copy(REPO_ROOT / f"sources/samples/{SOURCE}.SAMPLE.xlsx", data_file)
-    entry_file = catalog / f"{SOURCE}.yaml"
-    data = yaml.safe_load((REPO_ROOT / f"sources/catalog/{SOURCE}.yaml").read_text("utf-8"))
-    entry_file.write_text(yaml.safe_dump({**data, "location": str(data_file)}), "utf-8")
-    db = partial(work_db, tmp_path / "work.duckdb")
-
-    def refresh(run_id: str):
-        entry = load_entry(entry_file, root=tmp_path)
-        return refresh_source(
-            entry, landing_root=tmp_path / "landing", work_db=db, offline=True,
-            muat_id=f"{run_id}:{SOURCE}",
-        )  # fmt: skip
-
-    return refresh, entry_file, data_file, db
 
 
 def header_only(path: Path) -> None:
@@ -65,8 +39,8 @@ def header_only(path: Path) -> None:
     book.save(path)
 
 
-def test_a_header_only_workbook_never_replaces_published_rows(faskes):
-    refresh, _, data_file, db = faskes
+def test_a_header_only_workbook_never_replaces_published_rows(local):
+    refresh, _, data_file, db = local
     first = refresh("r1")
     assert (first.outcome, first.rows) == ("loaded", 20)
     header_only(data_file)
@@ -86,8 +60,8 @@ def test_a_header_only_workbook_never_replaces_published_rows(faskes):
     assert refresh("r3").outcome == "failed"
 
 
-def test_an_empty_first_load_is_refused_unless_the_catalog_allows_it(faskes):
-    refresh, entry_file, data_file, _ = faskes
+def test_an_empty_first_load_is_refused_unless_the_catalog_allows_it(local):
+    refresh, entry_file, data_file, _ = local
     header_only(data_file)
     first = refresh("r1")
     assert first.outcome == "failed"
@@ -199,7 +173,7 @@ def test_stale_temp_files_of_killed_runs_are_removed_at_the_next_publish(analyst
 # 16. A locked work database or a full disk is named, not called a bug. ----------------------
 
 
-def test_a_locked_work_database_is_named_with_the_holder(tmp_path, faskes):
+def test_a_locked_work_database_is_named_with_the_holder(tmp_path, local):
     path = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); "
@@ -214,7 +188,7 @@ def test_a_locked_work_database_is_named_with_the_holder(tmp_path, faskes):
         holder.communicate("")
     wrapped = RuntimeError("work database stayed locked")
     wrapped.__cause__ = caught.value  # as warehouse.db's lock wait raises it
-    entry = load_entry(faskes[1], root=tmp_path)
+    entry = load_entry(local[1], root=tmp_path)
 
     def no_db():
         raise caught.value

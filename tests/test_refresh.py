@@ -3,43 +3,16 @@ nothing new does not rebuild or re-publish the warehouse; old work databases mig
 
 from __future__ import annotations
 
-import shutil
-from functools import partial
 from pathlib import Path
 
 import duckdb
-import pytest
 import yaml
 
 from assets import source_run
-from assets.source_run import refresh_source
-from sources.catalog import REPO_ROOT, load_entry
 from tests.test_pipeline import make_settings, run
-from warehouse.db import connect, work_db
+from warehouse.db import connect
 
 SOURCE = "dinkes_faskes"
-
-
-@pytest.fixture
-def local(tmp_path):
-    """The bundled entry reading a copy of its file, and a refresh function over tmp_path."""
-    catalog = tmp_path / "catalog"
-    catalog.mkdir()
-    data_file = tmp_path / "faskes.xlsx"
-    shutil.copy(REPO_ROOT / f"sources/samples/{SOURCE}.SAMPLE.xlsx", data_file)
-    entry_file = catalog / f"{SOURCE}.yaml"
-    data = yaml.safe_load((REPO_ROOT / f"sources/catalog/{SOURCE}.yaml").read_text("utf-8"))
-    entry_file.write_text(yaml.safe_dump({**data, "location": str(data_file)}), "utf-8")
-    db = partial(work_db, tmp_path / "work.duckdb")
-
-    def refresh(run_id: str):
-        entry = load_entry(entry_file, root=tmp_path)
-        return refresh_source(
-            entry, landing_root=tmp_path / "landing", work_db=db, offline=True,
-            muat_id=f"{run_id}:{SOURCE}",
-        )  # fmt: skip
-
-    return refresh, entry_file, data_file, db
 
 
 def muat(db) -> list[tuple]:
