@@ -1,5 +1,6 @@
-"""Materialization and check metadata: counts, outcomes, evidence and a markdown preview, and
-the one place where everything the assets hand to Dagster is masked.
+"""Materialization and check metadata: counts, outcomes, evidence, a markdown preview, Data Docs
+links and the catalog entry as a code reference; and the one place where everything the assets
+hand to Dagster is masked. (Table assets: assets/table_metadata.py.)
 
 Why one choke point: a preview, a failed rule's sample rows, a message or a drift report can
 quote an agency's cell, and whatever reaches Dagster metadata is stored in the event log for
@@ -7,8 +8,9 @@ good (and shown in the UI). Masking per caller missed the `tidy/<id>` preview of
 personal-data guard had blocked. So every asset body whose results may quote agency data is
 wrapped in `masks_personal_data`: each event it yields or returns (MaterializeResult, check
 results, observations, outputs) and each `dg.Failure` it raises passes through
-`masked_metadata`, which masks every text in it (values, JSON, markdown, paths, keys) with
-`quality.pii.mask_text`. Builders below need not think about it.
+`masked_metadata`, which masks every text in it (values, JSON, markdown, paths, keys, table
+cells, column names and descriptions) with `quality.pii.mask_text`. Builders below need not
+think about it.
 """
 
 from __future__ import annotations
@@ -16,18 +18,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from assets.source_run import SourceOutcome
+from quality.datadocs import DocsLink
 from quality.pii import mask_text
 from quality.pii_detect import id_number_kind, mask
 from quality.tidy_suite import ValidationReport
+from sources.catalog import REPO_ROOT, SourceEntry
 
 PREVIEW_ROWS = 10
+CODE_REFERENCES = "dagster/code_references"
 
 
 def preview_markdown(frame: pd.DataFrame, limit: int = PREVIEW_ROWS) -> str:
@@ -77,14 +84,85 @@ def validation_metadata(report: ValidationReport | None) -> dict:
     return metadata
 
 
-def docs_metadata(pages: list) -> dict:
-    """The GX Data Docs page(s) of a validation: the path, and a file:// link the UI renders."""
+def docs_metadata(links: list[DocsLink]) -> dict:
+    """The GX Data Docs page(s) of a validation: the path, and the page's http link when the
+    folder is served (`kotapintar datadocs` at KOTAPINTAR_DATA_DOCS_URL). No file:// link:
+    browsers do not open one from the UI's http page."""
     metadata: dict = {}
-    for number, page in enumerate(pages):
+    for number, link in enumerate(links):
         suffix = "" if number == 0 else f" ({number + 1})"
-        metadata[f"data_docs{suffix}"] = dg.MetadataValue.path(str(page))
-        metadata[f"data_docs_url{suffix}"] = dg.MetadataValue.url(page.resolve().as_uri())
+        metadata[f"data_docs{suffix}"] = dg.MetadataValue.path(str(link.path))
+        if link.url:
+            metadata[f"data_docs_url{suffix}"] = dg.MetadataValue.url(link.url)
     return metadata
+
+
+def catalog_code_reference(entry: SourceEntry) -> dict:
+    """Asset-definition metadata linking the catalog file that describes `entry` (the UI's
+    "Code references"), at the line of its `id:`. Empty for an entry read from no file."""
+    if not entry.catalog_file:
+        return {}
+    path = Path(entry.catalog_file)
+    if not path.is_absolute():  # catalog.py names files under the repository relative to it
+        path = REPO_ROOT / path
+    reference = _reference(path.resolve(), _id_line(path), "catalog entry")
+    return {CODE_REFERENCES: _references([reference])}
+
+
+def with_python_code_references(definitions: list) -> list:
+    """`definitions` with each asset linked to the Python function that computes it, after
+    the references it already has (a source's catalog entry).
+
+    Not `dg.with_source_code_references`: it takes the file of the outermost function and the
+    line of the innermost, so every body wrapped by `masks_personal_data` would point into this
+    module at another file's line. Asset checks, specs and jobs pass unchanged."""
+    linked = []
+    for item in definitions:
+        compute = getattr(getattr(item, "node_def", None), "compute_fn", None)
+        function = getattr(compute, "decorated_fn", None)
+        if not isinstance(item, dg.AssetsDefinition) or function is None:
+            linked.append(item)
+            continue
+        function = inspect.unwrap(function)
+        source = inspect.getsourcefile(function)
+        if source is None:  # e.g. built at run time from a string: nothing to link
+            linked.append(item)
+            continue
+        line = inspect.getsourcelines(function)[1]
+        reference = _reference(Path(source).resolve(), line, "Python")
+
+        def add(spec: dg.AssetSpec, reference=reference) -> dg.AssetSpec:
+            existing = spec.metadata.get(CODE_REFERENCES)
+            before = list(existing.code_references) if existing is not None else []
+            if reference in before:  # applied twice (e.g. by a test): one reference
+                return spec
+            metadata = {**spec.metadata, CODE_REFERENCES: _references([*before, reference])}
+            return spec.replace_attributes(metadata=metadata)
+
+        linked.append(item.map_asset_specs(add))
+    return linked
+
+
+def _reference(path: Path, line: int | None, label: str):
+    with warnings.catch_warnings():  # beta in Dagster 1.13; we accept that, once, here
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.LocalFileCodeReference(file_path=str(path), line_number=line, label=label)
+
+
+def _references(references: list) -> dg.CodeReferencesMetadataValue:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return dg.CodeReferencesMetadataValue(code_references=references)
+
+
+def _id_line(path: Path) -> int | None:
+    # One entry per file, so the entry starts at its top-level `id:`; a file that cannot be
+    # read here was read by load_catalog a moment ago, so None (the file's top) is enough.
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.startswith("id:")), None)
 
 
 def quality_metadata(outcome: SourceOutcome) -> dict:
@@ -164,6 +242,8 @@ def masked_value(value: Any) -> Any:
     """One metadata value (raw or a `dg.MetadataValue`) with its text masked."""
     if isinstance(value, dg.MetadataValue):  # before tuples: some are tuples underneath
         return _masked_metadata_value(value)
+    if isinstance(value, dg.TableSchema):  # a raw column schema: a tuple underneath too
+        return _masked_schema(value)
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, bool) or value is None:
@@ -191,11 +271,38 @@ def _masked_metadata_value(value: dg.MetadataValue) -> dg.MetadataValue:
         return dg.MetadataValue.url(mask_text(value.url))
     if isinstance(value, dg.TableMetadataValue):
         records = [dg.TableRecord(masked_value(dict(r.data))) for r in value.records]
-        return dg.MetadataValue.table(records, schema=value.schema)
+        return dg.MetadataValue.table(records, schema=_masked_schema(value.schema))
+    if isinstance(value, dg.TableSchemaMetadataValue):
+        return dg.MetadataValue.table_schema(_masked_schema(value.schema))
     if isinstance(value, dg.IntMetadataValue | dg.FloatMetadataValue) and value.value is not None:
         masked = _masked_number(value.value)
         return value if masked == value.value else dg.MetadataValue.text(masked)
     return value
+
+
+def _masked_schema(schema: dg.TableSchema) -> dg.TableSchema:
+    """Column names (keys of the masked records, so masked alike), descriptions and
+    constraint texts masked: a tidy preview's columns can carry an agency's header."""
+
+    def masked_list(texts) -> list[str]:
+        return [mask_text(t) for t in texts]
+
+    columns = [
+        dg.TableColumn(
+            name=mask_text(column.name),
+            type=column.type,
+            description=mask_text(column.description) if column.description else None,
+            constraints=dg.TableColumnConstraints(
+                nullable=column.constraints.nullable,
+                unique=column.constraints.unique,
+                other=masked_list(column.constraints.other),
+            ),
+            tags={key: mask_text(tag) for key, tag in column.tags.items()},
+        )
+        for column in schema.columns
+    ]
+    constraints = dg.TableConstraints(other=masked_list(schema.constraints.other))
+    return dg.TableSchema(columns=columns, constraints=constraints)
 
 
 def _masked_number(value: int | float) -> int | float | str:

@@ -1,44 +1,31 @@
-"""Checks that protect publication as a whole, so they are `blocking`: a failure stops the
-analyst snapshot (and everything else downstream), and the previous published file stays.
+"""What the warehouse step's publication checks evaluate (assets/warehouse_build.py), as
+functions over a work-database connection:
 
-- `gx_suite` on dim_wilayah, dim_indikator, meta_sumber and each smart_<dimension> table: the
-  GX suite of the table (quality/table_suites.py), with evidence and the Data Docs page.
-- `meta_kualitas` (asset) with its `personal_data_guard` check: every table the snapshot
-  publishes is scanned for NIK, No. KK, phone numbers, e-mail addresses and person names
-  (quality/pii.py); the verdict per table is written to `meta_kualitas`, which the snapshot
-  and the portal publisher read to leave out a blocked table even when run on their own.
+- `suite_report`: the GX suite of dim_wilayah, dim_indikator, meta_sumber or a smart_* table
+  (quality/table_suites.py), with evidence;
+- `guard_tables`: every table the snapshot publishes scanned for NIK, No. KK, phone numbers,
+  e-mail addresses and person names (quality/pii.py); the verdict per table is written to
+  `meta_kualitas`, which the snapshot and the portal publisher read to leave out a blocked table
+  even when run on their own.
 
-Unlike the per-source checks (see source_assets.py), blocking is right here: these tables are
+They are `blocking` there, unlike the per-source checks (see source_assets.py): these tables are
 built from every source at once, and one of them failing means the build, not one agency's
 file, is wrong.
 """
 
-import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.metadata import docs_metadata, masks_personal_data, validation_metadata
-from assets.resources import KotaPintarResource
 from quality.pii import PiiReport
 from quality.pii_table import scan_table
-from sources.catalog import DIMENSIONS, SourceEntry
+from sources.catalog import SourceEntry
 from sources.wilayah import known_codes
 from warehouse.kualitas import record_verdict
 
-GROUP = "warehouse"
-OWNER = ["team:kominfo"]
-SUITE_TABLES = ["dim_wilayah", "dim_indikator", "meta_sumber", *DIMENSIONS]
 # Columns of the pipeline's own tables that look like personal data but are not.
 BUILT_IN_ALLOW: dict[str, dict[str, str]] = {
     "dim_wilayah": {"nama": "region names from the Kemendagri reference, not persons"},
 }
-
-
-def build_quality_assets(entries: list[SourceEntry], published: list[str]) -> list:
-    """The table suites and the personal-data guard over the `published` tables."""
-    indicators = [i.code for e in entries for i in e.indicators]
-    checks = [_suite_check(table, indicators) for table in SUITE_TABLES]
-    return [*checks, _guard_asset(entries, published)]
 
 
 def suite_report(con: duckdb.DuckDBPyConnection, table: str, indicators: list[str]):
@@ -95,84 +82,7 @@ def guard_tables(
     return reports
 
 
-def _suite_check(table: str, indicators: list[str]) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=table,
-        name="gx_suite",
-        blocking=True,
-        description=f"The Great Expectations suite of `{table}` (keys not null and unique, "
-        "codes and sets known, names joined). Blocks the analyst snapshot.",
-    )
-    @masks_personal_data  # a failed rule's sample rows quote the table
-    def _check(context: dg.AssetCheckExecutionContext, kotapintar: KotaPintarResource):
-        with kotapintar.work_db() as con:
-            report = suite_report(con, table, indicators)
-        pages = []
-        if kotapintar.quality.data_docs_dir is not None:
-            from quality.datadocs import write_page
-
-            page = write_page(
-                report, kotapintar.quality.data_docs_dir, run_name=context.run.run_id, batch=table
-            )
-            pages = [page] if page else []
-        return dg.AssetCheckResult(
-            passed=report.success,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={**validation_metadata(report), **docs_metadata(pages)},
-        )
-
-    return _check
-
-
-def _guard_asset(entries: list[SourceEntry], published: list[str]) -> dg.AssetsDefinition:
-    source_allow = source_allow_lists(entries)
-
-    @dg.asset(
-        name="meta_kualitas",
-        deps=["dim_wilayah", "dim_indikator", "meta_sumber", "fact_indikator", *DIMENSIONS],
-        group_name=GROUP,
-        owners=OWNER,
-        kinds={"duckdb"},
-        description="The personal-data guard before publication: every table of the analyst "
-        "file is scanned for NIK, No. KK, phone numbers, e-mail addresses and person names. "
-        "One verdict per table (passed, findings, a report with MASKED examples) replaces the "
-        "previous one in `meta_kualitas`; the snapshot and the portal publisher leave out a "
-        "table whose verdict failed. Catalog allow-lists (`quality.personal_data_allow`) excuse "
-        "a column of one source, with a reason.",
-        check_specs=[
-            dg.AssetCheckSpec(
-                "personal_data_guard",
-                asset="meta_kualitas",
-                blocking=True,
-                description="No table to be published holds personal data. Blocks the "
-                "analyst snapshot; the report names column, kind, count and masked examples.",
-            )
-        ],
-    )
-    @masks_personal_data  # the reports hold masked examples only; this makes it a guarantee
-    def meta_kualitas(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
-        with kotapintar.work_db() as con:
-            reports = guard_tables(con, published, source_allow, run_id=context.run.run_id)
-        blocked = [r for r in reports if not r.passed]
-        yield dg.MaterializeResult(
-            metadata={
-                "tables_scanned": len(reports),
-                "tables_blocked": dg.MetadataValue.json([r.table for r in blocked]),
-                "verdicts": dg.MetadataValue.md(_verdicts(reports)),
-            }
-        )
-        yield dg.AssetCheckResult(
-            check_name="personal_data_guard",
-            passed=not blocked,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={r.table: dg.MetadataValue.md(r.summary()) for r in blocked}
-            | {"tables_scanned": len(reports)},
-        )
-
-    return meta_kualitas
-
-
-def _verdicts(reports: list[PiiReport]) -> str:
+def verdicts(reports: list[PiiReport]) -> str:
     rows = [
         {
             "table": r.table,

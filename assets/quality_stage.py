@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from quality.datadocs import DocsLink, docs_link
 from quality.findings import from_cells
 from quality.gate import GateResult, check_source
 from sources.catalog import SourceEntry
@@ -29,6 +30,12 @@ class QualityOptions:
 
     koreksi_dir: Path | None = None
     data_docs_dir: Path | None = None
+    # Where data_docs_dir is served (KOTAPINTAR_DATA_DOCS_URL); "" links the files only.
+    data_docs_url: str = ""
+
+    def docs_link(self, page: Path) -> DocsLink:
+        """A Data Docs page with its HTTP address (see quality.datadocs.DocsLink)."""
+        return docs_link(page, self.data_docs_dir, self.data_docs_url)
 
 
 def check(entry: SourceEntry, tidy: pd.DataFrame, work_db, unreadable=()) -> GateResult:

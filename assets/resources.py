@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -13,6 +15,9 @@ import duckdb
 from assets.quality_stage import QualityOptions
 from sources.http import DEFAULT_CONTACT, HttpConfig
 from warehouse.db import connect, work_db
+from warehouse.run_lock import hold_work_db
+
+WORK_DB_FILE = "work.duckdb"  # in data_dir; DuckDB names its tables `work.main.<table>`
 
 
 class KotaPintarResource(dg.ConfigurableResource):
@@ -24,6 +29,9 @@ class KotaPintarResource(dg.ConfigurableResource):
     # The quality gate's files; "" switches one off.
     koreksi_dir: str = ""
     data_docs_dir: str = ""
+    # Where data_docs_dir is served over HTTP (KOTAPINTAR_DATA_DOCS_URL, `kotapintar
+    # datadocs`); "" links the pages by path only.
+    data_docs_url: str = ""
     # Acquisition: the HTTP client's patience and limits, and the token for private portal
     # feeds, bound to dg.EnvVar("KOTAPINTAR_FEED_TOKEN") so the UI shows the variable's name,
     # never its value.
@@ -42,14 +50,16 @@ class KotaPintarResource(dg.ConfigurableResource):
 
     @property
     def work_path(self) -> Path:
-        return Path(self.data_dir) / "work.duckdb"
+        return Path(self.data_dir) / WORK_DB_FILE
 
     @property
     def quality(self) -> QualityOptions:
-        """Where the quality gate writes correction workbooks and Data Docs."""
+        """Where the quality gate writes correction workbooks and Data Docs, and where the
+        Data Docs are served."""
         return QualityOptions(
             koreksi_dir=Path(self.koreksi_dir) if self.koreksi_dir else None,
             data_docs_dir=Path(self.data_docs_dir) if self.data_docs_dir else None,
+            data_docs_url=self.data_docs_url,
         )
 
     @property
@@ -79,6 +89,27 @@ class KotaPintarResource(dg.ConfigurableResource):
             yield shared
         finally:
             shared.close()
+
+    # One run at a time on the work database (warehouse/run_lock.py): Dagster initialises this
+    # resource once per run (in-process executor), so the lock spans the whole run, whoever
+    # launched it: UI, schedule or `kotapintar run`.
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Any]:
+        """Hold the work database for the run, waiting (and saying for which run) while another
+        run holds it, instead of failing on DuckDB's file lock."""
+        run = context.dagster_run
+
+        def say(message: str) -> None:
+            context.log.info(message)  # the run's event log (UI)
+            logging.getLogger("kotapintar").info(message)  # `kotapintar run` output
+
+        with (
+            hold_work_db(
+                self.work_path, context.run_id or "", run.job_name if run else "", notify=say
+            ),
+            super().yield_for_execution(context) as resource,
+        ):
+            yield resource
 
 
 class SharedWorkDb:

@@ -1,29 +1,41 @@
-"""One asset factory over the catalog: per source, `raw/<id>` (the landed file) and `tidy/<id>`
-(the validated long rows in the work database table `tidy.<id>`), all computed in ONE step,
-`sources`, that refreshes the selected sources one after another (assets/source_step.py).
+"""One asset factory over the catalog: per source, `raw_<id>` (the landed file) and
+`tidy_<id>` (the validated long rows in the work database table `tidy.<id>`), plus
+`run_changes`, all computed in ONE step, `sources`, that refreshes the selected sources one
+after another (assets/source_step.py).
 
 Why one step for every source: the fetch and the parse share the landing file, and on a night
 with nothing new Dagster's per-step overhead (~0.3-0.45 s) was most of what a source cost. The
-step is subsettable: materializing one source from the UI refreshes only that one. Why the
-source check is not `blocking`: a blocking check stops every downstream asset, so one broken
-agency would stop the whole city's fact table; instead the load itself is gated (a source that
-fails is never loaded and its previous rows stay), and the failed check shows the reason and
-evidence in the UI.
+step is subsettable: materializing one source from the UI refreshes only that one.
 
-What a night with nothing new records (every source `unchanged`, nothing else new, see
-`_nothing_new`): an observation of each `tidy/<id>` with the same metadata (outcome, rows,
-freshness) and of `run_changes`, and no materialization: "writes nothing new" holds for the
-Dagster event log too, and the rest of the job is skipped. Any other night materializes every
-selected `tidy/<id>` with its `tidy_valid` check, and `raw/<id>` whenever a file landed or the
-fetch failed.
+What the UI shows, and why it can be trusted:
+- `raw_<id>` is materialized only when a new file landed; its `fetch_ok` check fails (ERROR,
+  the node turns red) when the fetch failed or the content was rejected.
+- `tidy_<id>` is materialized only when its rows changed (a load), so its last materialization
+  is when the data last changed and its freshness policy (from the entry's `jadwal`) reads
+  fresh or late truthfully. An unchanged or failed source is observed instead, with the same
+  metadata (outcome, rows, the reason). Its `tidy_valid` check is evaluated for every load and
+  every failure; for an unchanged source its last real result is repeated with the run that
+  evaluated it (assets/check_history.py), never left "Skipped".
+- Why the source checks are not `blocking`: a blocking check stops every downstream asset, so
+  one broken agency would stop the whole city's fact table; instead the load itself is gated (a
+  source that fails is never loaded and its previous rows stay).
+- A run in which any source failed or was rejected gets the run tag `kotapintar/failed_sources`
+  (shown in the Runs list) and an error line naming them.
+- `run_changes`, the gate of the warehouse build, is materialized at the end of the step in
+  every run that selects it: whether anything is new since the analyst file was published
+  (assets/changes_asset.py). It lives in this step because Dagster skips a step when any of its
+  upstream outputs is missing, and `tidy_<id>` of an unchanged source is not materialized.
+
+Selecting `raw_<id>` or `tidy_<id>` (or both) fetches, parses, validates and loads that source;
+executing only its checks re-validates the last landed file without loading anything.
 """
-
-from typing import NamedTuple
 
 import dagster as dg
 
 from assets.changes_asset import RUN_CHANGES, detect_run_changes
+from assets.check_history import repeat_last
 from assets.metadata import (
+    catalog_code_reference,
     masks_personal_data,
     outcome_metadata,
     quality_metadata,
@@ -33,19 +45,35 @@ from assets.publish_assets import PublicationResource
 from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome
 from assets.source_step import raw_metadata, refresh_each, tidy_metadata
+from quality.freshness import SCHEDULE_WINDOWS, allowed_age
 from sources.catalog import SourceEntry
 
 SOURCES_STEP = "sources"
 TIDY_CHECK = "tidy_valid"
+FETCH_CHECK = "fetch_ok"
+FAILED_SOURCES_TAG = "kotapintar/failed_sources"
 KIND_TAG = {"xlsx": "excel", "csv": "csv", "ckan_datastore": "ckan", "ckan_resource": "ckan"}
 
 
 def raw_key(entry: SourceEntry) -> dg.AssetKey:
-    return dg.AssetKey(["raw", entry.id])
+    return dg.AssetKey(f"raw_{entry.id}")
 
 
 def tidy_key(entry: SourceEntry) -> dg.AssetKey:
-    return dg.AssetKey(["tidy", entry.id])
+    return dg.AssetKey(f"tidy_{entry.id}")
+
+
+def source_group(dimension: str) -> str:
+    """The group of a dimension's sources, apart from the dimension's warehouse table so the
+    lineage between groups reads left to right (sources -> warehouse -> smart_city)."""
+    return f"sources_{dimension}"
+
+
+def freshness_policy(schedule: str) -> dg.FreshnessPolicy:
+    """Late (fail) when the rows last changed longer ago than the schedule allows, warned one
+    period after the last change (quality/freshness.py: the same windows)."""
+    period, _grace = SCHEDULE_WINDOWS[schedule]
+    return dg.FreshnessPolicy.time_window(fail_window=allowed_age(schedule), warn_window=period)
 
 
 def _owners(entry: SourceEntry) -> list[str]:
@@ -53,10 +81,11 @@ def _owners(entry: SourceEntry) -> list[str]:
 
 
 def _describe(entry: SourceEntry, what: str) -> str:
+    # The source's own title first: it is what the asset catalog lists for each node.
     indicators = "\n".join(f"- `{i.code}` {i.name_id} ({i.unit})" for i in entry.indicators)
     sample = "\n\n**SAMPLE data, not official figures.**" if entry.sample else ""
     return (
-        f"{what}\n\n**{entry.title}**, produced by {entry.agency.name}; "
+        f"{entry.title} ({entry.agency.name}). {what}\n\n"
         f"{entry.kind} from `{entry.location}`; updated {entry.schedule}.{sample}\n\n"
         f"Indicators:\n{indicators}\n\nCatalog entry: `{entry.catalog_file}`."
     )
@@ -64,26 +93,26 @@ def _describe(entry: SourceEntry, what: str) -> str:
 
 def _specs(entry: SourceEntry) -> list[dg.AssetSpec]:
     """The raw + tidy assets of one catalog entry."""
+    reference = catalog_code_reference(entry)
     return [
         dg.AssetSpec(
             key=raw_key(entry),
-            group_name=entry.dimension,
+            group_name=source_group(entry.dimension),
             owners=_owners(entry),
             kinds={KIND_TAG[entry.kind], "file"},
             description=_describe(
                 entry,
                 "The agency file as fetched, kept in the landing folder with its URL or path, "
-                "sha256 and fetch time. Re-running lands the same content on the same file.",
+                "sha256 and fetch time; materialized only when a new file landed.",
             ),
+            metadata=reference,
             tags={"agency": entry.agency.code, "kind": entry.kind},
-            # Not materialized when the source is `unchanged`: no new file landed (304 or the
-            # same sha256), so its last materialization still describes the file (see below).
-            skippable=True,
+            skippable=True,  # not materialized when no new file landed (see the docstring)
         ),
         dg.AssetSpec(
             key=tidy_key(entry),
             deps=[raw_key(entry)],
-            group_name=entry.dimension,
+            group_name=source_group(entry.dimension),
             owners=_owners(entry),
             kinds={"duckdb", "pandas"},
             description=_describe(
@@ -91,38 +120,66 @@ def _specs(entry: SourceEntry) -> list[dg.AssetSpec]:
                 f"Tidy long rows (indikator, kode_wilayah, periode, nilai, status, lokasi) in "
                 f"`tidy.{entry.id}` of the work database. Loaded only when validation passes, in "
                 f"one transaction that replaces this source's rows, so a re-run never "
-                f"duplicates and a failure keeps the last good rows.",
+                f"duplicates and a failure keeps the last good rows. Materialized only when "
+                f"the rows changed, so its freshness is the data's.",
             ),
+            metadata={**reference, "dagster/table_name": f"work.tidy.{entry.id}"},
             tags={"agency": entry.agency.code},
-            # Observed instead of materialized on a night with nothing new (see _nothing_new).
-            skippable=True,
+            freshness_policy=freshness_policy(entry.schedule),
+            skippable=True,  # observed instead when the rows did not change
         ),
     ]
 
 
-def _check(entry: SourceEntry) -> dg.AssetCheckSpec:
-    """The tidy table's validation check of one catalog entry."""
-    return dg.AssetCheckSpec(
-        TIDY_CHECK,
-        asset=tidy_key(entry),
-        description="Fetch, parse, the Great Expectations suite (keys not null, kode_wilayah "
-        "known, periode well-formed, nilai numeric, key unique, plus the catalog's value "
-        "ranges, allowed values, year-over-year change, expected regions and periods) and the "
-        "personal-data guard of this source passed. Not blocking on purpose: a blocking check "
-        "would stop every source's tables downstream; instead a failing source is never loaded "
-        "(its last good rows stay), its rows go to `karantina` and its agency's correction "
-        "workbook, and this check fails (ERROR; WARN for a declared partial load) with the "
-        "evidence and the Data Docs page.",
+def _run_changes_spec(entries: list[SourceEntry]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=RUN_CHANGES,
+        deps=[tidy_key(e) for e in entries],
+        group_name="warehouse",
+        owners=["team:kominfo"],
+        kinds={"duckdb"},
+        skippable=True,  # only when selected
+        description="What is new since the analyst snapshot was published: sources loaded, "
+        "failed or rejected, catalog and reference changes (`changed`). Materialized at the "
+        "end of the `sources` step in every run that selects it; when nothing is new the "
+        "warehouse step repeats its checks' last results instead of rebuilding, and the "
+        "snapshot and exports are skipped: a night with nothing new writes nothing new.",
     )
 
 
+def _checks(entry: SourceEntry) -> list[dg.AssetCheckSpec]:
+    """The fetch check of raw_<id> and the validation check of tidy_<id>."""
+    return [
+        dg.AssetCheckSpec(
+            FETCH_CHECK,
+            asset=raw_key(entry),
+            description="The last fetch landed a file the pipeline can read, or the server "
+            "said nothing changed. Fails with the reason (unreachable, refused, an HTML "
+            "login page, too big) when it did not; the last landed file stays.",
+        ),
+        dg.AssetCheckSpec(
+            TIDY_CHECK,
+            asset=tidy_key(entry),
+            description="Parse, the Great Expectations suite (keys not null, kode_wilayah "
+            "known, periode well-formed, nilai numeric, key unique, plus the catalog's value "
+            "ranges, allowed values, year-over-year change, expected regions and periods) and "
+            "the personal-data guard of this source passed. Not blocking on purpose: a "
+            "blocking check would stop every source's tables downstream; instead a failing "
+            "source is never loaded (its last good rows stay), its rows go to `karantina` and "
+            "its agency's correction workbook, and this check fails (ERROR; WARN for a declared "
+            "partial load) with the evidence and the Data Docs page. For an unchanged source "
+            "the last real result is repeated, naming the run that evaluated it.",
+        ),
+    ]
+
+
 def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
-    """Every catalog entry's raw + tidy assets and tidy_valid check, in the one `sources` step."""
+    """Every catalog entry's raw + tidy assets and checks, and run_changes, in one step."""
 
     @dg.multi_asset(
         name=SOURCES_STEP,
-        specs=[spec for entry in entries for spec in _specs(entry)],
-        check_specs=[_check(entry) for entry in entries],
+        specs=[spec for entry in entries for spec in _specs(entry)] + [_run_changes_spec(entries)],
+        check_specs=[check for entry in entries for check in _checks(entry)],
         can_subset=True,
         description="Fetch, parse, validate and load each selected catalog source, one after "
         "another; one broken source never stops the others.",
@@ -136,95 +193,122 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
     ):
         selected = context.selected_asset_keys
         checks = context.selected_asset_check_keys
-        todo = [e for e in entries if raw_key(e) in selected or tidy_key(e) in selected]
-        # Each outcome is described (metadata, check result) as soon as it arrives and then let
-        # go: its parsed frame, GX result and evidence are large, and 500 sources kept alive
-        # until the step's end cost ~1 GiB of RSS (bench/run.py, 500 x 10,000).
-        done: list[_Described] = []
+
+        def asset_selected(entry: SourceEntry) -> bool:
+            return raw_key(entry) in selected or tidy_key(entry) in selected
+
+        def check_selected(entry: SourceEntry, name: str) -> bool:
+            key = raw_key(entry) if name == FETCH_CHECK else tidy_key(entry)
+            return dg.AssetCheckKey(key, name) in checks
+
+        todo = [
+            e
+            for e in entries
+            if asset_selected(e) or check_selected(e, TIDY_CHECK) or check_selected(e, FETCH_CHECK)
+        ]
+        failed: list[tuple[str, str]] = []
+        # On an instance that has never recorded an asset (a new DAGSTER_HOME), an unchanged
+        # source is materialized once, so the UI does not call existing data "never
+        # materialized".
+        known = _materialized_before(context.instance, todo, selected)
         for entry, outcome in refresh_each(
             todo,
             kotapintar,
             run_id=context.run.run_id,
-            fetch=lambda e: raw_key(e) in selected,
+            # Either asset refreshes the source end to end; its checks alone (executed from
+            # the UI) evaluate without loading: fetch_ok fetches, tidy_valid re-validates the
+            # last landed file.
+            fetch=lambda e: asset_selected(e) or check_selected(e, FETCH_CHECK),
+            load=asset_selected,
             log=context.log,
         ):
-            # An unchanged source landed nothing new: re-materializing raw would only repeat its
-            # last materialization (the fetch is in meta_muat and the tidy metadata).
-            if raw_key(entry) in selected and outcome.outcome != "unchanged":
-                yield dg.MaterializeResult(asset_key=raw_key(entry), metadata=raw_metadata(outcome))
-            done.append(
-                _Described(
-                    entry,
-                    outcome.outcome,
-                    tidy_metadata(entry, outcome) if tidy_key(entry) in selected else None,
-                    _check_result(entry, outcome)
-                    if dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK) in checks
-                    else None,
-                )
+            # Each outcome is described as soon as it arrives and then let go: its parsed frame,
+            # GX result and evidence are large (500 sources kept ~1 GiB, bench/run.py).
+            yield from _describe_outcome(context, entry, outcome, selected, check_selected, known)
+            if not outcome.ok:
+                failed.append((entry.id, outcome.message))
+        if failed:
+            _mark_run(context, failed)
+        if dg.AssetKey(RUN_CHANGES) in selected:
+            _changes, metadata = detect_run_changes(
+                entries, kotapintar, context.log, publication.export_dir
             )
-        # Only a run of every source and run_changes (the nightly job) can have "nothing new";
-        # a subset (one source materialized from the UI) materializes what it was asked for.
-        planned = context.run.asset_selection  # empty or None: the whole job
-        whole = len(done) == len(entries) and (not planned or dg.AssetKey(RUN_CHANGES) in planned)
-        quiet = _nothing_new(context, kotapintar, done, publication.export_dir) if whole else None
-        for described in done:
-            key = tidy_key(described.entry)
-            if described.tidy is None:
-                continue
-            if quiet is not None:
-                # Same metadata as a materialization; the last materialization and its
-                # tidy_valid evaluation stay those of the load the rows came from.
-                yield dg.AssetObservation(asset_key=key, metadata=described.tidy)
-                continue
-            yield dg.MaterializeResult(asset_key=key, metadata=described.tidy)
-            if described.check is not None:
-                yield described.check
-        if quiet is not None:
-            # No tidy output: run_changes and the whole warehouse build are skipped; this is
-            # the observation run_changes would have recorded (the run summary reads it).
-            yield dg.AssetObservation(asset_key=RUN_CHANGES, metadata=quiet)
+            yield dg.MaterializeResult(asset_key=RUN_CHANGES, metadata=metadata)
 
     return sources
 
 
-class _Described(NamedTuple):
-    """One source's outcome as the step reports it (the outcome itself is let go)."""
+def _materialized_before(
+    instance: dg.DagsterInstance, entries: list[SourceEntry], selected
+) -> dict[dg.AssetKey, str | None]:
+    """Each selected asset materialized before on this instance, with the sha256 its last
+    materialization recorded (raw_<id>: the landed file's)."""
+    keys = [k for e in entries for k in (raw_key(e), tidy_key(e)) if k in selected]
+    known: dict[dg.AssetKey, str | None] = {}
+    for record in instance.get_asset_records(keys):
+        last = record.asset_entry.last_materialization
+        if last is not None and last.asset_materialization is not None:
+            sha = last.asset_materialization.metadata.get("sha256")
+            known[record.asset_entry.asset_key] = getattr(sha, "value", None)
+    return known
 
-    entry: SourceEntry
-    outcome: str
-    tidy: dict | None  # the tidy metadata, when tidy/<id> is selected
-    check: dg.AssetCheckResult | None  # tidy_valid, when selected
+
+def _describe_outcome(
+    context, entry: SourceEntry, outcome: SourceOutcome, selected, check_selected, known
+):
+    """The events of one source's outcome: materializations where something new exists,
+    observations otherwise, and the checks' results."""
+    raw, tidy = raw_key(entry), tidy_key(entry)
+    landing = outcome.landing
+    if raw in selected and landing is not None and known.get(raw, "") != landing.sha256:
+        yield dg.MaterializeResult(asset_key=raw, metadata=raw_metadata(outcome))
+    if check_selected(entry, FETCH_CHECK):
+        yield _fetch_check(entry, outcome)
+    if tidy in selected:
+        metadata = tidy_metadata(entry, outcome)
+        if outcome.outcome == "loaded" or (outcome.outcome == "unchanged" and tidy not in known):
+            yield dg.MaterializeResult(asset_key=tidy_key(entry), metadata=metadata)
+        else:  # unchanged or failed: the last materialization still describes the rows
+            yield dg.AssetObservation(asset_key=tidy_key(entry), metadata=metadata)
+    if check_selected(entry, TIDY_CHECK):
+        yield _tidy_check(context.instance, entry, outcome)
 
 
-def _nothing_new(
-    context: dg.AssetExecutionContext,
-    kotapintar: KotaPintarResource,
-    done: list[_Described],
-    export_dir: str | None = None,
-) -> dict | None:
-    """The run_changes metadata when the night has nothing new, else None.
+def _mark_run(context: dg.AssetExecutionContext, failed: list[tuple[str, str]]) -> None:
+    """Make a run with failed sources visible as such: a run tag the Runs list shows, and an
+    error line in the run's log naming each source and its reason."""
+    names = ", ".join(source_id for source_id, _ in failed)
+    tag = f"{len(failed)}: {names}"
+    context.instance.add_run_tags(
+        context.run.run_id, {FAILED_SOURCES_TAG: tag if len(tag) <= 200 else tag[:197] + "..."}
+    )
+    lines = "\n".join(f"- {source_id}: {reason}" for source_id, reason in failed)
+    context.log.error(f"{len(failed)} source(s) failed; their last good rows stay:\n{lines}")
 
-    Nothing new: every source `unchanged`, the last `tidy/<id>` materialization on this Dagster
-    instance of each was good (else the UI still shows a failure that this run must replace),
-    and run_changes' own question (catalog, region reference, failures since the snapshot)
-    finds nothing. Then the sources step records observations instead of re-materializing 15
-    unchanged tables and re-evaluating their checks: on the SQLite instance each event is its
-    own committed transaction, and those writes were most of a no-change night."""
-    if any(d.outcome != "unchanged" for d in done):
-        return None
-    records = context.instance.get_asset_records([tidy_key(d.entry) for d in done])
-    good = {
-        record.asset_entry.asset_key
-        for record in records
-        if (last := record.asset_entry.last_materialization) is not None
-        and getattr(last.asset_materialization.metadata.get("outcome"), "value", None)
-        in ("loaded", "unchanged")
-    }
-    if len(good) < len(done):
-        return None
-    entries = [d.entry for d in done]
-    changes, metadata = detect_run_changes(entries, kotapintar, context.log, export_dir)
-    return None if changes.changed else metadata
+
+def _fetch_check(entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckResult:
+    # Only a failure AT the fetch is the file's; a parse or validation failure is tidy_valid's.
+    fetched = outcome.ok or outcome.stage != "fetch"
+    metadata = raw_metadata(outcome)
+    return dg.AssetCheckResult(
+        asset_key=raw_key(entry),
+        check_name=FETCH_CHECK,
+        passed=fetched,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=metadata,
+        description=None if fetched else outcome.message[:500],
+    )
+
+
+def _tidy_check(instance, entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckResult:
+    key = dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK)
+    if outcome.outcome == "unchanged":
+        # The rows are those of the last good load: its result stands (a failure since then is
+        # not theirs: the same good file came back, so that failure is not repeated).
+        again = repeat_last(instance, key, "the file and the catalog entry are unchanged")
+        if again is not None and (again.passed or again.severity == dg.AssetCheckSeverity.WARN):
+            return again
+    return _check_result(entry, outcome)
 
 
 def _check_result(entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckResult:
@@ -241,4 +325,5 @@ def _check_result(entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckRe
             **validation_metadata(outcome.validation),
             **quality_metadata(outcome),
         },
+        description=None if outcome.ok else outcome.message[:500],
     )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from assets import quality_stage
 from assets.quality_stage import QualityOptions
+from quality.datadocs import DocsLink
 from quality.gate import GateResult
 from quality.pii import mask_text
 from quality.tidy_suite import ValidationReport
@@ -43,7 +44,7 @@ class SourceOutcome:
     """What happened to one source in one run; `rows` counts what is published now."""
 
     source_id: str
-    outcome: str = "loaded"  # loaded | unchanged | failed | rejected
+    outcome: str = "loaded"  # loaded | unchanged | checked | failed | rejected
     stage: str = "fetch"  # where it stopped: fetch | parse | validate | load | done
     message: str = ""
     landing: Landing | None = None
@@ -58,7 +59,7 @@ class SourceOutcome:
     quarantined: int = 0
     findings: int = 0
     workbook: Path | None = None
-    data_docs: list[Path] = field(default_factory=list)
+    data_docs: list[DocsLink] = field(default_factory=list)
     # Acquisition: total rows that do not add up (loaded anyway, reported), the drift report or
     # other structured facts of a failure, and the catalog entry's fingerprint.
     warnings: list[str] = field(default_factory=list)
@@ -71,7 +72,7 @@ class SourceOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("loaded", "unchanged")
+        return self.outcome in ("loaded", "unchanged", "checked")
 
 
 def refresh_source(
@@ -85,12 +86,17 @@ def refresh_source(
     quality: QualityOptions | None = None,
     http: HttpConfig | None = None,
     ckan_token: str | None = None,
+    load: bool = True,
 ) -> SourceOutcome:
     """Refresh one source. `work_db` opens the work database (a context manager factory).
 
     A source whose content and catalog entry equal those of its last successful load (HTTP 304,
     unmoved portal timestamps, or the same sha256) is `unchanged`: not parsed, validated or
-    reloaded; its rows stay as they are and the fetch is still recorded in `meta_muat`."""
+    reloaded; its rows stay as they are and the fetch is still recorded in `meta_muat`.
+
+    `load=False` only checks: the landed file is parsed and validated as a load would be, and
+    the outcome is `checked` (or the failure), but nothing is written: no rows, no `meta_muat`,
+    `karantina` or workbook (what executing the source's check alone in the UI does)."""
     started = time.perf_counter()
     quality = quality or QualityOptions()
     result = SourceOutcome(entry.id)
@@ -100,7 +106,7 @@ def refresh_source(
         result.landing = _land(
             entry, landing_root, offline=offline, fetch=fetch, http=http, ckan_token=ckan_token
         )
-        if _record_if_unchanged(entry, result, muat_id, work_db, started):
+        if load and _record_if_unchanged(entry, result, muat_id, work_db, started):
             # Nothing new: no parse, validation or load. Only an agency workbook that is open
             # is brought up to date (the good file came back after a failed one).
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
@@ -117,15 +123,20 @@ def refresh_source(
         result.gate = quality_stage.check(entry, tidy, work_db, parsed.quarantined)
         result.notes = parsed.notes
         result.validation = result.gate.report
-        result.data_docs = quality_stage.data_docs(
+        pages = quality_stage.data_docs(
             result.gate, quality.data_docs_dir, muat_id.split(":")[0], entry
         )
+        result.data_docs = [quality.docs_link(page) for page in pages]
         # A partial load always leaves rows (GateResult.may_load_partially): the empty case
         # was refused above, or rows_to_load refuses it.
         tidy = quality_stage.rows_to_load(entry, result.gate, tidy)
         if not result.gate.passed:
             result.quarantined = result.gate.quarantined
             result.message = quality_stage.partial_message(entry, result.gate)
+        if not load:
+            result.outcome, result.stage = "checked", "done"
+            result.seconds = time.perf_counter() - started
+            return result
         result.stage = "load"
         with work_db() as con:
             # The gate's key_unique rule held for these rows (or they were held back).
@@ -140,6 +151,8 @@ def refresh_source(
         # A message may quote a cell; personal data in it must not reach meta_muat or the UI.
         result.message = mask_text(exc.describe())
     result.seconds = time.perf_counter() - started
+    if not load:
+        return result
     findings = quality_stage.findings_of(entry, result.gate, error)
     with work_db() as con:
         result.rows = tidy_row_count(con, entry.id)
@@ -188,7 +201,7 @@ def _land(
             entry.id,
             entry.location,
             "nothing has been fetched yet",
-            fix=f"materialize raw/{entry.id} first",
+            fix=f"materialize raw_{entry.id} first",
         )
     return landing
 

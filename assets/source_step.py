@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 
 import dagster as dg
 
-from assets.metadata import outcome_metadata, preview_markdown
+from assets.metadata import outcome_metadata
 from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome, refresh_source, unexpected_failure
+from assets.table_metadata import preview_table
 from quality.freshness import freshness
 from quality.pii import mask_text
 from sources.catalog import SourceEntry
@@ -37,11 +38,13 @@ def refresh_each(
     *,
     run_id: str,
     fetch: Callable[[SourceEntry], bool],
+    load: Callable[[SourceEntry], bool],
     log: dg.DagsterLogManager,
 ) -> Iterator[tuple[SourceEntry, SourceOutcome]]:
     """Refresh `entries` in order over one work-database connection; yield each outcome.
 
-    `fetch(entry)` says whether to fetch (raw selected) or re-read the last landed file. Never
+    `fetch(entry)` says whether to fetch or re-read the last landed file, `load(entry)` whether
+    to load or only check it (refresh_source's `load`). Never
     raises for one source: refresh_source turns every expected failure into an outcome, and
     anything else (a bug) becomes a `failed` outcome naming the source and the error."""
     loaded = 0
@@ -60,6 +63,7 @@ def refresh_each(
                     quality=kotapintar.quality,
                     http=kotapintar.http,
                     ckan_token=kotapintar.feed_token,
+                    load=load(entry),
                 )
             except Exception as exc:  # the last resort: one source's bug never stops the rest
                 work_db.close()  # the next source starts on a fresh connection
@@ -129,7 +133,7 @@ def tidy_metadata(entry: SourceEntry, outcome: SourceOutcome) -> dict:
     if outcome.workbook is not None:
         metadata["koreksi"] = dg.MetadataValue.path(str(outcome.workbook))
     if outcome.preview is not None:
-        metadata["preview"] = dg.MetadataValue.md(preview_markdown(outcome.preview))
+        metadata["preview"] = preview_table(outcome.preview)
     fresh = freshness(entry.schedule, outcome.data_changed_at)
     metadata["late"] = fresh.late
     metadata["freshness"] = fresh.describe()

@@ -7,6 +7,7 @@ kotapintar publish          publish the gated tables to the CKAN portal (--dry-r
 kotapintar export DIR       write the open exports (CSV, Parquet, datapackage.json) to DIR
 kotapintar draft FILE       draft a catalog entry for a new agency file (xlsx or CSV)
 kotapintar preview ID       parse one entry's file and print what would load (nothing is loaded)
+kotapintar datadocs         serve the Data Docs folder read-only over HTTP (what `make ui` starts)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import sys
 import time
 
+from pipelines.datadocs_cli import add_commands as add_datadocs_commands
 from pipelines.preview_cli import add_commands as add_onboarding_commands
 from pipelines.publish_cli import add_commands as add_publication_commands
 from pipelines.settings import Settings
@@ -36,8 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
     publication = add_publication_commands(commands)
     onboarding = add_onboarding_commands(commands)
+    datadocs = add_datadocs_commands(commands)
     args = parser.parse_args(argv)
-    handlers = {"run": _run, "sources": _sources, "query": _query, **publication, **onboarding}
+    handlers = {
+        "run": _run,
+        "sources": _sources,
+        "query": _query,
+        **publication,
+        **onboarding,
+        **datadocs,
+    }
     try:
         return handlers[args.command](args, Settings.from_env())
     except Exception as exc:  # a last resort: one clear line instead of a traceback wall

@@ -20,11 +20,34 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import quote
 
 from quality import gx_runtime
 from quality.tidy_suite import ValidationReport
 
 log = logging.getLogger("kotapintar")
+
+
+class DocsLink(NamedTuple):
+    """A Data Docs page, and its address when the folder is served over HTTP at
+    KOTAPINTAR_DATA_DOCS_URL (`kotapintar datadocs`; a browser opens no file:// link from the
+    Dagster UI's page)."""
+
+    path: Path
+    url: str | None = None
+
+
+def docs_link(page: Path, folder: Path | None, base_url: str) -> DocsLink:
+    """`page` with its URL under `base_url`; no URL without a base or for a page outside
+    `folder`."""
+    if not base_url or folder is None:
+        return DocsLink(page)
+    try:
+        relative = Path(page).resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return DocsLink(page)
+    return DocsLink(page, f"{base_url.rstrip('/')}/{quote(relative.as_posix())}")
 
 
 def _site_name(folder: Path) -> str:

@@ -3,9 +3,10 @@ data that has not changed counts as late.
 
 The window is the schedule's period plus a grace for agencies that publish a few days after the
 period closes. One rule for both places lateness is shown: `freshness()` decides it for every
-source in each nightly run (the tidy asset's metadata and the run summary), and the Dagster
-freshness checks that the daemon re-evaluates between runs (assets/freshness.py) are built from
-the same windows.
+source in each nightly run (the tidy asset's metadata and the run summary), from when the loaded
+data first arrived; and the Dagster freshness policy of each `tidy_<id>`
+(assets/source_assets.py), which the daemon evaluates between runs from the asset's last
+materialization (made only when the rows changed), uses the same windows.
 """
 
 from __future__ import annotations

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from quality import datadocs, gx_runtime
 from quality.tidy_suite import validate_tidy
@@ -106,3 +115,159 @@ def test_index_of_a_folder_from_before_the_manifest_lists_its_pages(tmp_path):
     old.write_text("<html></html>", encoding="utf-8")
     index = datadocs.ensure_index(tmp_path).read_text(encoding="utf-8")
     assert "validations/tidy/old/run-0/t/old.html" in index and "1 page(s)" in index
+
+
+# --- Data Docs over HTTP (KOTAPINTAR_DATA_DOCS_URL, `kotapintar datadocs`) ---------------------
+
+
+def test_pages_are_linked_under_the_base_url_and_only_inside_the_folder(tmp_path):
+    page = tmp_path / "validations" / "tidy" / "bps ipm" / "20240101T010203.000Z" / "b.html"
+    assert datadocs.docs_link(page, tmp_path, "http://127.0.0.1:3001/") == datadocs.DocsLink(
+        page, "http://127.0.0.1:3001/validations/tidy/bps%20ipm/20240101T010203.000Z/b.html"
+    )
+    assert datadocs.docs_link(page, tmp_path, "").url is None  # no server: the path only
+    assert datadocs.docs_link(tmp_path.parent / "x.html", tmp_path, "http://h:1").url is None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _csv_source(root: Path) -> Path:
+    """A catalog of one CSV source whose 2023 value (500 %) breaks the indicator's range."""
+    data = root / "uji.SAMPLE.csv"
+    data.write_text("Kecamatan;Tahun;Angka\nKlojen;2022;20,5\nKlojen;2023;500\n", "utf-8")
+    catalog = root / "catalog"
+    catalog.mkdir()
+    entry = {
+        "id": "uji_docs",
+        "title": "SAMPLE — uji Data Docs",
+        "agency": {"code": "dinkes", "name": "Dinas Kesehatan Kota Malang"},
+        "kind": "csv",
+        "location": str(data),
+        "sample": True,
+        "dimension": "smart_living",
+        "schedule": "tahunan",
+        "parse": {
+            "delimiter": ";",
+            "region": {"column": "Kecamatan", "level": "kecamatan"},
+            "period": {"column": "Tahun"},
+            "values": {"Angka": "UJI_DOCS"},
+        },
+        "indicators": [
+            {
+                "code": "UJI_DOCS",
+                "name_id": "Angka uji",
+                "name_en": "Test figure",
+                "unit": "persen",
+                "definition": "Angka uji dengan rentang.",
+                "direction": "neutral",
+                "max_value": 100,
+            }
+        ],
+    }
+    (catalog / "uji_docs.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True), "utf-8")
+    return catalog
+
+
+def test_a_failed_check_links_its_page_over_http_and_the_server_serves_it(validate, tmp_path):
+    from assets.source_assets import raw_key, tidy_key
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+    from pipelines.settings import Settings
+    from sources.catalog import load_catalog
+
+    base = f"http://127.0.0.1:{_free_port()}"
+    settings = Settings(
+        warehouse=tmp_path / "analyst" / "kotapintar.duckdb",
+        data_dir=tmp_path / "data",
+        catalog_dir=_csv_source(tmp_path),
+        offline=True,
+        data_docs_url=base,
+    )
+    [entry] = load_catalog(settings.catalog_dir)
+    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
+    result = job.execute_in_process(
+        asset_selection=[raw_key(entry), tidy_key(entry)], raise_on_error=False
+    )
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "tidy_valid"]
+    assert not check.passed
+    page = Path(str(check.metadata["data_docs"].value))
+    assert "data_docs_url" in check.metadata, (
+        "no http link: pipelines/definitions.py must pass data_docs_url=settings.data_docs_url "
+        "to KotaPintarResource"
+    )
+    url = check.metadata["data_docs_url"].value
+    relative = page.relative_to(settings.data_docs_path.resolve()).as_posix()
+    assert url == f"{base}/{relative}" and relative.startswith("validations/")
+
+    env = {
+        **os.environ,
+        "KOTAPINTAR_DATA_DIR": str(settings.data_dir),
+        "KOTAPINTAR_DATA_DOCS_URL": base,
+    }
+    env.pop("KOTAPINTAR_DATA_DOCS", None)  # the default: datadocs/ in the data dir
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "datadocs"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = _get(url, server)
+        assert "UJI_DOCS" in body or "nilai" in body
+        index = _get(f"{base}/", server)
+        assert relative in index
+        with pytest.raises(urllib.error.HTTPError) as listing:
+            urllib.request.urlopen(f"{base}/validations/", timeout=5)
+        assert listing.value.code == 404  # no folder listings
+        request = urllib.request.Request(url, data=b"x", method="PUT")
+        with pytest.raises(urllib.error.HTTPError) as write:
+            urllib.request.urlopen(request, timeout=5)
+        assert write.value.code == 501  # read-only
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _get(url: str, server: subprocess.Popen, wait: float = 20.0) -> str:
+    """The body at `url`, waiting for the server to start listening."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except urllib.error.URLError as exc:
+            if isinstance(exc, urllib.error.HTTPError) or time.monotonic() > deadline:
+                raise
+            if server.poll() is not None:
+                pytest.fail(f"kotapintar datadocs exited: {server.communicate()}")
+            time.sleep(0.1)
+
+
+def test_datadocs_command_says_when_docs_are_switched_off(monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setenv("KOTAPINTAR_DATA_DOCS", "off")
+    assert main(["datadocs"]) == 2
+    assert capsys.readouterr().err == (
+        "kotapintar datadocs: Data Docs are switched off (KOTAPINTAR_DATA_DOCS=off); "
+        "nothing to serve.\n"
+    )
+
+
+def test_a_data_docs_url_that_is_not_http_fails_with_the_variable_named(monkeypatch):
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv("KOTAPINTAR_DATA_DOCS_URL", "127.0.0.1:3001")
+    with pytest.raises(ValueError) as caught:
+        Settings.from_env()
+    assert str(caught.value) == (
+        "KOTAPINTAR_DATA_DOCS_URL='127.0.0.1:3001' is not an http(s) URL (default "
+        "http://127.0.0.1:3001): set it to where `kotapintar datadocs` serves the Data Docs "
+        "folder, in the environment or .env"
+    )
+    monkeypatch.setenv("KOTAPINTAR_DATA_DOCS_URL", "https://data.malangkota.go.id/datadocs/")
+    assert Settings.from_env().data_docs_url == "https://data.malangkota.go.id/datadocs"

@@ -196,13 +196,22 @@ def test_meta_muat_records_outcome_message_and_what_the_server_said(two_runs):
 
 def test_dagster_materialization_and_check_carry_the_reason(two_runs):
     _, _, (result, _), _, _ = two_runs
+    # A failed or unchanged source's tidy asset is observed, a loaded one materialized (its
+    # rows changed); the metadata is the same.
+    events = [
+        *(e.materialization for e in result.get_asset_materialization_events()),
+        *(
+            e.asset_observation_data.asset_observation
+            for e in result.get_asset_observation_events()
+        ),
+    ]
     materialized = {
-        e.asset_key.path[1]: e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-        if e.asset_key.path[0] == "tidy"
+        e.asset_key.path[0].removeprefix("tidy_"): e.metadata
+        for e in events
+        if e.asset_key.path[0].startswith("tidy_")
     }
     checks = {
-        e.asset_key.path[1]: e
+        e.asset_key.path[0].removeprefix("tidy_"): e
         for e in result.get_asset_check_evaluations()
         if e.check_name == "tidy_valid"
     }

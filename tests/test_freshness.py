@@ -1,15 +1,15 @@
 """Freshness: a source whose data has not changed within its schedule's window is late, in the
 tidy asset's metadata and the run summary (decided in the sources step by quality/freshness.py);
-every source also gets a Dagster freshness check, evaluated between runs by its sensor and kept
-out of the nightly job (a step of its own per schedule, ~0.8 s each)."""
+every tidy asset also carries a Dagster freshness policy with the same window, which the daemon
+evaluates from the asset's last materialization (made only when its rows changed)."""
 
 import datetime as dt
 import time
 
+import dagster as dg
 import pytest
 from test_quality_gate import SOURCE, Env, clean_lines
 
-from assets.freshness import FRESHNESS_CHECK
 from pipelines.definitions import NIGHTLY_JOB, build_definitions
 from quality.freshness import allowed_age, freshness
 from sources.catalog import load_catalog
@@ -63,14 +63,18 @@ def test_freshness_rule(schedule, changed, late, text):
     assert fresh.allowed == allowed_age(schedule)
 
 
-def test_freshness_checks_stay_defined_but_out_of_the_nightly_job():
+def test_each_tidy_asset_has_a_freshness_policy_from_its_schedule():
     defs = build_definitions()
-    checks = {k for k in defs.resolve_asset_graph().asset_check_keys if k.name == FRESHNESS_CHECK}
-    assert {k.asset_key.path[1] for k in checks} == {e.id for e in load_catalog()}
-    assert all(k.asset_key.path[0] == "tidy" for k in checks)
-    assert defs.resolve_sensor_def("freshness_checks_sensor")
+    graph = defs.resolve_asset_graph()
+    for entry in load_catalog():
+        policy = graph.get(dg.AssetKey(f"tidy_{entry.id}")).freshness_policy
+        assert isinstance(policy, dg.FreshnessPolicy), entry.id
+        assert policy.fail_window.to_timedelta() == allowed_age(entry.schedule)
+    # No superseded freshness checks: nothing that reads "Not Evaluated" after most runs.
+    assert not [k for k in graph.asset_check_keys if k.name == "freshness_check"]
     nightly = defs.resolve_job_def(NIGHTLY_JOB).asset_layer.asset_graph.asset_check_keys
     assert {k.name for k in nightly} == {
+        "fetch_ok",
         "tidy_valid",
         "fact_integrity",
         "gx_suite",
@@ -80,10 +84,16 @@ def test_freshness_checks_stay_defined_but_out_of_the_nightly_job():
 
 
 def _tidy_metadata(result) -> dict:
-    [event] = [
-        e for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "tidy"
+    """The tidy asset's metadata: materialized when loaded, observed when unchanged."""
+    events = [
+        *(e.materialization for e in result.get_asset_materialization_events()),
+        *(
+            e.asset_observation_data.asset_observation
+            for e in result.get_asset_observation_events()
+        ),
     ]
-    return {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
+    [event] = [e for e in events if e.asset_key.path[0].startswith("tidy_")]
+    return {k: getattr(v, "value", v) for k, v in event.metadata.items()}
 
 
 def test_late_source_is_reported(tmp_path):
@@ -92,7 +102,6 @@ def test_late_source_is_reported(tmp_path):
     metadata = _tidy_metadata(result)
     assert metadata["late"] is False and metadata["age_days"] < 1
     assert summary.late == {}
-    assert not [e for e in result.get_asset_check_evaluations() if e.check_name == FRESHNESS_CHECK]
 
     # The agency has not published anything new for 500 days (the window is 426 for tahunan).
     with work_db(env.settings.data_dir / "work.duckdb") as con:
@@ -101,7 +110,7 @@ def test_late_source_is_reported(tmp_path):
     assert summary.sources[0].outcome == "unchanged"
     metadata = _tidy_metadata(result)
     assert metadata["late"] is True and 500 <= metadata["age_days"] < 501
-    # What the Dagster freshness check reads between runs: when the data last changed.
+    # When the data last changed, for the people reading the metadata.
     assert time.time() - metadata["dagster/last_updated_timestamp"] > 500 * 86400
     assert list(summary.late) == [SOURCE]
     assert summary.late[SOURCE] == "data last changed 500 days ago, allowed 426 days"

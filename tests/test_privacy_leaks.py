@@ -66,9 +66,9 @@ def test_planted_personal_data_is_written_nowhere(tmp_path):
     finally:
         instance.dispose()
     outcomes = [
-        e.event_specific_data.materialization.metadata["outcome"].value
-        for e in result.get_asset_materialization_events()
-        if e.asset_key.path == ["tidy", "dinkes_uji_mutu"]
+        e.asset_observation_data.asset_observation.metadata["outcome"].value
+        for e in result.get_asset_observation_events()
+        if e.asset_key.path == ["tidy_dinkes_uji_mutu"]
     ]
     assert outcomes == ["failed"], "the guard blocked the source"
 

@@ -4,9 +4,11 @@ Dagster, in any metadata kind, event or failure, is masked; everything else is l
 from __future__ import annotations
 
 import dagster as dg
+import duckdb
 import pytest
 
 from assets.metadata import masked_event, masked_metadata, masks_personal_data
+from assets.table_metadata import table_metadata
 
 NIK = "3573014506900003"
 PHONE = "0812-3456-7890"
@@ -32,8 +34,14 @@ def test_every_metadata_kind_is_masked():
             "int_value": dg.MetadataValue.int(int(NIK)),
             "table": dg.MetadataValue.table(
                 [dg.TableRecord({"catatan": CELL})],
-                schema=dg.TableSchema([dg.TableColumn("catatan", "string")]),
+                schema=dg.TableSchema([dg.TableColumn("catatan", "string", description=CELL)]),
             ),
+            "schema": dg.MetadataValue.table_schema(
+                dg.TableSchema(
+                    [dg.TableColumn("catatan", constraints=dg.TableColumnConstraints(other=[CELL]))]
+                )
+            ),
+            "raw_schema": dg.TableSchema([dg.TableColumn("catatan", description=CELL)]),
             f"failed: {PHONE}": 1,
         }
     )
@@ -42,6 +50,33 @@ def test_every_metadata_kind_is_masked():
         assert secret not in dumped
     for masked in ("3573************", "0812******90", "b***@example.org"):
         assert masked in dumped
+
+
+def test_table_previews_and_schemas_are_masked_in_the_recorded_event(tmp_path):
+    @dg.asset
+    @masks_personal_data
+    def catatan() -> dg.MaterializeResult:
+        with duckdb.connect(str(tmp_path / "work.duckdb")) as con:
+            con.execute("CREATE TABLE catatan (kode VARCHAR, catatan VARCHAR, nomor BIGINT)")
+            con.execute("INSERT INTO catatan VALUES ('35.73.01', ?, ?)", [CELL, int(NIK)])
+            con.execute(f"COMMENT ON COLUMN catatan.catatan IS 'tanya {EMAIL}'")
+            return dg.MaterializeResult(metadata=table_metadata(con, "catatan"))
+
+    instance = dg.DagsterInstance.ephemeral()
+    assert dg.materialize([catatan], instance=instance).success
+    event = instance.get_latest_materialization_event(dg.AssetKey("catatan"))
+    recorded = event.asset_materialization.metadata
+    for secret in (NIK, PHONE, EMAIL):
+        assert secret not in repr(recorded)
+    [row] = recorded["preview"].records
+    assert row.data == {
+        "kode": "35.73.01",  # a region code is no personal data
+        "catatan": "NIK 3573************, hp 0812******90, b***@example.org",
+        "nomor": "3573************",
+    }
+    schema = recorded["dagster/column_schema"].value
+    assert schema.columns[1].description == "tanya b***@example.org"
+    assert recorded["preview"].schema == schema
 
 
 def test_what_is_not_personal_data_is_left_as_it_is():

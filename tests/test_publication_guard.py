@@ -100,5 +100,5 @@ def test_publication_checks_are_blocking_and_source_checks_are_not():
     }
     assert blocking["meta_kualitas", "personal_data_guard"]
     assert blocking["smart_people", "gx_suite"] and blocking["dim_wilayah", "gx_suite"]
-    assert not blocking["tidy/dinkes_faskes", "tidy_valid"]
-    assert not blocking["tidy/dinkes_faskes", "freshness_check"]
+    assert not blocking["tidy_dinkes_faskes", "tidy_valid"]
+    assert not blocking["raw_dinkes_faskes", "fetch_ok"]

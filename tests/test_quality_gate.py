@@ -119,7 +119,7 @@ def check_of(result, name: str = "tidy_valid"):
     [evaluation] = [
         e
         for e in result.get_asset_check_evaluations()
-        if e.check_name == name and e.asset_key.path == ["tidy", SOURCE]
+        if e.check_name == name and e.asset_key.path == [f"tidy_{SOURCE}"]
     ]
     return evaluation
 

@@ -9,7 +9,14 @@ from test_pipeline import SMALL, make_settings, read
 
 import assets.resources
 import assets.source_step
-from assets.source_assets import SOURCES_STEP, TIDY_CHECK, raw_key, tidy_key
+from assets.source_assets import (
+    FAILED_SOURCES_TAG,
+    FETCH_CHECK,
+    SOURCES_STEP,
+    TIDY_CHECK,
+    raw_key,
+    tidy_key,
+)
 from assets.source_run import SourceOutcome
 from assets.source_step import progress_line
 from pipelines.definitions import NIGHTLY_JOB, build_definitions
@@ -30,8 +37,14 @@ def execute(settings, instance=None, **kwargs):
     return result, summarize(result, settings, 0.0), lines
 
 
+def _stage_and_source(key: dg.AssetKey) -> tuple[str, ...]:
+    """("tidy", id) for `tidy_<id>`, ("raw", id) for `raw_<id>`, else the key's path."""
+    stage, _, source = key.path[0].partition("_")
+    return (stage, source) if stage in ("raw", "tidy") and source in SMALL else tuple(key.path)
+
+
 def materialized(result) -> set[tuple[str, ...]]:
-    return {tuple(e.asset_key.path) for e in result.get_asset_materialization_events()} & {
+    return {_stage_and_source(e.asset_key) for e in result.get_asset_materialization_events()} & {
         (stage, s) for s in SMALL for stage in ("raw", "tidy")
     }
 
@@ -41,8 +54,17 @@ def test_every_source_is_one_step_with_its_assets_and_checks():
     entries = load_catalog()
     sources = defs.resolve_assets_def(tidy_key(entries[0]))
     assert sources.op.name == SOURCES_STEP and sources.can_subset
-    assert sources.keys == {k for e in entries for k in (raw_key(e), tidy_key(e))}
-    assert sources.check_keys == {dg.AssetCheckKey(tidy_key(e), TIDY_CHECK) for e in entries}
+    assert sources.keys == {k for e in entries for k in (raw_key(e), tidy_key(e))} | {
+        dg.AssetKey("run_changes")
+    }
+    assert sources.check_keys == {
+        k
+        for e in entries
+        for k in (
+            dg.AssetCheckKey(tidy_key(e), TIDY_CHECK),
+            dg.AssetCheckKey(raw_key(e), FETCH_CHECK),
+        )
+    }
     job = defs.resolve_job_def(NIGHTLY_JOB)
     steps = [n.name for n in job.nodes_in_topological_order]
     assert steps[0] == SOURCES_STEP
@@ -78,7 +100,10 @@ def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
     monkeypatch.setattr(assets.source_step, "refresh_source", buggy)
     result, summary, lines = execute(settings)
     assert result.success, "the step itself succeeds"
-    assert materialized(result) == {(stage, s) for s in SMALL for stage in ("raw", "tidy")}
+    # The broken source has no new file and no new rows: nothing of it is materialized...
+    ok = [s for s in SMALL if s != "dishub_angkutan"]
+    assert materialized(result) == {(stage, s) for s in ok for stage in ("raw", "tidy")}
+
     assert not summary.failed_steps
     outcomes = {s.source_id: s for s in summary.sources}
     assert {k: s.outcome for k, s in outcomes.items()} == {
@@ -94,7 +119,7 @@ def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
     [check] = [
         e
         for e in result.get_asset_check_evaluations()
-        if e.asset_key.path == ["tidy", "dishub_angkutan"]
+        if e.asset_key.path == ["tidy_dishub_angkutan"]
     ]
     assert not check.passed
     # The sources after the broken one ran, and the failure is in meta_muat too.
@@ -109,7 +134,9 @@ def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
         "[1/3] dinkes_faskes",
         "[2/3] dishub_angkutan",
         "[3/3] diskopindag_umkm",
+        "1 source(s) failed; their last good rows stay",
     ]
+    assert lines[3].endswith("- dishub_angkutan: " + outcomes["dishub_angkutan"].message)
 
 
 def count_connections(monkeypatch) -> list[str]:
@@ -127,14 +154,18 @@ def count_connections(monkeypatch) -> list[str]:
 
 def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch):
     settings = make_settings(tmp_path, SMALL)
-    assert execute(settings)[1].success
+    instance = dg.DagsterInstance.ephemeral()
+    assert execute(settings, instance)[1].success
     opened = count_connections(monkeypatch)
-    result, summary, lines = execute(settings)
+    result, summary, lines = execute(settings, instance)
     assert {s.outcome for s in summary.sources} == {"unchanged"}
-    # Nothing new landed: raw/<id> keeps its last materialization; tidy and its check still
-    # report the night (outcome, rows, freshness).
-    assert materialized(result) == {("tidy", s) for s in SMALL}
-    assert len(result.get_asset_check_evaluations()) == len(SMALL)
+    # Nothing new landed and no rows changed: nothing is materialized; each tidy asset is
+    # observed (outcome, rows, freshness) and its checks report the night.
+    assert materialized(result) == set()
+    sources_checks = [
+        e for e in result.get_asset_check_evaluations() if e.check_name in (TIDY_CHECK, FETCH_CHECK)
+    ]
+    assert len(sources_checks) == 2 * len(SMALL) and all(e.passed for e in sources_checks)
     assert lines[0].startswith("[1/3] dinkes_faskes: unchanged, ")
     assert len(opened) == 1, "three unchanged sources, one connection"
     # Closed when the step ended: another process can open the file.
@@ -146,8 +177,8 @@ def test_one_connection_for_the_step_and_one_source_alone(tmp_path, monkeypatch)
     assert result.success
     assert [s.source_id for s in summary.sources] == ["dishub_angkutan"]
     checks = [(c.asset_key, c.check_name) for c in result.get_asset_check_evaluations()]
-    assert (tidy_key(entry), TIDY_CHECK) in checks
-    assert {key for key, _ in checks} == {tidy_key(entry)}
+    assert (tidy_key(entry), TIDY_CHECK) in checks and (raw_key(entry), FETCH_CHECK) in checks
+    assert {key for key, _ in checks} == {tidy_key(entry), raw_key(entry)}
     assert len(lines) == 1 and lines[0].startswith("[1/1] dishub_angkutan: unchanged, ")
 
 
@@ -161,33 +192,62 @@ def test_the_shared_connection_is_reopened_after_every_few_loads(tmp_path, monke
 
 
 def observed(result) -> set[tuple[str, ...]]:
-    return {tuple(e.asset_key.path) for e in result.get_asset_observation_events()}
+    return {_stage_and_source(e.asset_key) for e in result.get_asset_observation_events()}
 
 
-def test_a_night_with_nothing_new_observes_instead_of_materializing(tmp_path, monkeypatch):
+def test_a_night_with_nothing_new_materializes_nothing_and_repeats_the_checks(
+    tmp_path, monkeypatch
+):
     settings = make_settings(tmp_path, SMALL)
     instance = dg.DagsterInstance.ephemeral()  # one instance for every run, like DAGSTER_HOME
-    assert execute(settings, instance)[1].success
+    first = execute(settings, instance)[0]
+    assert first.success
 
-    # Nothing new: observations with the same metadata, no materialization, no check, and the
-    # rest of the job (run_changes included) skipped.
+    # Nothing new: no table materialized (run_changes records the night), each tidy asset
+    # observed with the same metadata, every check's last real result repeated (never left
+    # "Skipped" in the UI), and the snapshot and the exports skipped.
     result, summary, _ = execute(settings, instance)
     assert summary.success and summary.unchanged_since and not summary.snapshot
     assert {(s.source_id, s.outcome) for s in summary.sources} == {(s, "unchanged") for s in SMALL}
-    assert not result.get_asset_materialization_events()
-    assert not result.get_asset_check_evaluations()
-    assert observed(result) == {("tidy", s) for s in SMALL} | {("run_changes",)}
+    assert [e.asset_key.path for e in result.get_asset_materialization_events()] == [
+        ["run_changes"]
+    ]
+    assert observed(result) == {("tidy", s) for s in SMALL}
     [tidy] = [
         e.asset_observation_data.asset_observation.metadata
         for e in result.get_asset_observation_events()
-        if e.asset_key.path == ["tidy", "dinkes_faskes"]
+        if e.asset_key.path == ["tidy_dinkes_faskes"]
     ]
     assert tidy["outcome"].value == "unchanged" and tidy["late"].value is False
     assert tidy["dagster/row_count"].value == 20
+    planned = {
+        (k.asset_key.to_user_string(), k.name)
+        for k in build_definitions(settings)
+        .resolve_job_def(NIGHTLY_JOB)
+        .asset_layer.asset_graph.asset_check_keys
+    }
+    evaluated = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    assert set(evaluated) == planned, "every planned check has a result"
+    # The same results as the night that evaluated them (dimensions no small source feeds have
+    # no rows: a warning).
+    before = {
+        (e.asset_key.to_user_string(), e.check_name): e.passed
+        for e in first.get_asset_check_evaluations()
+    }
+    assert {key: e.passed for key, e in evaluated.items()} == before
+    assert {name for (_, name), e in evaluated.items() if not e.passed} <= {"has_rows"}
+    repeated = evaluated["fact_indikator", "fact_integrity"].metadata
+    assert repeated["evaluated_in_run"].value == first.run_id
+    assert evaluated["tidy_dinkes_faskes", TIDY_CHECK].metadata["evaluated_in_run"].value == (
+        first.run_id
+    )
     skipped = {e.step_key for e in result.all_events if e.is_step_skipped}
-    assert "run_changes" in skipped and "analyst_snapshot" in skipped
+    assert skipped == {"analyst_snapshot", "open_exports"}
 
-    # A bug in one source: a night with news, every tidy/<id> materialized with its check.
+    # A bug in one source: its check fails, the run is tagged, the others stay unchanged.
     real = assets.source_step.refresh_source
 
     def buggy(entry, **kwargs):
@@ -197,37 +257,66 @@ def test_a_night_with_nothing_new_observes_instead_of_materializing(tmp_path, mo
 
     monkeypatch.setattr(assets.source_step, "refresh_source", buggy)
     result, summary, _ = execute(settings, instance)
-    assert materialized(result) >= {("tidy", s) for s in SMALL}
+    assert materialized(result) == set()
+    failed = {
+        e.asset_key.path[0]
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.check_name != "has_rows"
+    }
+    assert failed == {"tidy_dinkes_faskes"}  # a bug, not the fetch: raw's fetch_ok stands
+    tags = instance.get_run_by_id(result.run_id).tags
+    assert tags[FAILED_SOURCES_TAG] == "1: dinkes_faskes"
     monkeypatch.undo()
 
     # The next night re-reads the good file (a failure is never followed by `unchanged`, see
-    # warehouse.muat.last_good_load): materialized and checked, the UI's failure replaced.
+    # warehouse.muat.last_good_load): loaded, materialized and checked, the failure replaced.
     result, summary, _ = execute(settings, instance)
     assert {(s.source_id, s.outcome) for s in summary.sources} == {
         ("dinkes_faskes", "loaded"),
         ("diskopindag_umkm", "unchanged"),
         ("dishub_angkutan", "unchanged"),
     }
-    assert materialized(result) >= {("tidy", s) for s in SMALL}
+    assert materialized(result) == {("tidy", "dinkes_faskes")}
     checks = {
         e.asset_key.path[-1]: e.passed
         for e in result.get_asset_check_evaluations()
         if e.check_name == TIDY_CHECK
     }
-    assert checks == dict.fromkeys(SMALL, True)
+    assert checks == {f"tidy_{s}": True for s in SMALL}
+    assert FAILED_SOURCES_TAG not in instance.get_run_by_id(result.run_id).tags
     # ...and the night after is a quiet one again.
     result, _, _ = execute(settings, instance)
-    assert not result.get_asset_materialization_events()
-
-    # One source materialized from the UI on a quiet night gets what was asked for.
-    entry = next(e for e in load_catalog(settings.catalog_dir) if e.id == "dishub_angkutan")
-    result, _, _ = execute(settings, instance, asset_selection=[raw_key(entry), tidy_key(entry)])
-    assert materialized(result) == {("tidy", "dishub_angkutan")}
+    assert [e.asset_key.path for e in result.get_asset_materialization_events()] == [
+        ["run_changes"]
+    ]
 
     # A Dagster instance that has not seen these assets (a new DAGSTER_HOME) gets them
     # materialized and checked once, though the work database has nothing new.
     result, summary, _ = execute(settings, dg.DagsterInstance.ephemeral())
     assert {s.outcome for s in summary.sources} == {"unchanged"}
-    assert materialized(result) == {("tidy", s) for s in SMALL}
+    assert materialized(result) == {(stage, s) for s in SMALL for stage in ("raw", "tidy")}
     assert len([e for e in result.get_asset_check_evaluations() if e.check_name == TIDY_CHECK]) == 3
     assert summary.unchanged_since, "run_changes still finds nothing new to build"
+
+
+def test_a_check_executed_alone_evaluates_without_loading(tmp_path):
+    settings = make_settings(tmp_path, SMALL)
+    instance = dg.DagsterInstance.ephemeral()
+    assert execute(settings, instance)[1].success
+    entry = next(e for e in load_catalog(settings.catalog_dir) if e.id == "dinkes_faskes")
+    before = read(settings, "SELECT count(*) FROM meta_muat")
+    # The landed file breaks (e.g. an agency overwrote it in place): the check, executed
+    # alone, really re-validates it and fails; nothing is loaded or recorded.
+    landed = next((settings.data_dir / "landing" / entry.id).rglob("*.*"))
+    landed.write_bytes(b"garbage")
+    # What the UI's "Execute" on the check launches: the check, no asset.
+    job = build_definitions(settings).resolve_job_def(NIGHTLY_JOB)
+    check_only = job.get_subset(
+        asset_selection=set(),
+        asset_check_selection={dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK)},
+    )
+    result = check_only.execute_in_process(instance=instance, raise_on_error=False)
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed
+    assert not result.get_asset_materialization_events()
+    assert read(settings, "SELECT count(*) FROM meta_muat") == before

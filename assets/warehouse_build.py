@@ -1,0 +1,310 @@
+"""The warehouse build as ONE subsettable step, `warehouse`: the dimensions, the fact table, one
+table per smart-city dimension and the personal-data guard, with every check that protects
+publication (the tables' GX suites, `fact_integrity`, `has_rows`, `personal_data_guard`).
+
+Why one step: the build reads and writes one work database, table after table; as 23 steps
+(ten tables, nine suite checks, the guard...) Dagster's per-step cost (~70 ms in process, more
+on a database-backed instance) was a large part of the run, and on a night with nothing new the
+skipped steps left every check reading "Skipped" in the UI for data that is unchanged and good.
+
+Every night the step reads `run_changes` (materialized by the sources step in the same run):
+- something is new: each selected table is rebuilt in one transaction, in dependency order, and
+  each check evaluated; the blocking ones (`gx_suite`, `fact_integrity`, `personal_data_guard`)
+  fail the step after all results are recorded, which skips the analyst snapshot and the
+  exports, and the previous analyst file stays. Inside the step, a failed `fact_integrity`
+  also skips the smart_* tables, as the separate steps did.
+- nothing is new: no table is rebuilt or materialized; each check's last real result is
+  repeated with the run that evaluated it (assets/check_history.py). The snapshot and the
+  exports, whose inputs were not materialized, are skipped by Dagster.
+Selected on its own (no `run_changes` in the run, e.g. from the UI), it rebuilds.
+"""
+
+from collections.abc import Callable, Iterator
+
+import dagster as dg
+import duckdb
+
+from assets.changes_asset import RUN_CHANGES
+from assets.check_history import repeat_last
+from assets.metadata import docs_metadata, masks_personal_data, validation_metadata
+from assets.quality_assets import guard_tables, source_allow_lists, suite_report, verdicts
+from assets.resources import KotaPintarResource
+from assets.table_metadata import table_metadata, work_table
+from sources.catalog import DIMENSIONS, SourceEntry
+from sources.catalog_frames import indikator_frame, sumber_frame
+from sources.wilayah import reference_frame
+from warehouse.integrity import fact_problems
+from warehouse.load import (
+    build_dimension_table,
+    build_fact,
+    load_dim_indikator,
+    load_dim_wilayah,
+    load_meta_sumber,
+)
+from warehouse.published import loaded_sources
+
+WAREHOUSE_STEP = "warehouse"
+GROUP = "warehouse"
+DIMENSION_GROUP = "smart_city"
+# The guard and the analyst snapshot come after every table: with them the flow between groups
+# reads sources -> warehouse -> smart_city -> publication.
+PUBLICATION_GROUP = "publication"
+OWNER = ["team:kominfo"]  # Dinas Kominfo is the city's walidata (data steward)
+SUITE_TABLES = ["dim_wilayah", "dim_indikator", "meta_sumber", *DIMENSIONS]
+GUARD = "meta_kualitas"
+DIMENSION_TITLES = {
+    "smart_governance": "Smart Governance (tata kelola pemerintahan)",
+    "smart_people": "Smart People (masyarakat)",
+    "smart_mobility": "Smart Mobility (mobilitas)",
+    "smart_economy": "Smart Economy (ekonomi)",
+    "smart_environment": "Smart Environment (lingkungan)",
+    "smart_living": "Smart Living (kehidupan)",
+}
+DESCRIPTIONS = {
+    "dim_wilayah": "Regions of Kota Malang: the city (35.73), its 5 kecamatan and 57 kelurahan, "
+    "with Kemendagri codes (`kode_wilayah`) and BPS codes (`kode_bps`). Codes are text.",
+    "dim_indikator": "Every indicator in the catalog: names (Indonesian, English), dimension, "
+    "national smart-city pillar, unit, direction, definition, producing agency, update "
+    "schedule and reference framework. Rebuilt from the catalog on each build.",
+    "meta_sumber": "Every source in the catalog: title, producing agency, kind, location, "
+    "schedule and whether it is sample data. The load history is in `meta_muat`.",
+    "fact_indikator": "One row per (indikator, kode_wilayah, periode) with nilai, status "
+    "(final / sementara / perkiraan), the source and the sheet+cell or record it came from, "
+    "and the sha256 of the source file (join `meta_muat` on sha256 for URL and fetch time). "
+    "Rebuilt in one transaction from the last good rows of every source.",
+    GUARD: "The personal-data guard before publication: every table of the analyst file is "
+    "scanned for NIK, No. KK, phone numbers, e-mail addresses and person names. One verdict per "
+    "table (passed, findings, a report with MASKED examples) replaces the previous one; the "
+    "snapshot and the portal publisher leave out a table whose verdict failed. Catalog "
+    "allow-lists (`quality.personal_data_allow`) excuse a column of one source, with a reason.",
+}
+
+
+def _spec(table: str, deps: list[str], group: str = GROUP) -> dg.AssetSpec:
+    description = DESCRIPTIONS.get(table) or (
+        f"{DIMENSION_TITLES[table]}: every indicator of this dimension, one row per region and "
+        "period, with the indicator's name and unit and the region's name and level, ready to "
+        "query as is."
+    )
+    return dg.AssetSpec(
+        key=table,
+        deps=deps,
+        group_name=group,
+        owners=OWNER,
+        kinds={"duckdb"},
+        metadata=work_table(table),
+        description=description,
+        skippable=True,  # not materialized on a night with nothing new
+    )
+
+
+def _specs() -> list[dg.AssetSpec]:
+    dims = ["dim_wilayah", "dim_indikator"]
+    return [
+        _spec("dim_wilayah", [RUN_CHANGES]),
+        _spec("dim_indikator", [RUN_CHANGES]),
+        _spec("meta_sumber", [RUN_CHANGES]),
+        _spec("fact_indikator", [RUN_CHANGES, *dims]),
+        *(_spec(d, ["fact_indikator", *dims], DIMENSION_GROUP) for d in DIMENSIONS),
+        _spec(GUARD, [*dims, "meta_sumber", "fact_indikator", *DIMENSIONS], PUBLICATION_GROUP),
+    ]
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    suites = [
+        dg.AssetCheckSpec(
+            "gx_suite",
+            asset=table,
+            blocking=True,
+            description=f"The Great Expectations suite of `{table}` (keys not null and unique, "
+            "codes and sets known, names joined). Blocks the analyst snapshot.",
+        )
+        for table in SUITE_TABLES
+    ]
+    has_rows = [
+        dg.AssetCheckSpec(
+            "has_rows",
+            asset=d,
+            description="The dimension has data; it is empty only when none of its sources has "
+            "ever loaded (a failing source keeps its last good rows).",
+        )
+        for d in DIMENSIONS
+    ]
+    return [
+        *suites,
+        dg.AssetCheckSpec(
+            "fact_integrity",
+            asset="fact_indikator",
+            blocking=True,
+            description="Every kode_wilayah is in dim_wilayah, every indikator in "
+            "dim_indikator, and the key is unique. Blocks the analyst snapshot.",
+        ),
+        *has_rows,
+        dg.AssetCheckSpec(
+            "personal_data_guard",
+            asset=GUARD,
+            blocking=True,
+            description="No table to be published holds personal data. Blocks the analyst "
+            "snapshot; the report names column, kind, count and masked examples.",
+        ),
+    ]
+
+
+def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg.AssetsDefinition:
+    """The warehouse step for the catalog `entries`; the guard scans the `published` tables."""
+    source_ids = [e.id for e in entries]
+    indicators = [i.code for e in entries for i in e.indicators]
+    source_allow = source_allow_lists(entries)
+
+    @dg.multi_asset(
+        name=WAREHOUSE_STEP,
+        specs=_specs(),
+        check_specs=_check_specs(),
+        can_subset=True,
+        description="Rebuild the dimension, fact and smart-city tables and run the checks that "
+        "protect publication, when anything is new since the analyst file was published.",
+    )
+    @masks_personal_data  # previews and failed rules' samples quote the tables
+    def warehouse(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
+        selected = context.selected_asset_keys
+        checks = context.selected_asset_check_keys
+        quiet = _nothing_new(context)
+        if quiet is not None:
+            context.log.info(f"warehouse: nothing new ({quiet}); the tables stay as they are")
+            for key in sorted(checks, key=lambda k: k.to_user_string()):
+                again = repeat_last(context.instance, key, f"nothing new: {quiet}")
+                if again is not None:
+                    yield again
+            return
+        build = _Build(context, kotapintar, selected, checks)
+        with kotapintar.work_db() as con:
+            yield from build.table(
+                "dim_wilayah", con, lambda: load_dim_wilayah(con, reference_frame())
+            )
+            yield from build.table(
+                "dim_indikator", con, lambda: load_dim_indikator(con, indikator_frame(entries))
+            )
+            yield from build.table(
+                "meta_sumber", con, lambda: load_meta_sumber(con, sumber_frame(entries))
+            )
+            extra = {}
+
+            def fact() -> None:
+                loaded = loaded_sources(con, source_ids)
+                build_fact(con, loaded)
+                extra.update(sources_loaded=len(loaded), sources=len(source_ids))
+
+            yield from build.table("fact_indikator", con, fact, extra)
+            integrity_ok = True
+            if dg.AssetCheckKey(dg.AssetKey("fact_indikator"), "fact_integrity") in checks:
+                problems = fact_problems(con)
+                integrity_ok = not problems
+                yield dg.AssetCheckResult(
+                    asset_key="fact_indikator",
+                    check_name="fact_integrity",
+                    passed=integrity_ok,
+                    metadata={name: dg.MetadataValue.md(text) for name, text in problems.items()},
+                )
+            for dimension in DIMENSIONS:
+                if not integrity_ok:  # blocked: as the separate steps were skipped
+                    context.log.error(f"{dimension} not rebuilt: fact_integrity failed")
+                    continue
+                rows: list[int] = []
+
+                def rebuild(d: str = dimension, into: list[int] = rows) -> None:
+                    into.append(build_dimension_table(con, d))
+
+                yield from build.table(dimension, con, rebuild)
+                if dg.AssetCheckKey(dg.AssetKey(dimension), "has_rows") in checks:
+                    count = rows[0] if rows else _count(con, dimension)
+                    yield dg.AssetCheckResult(
+                        asset_key=dimension,
+                        check_name="has_rows",
+                        passed=count > 0,
+                        severity=dg.AssetCheckSeverity.WARN,
+                        metadata={"rows": count},
+                    )
+            yield from build.suites(con, indicators)
+            yield from build.guard(con, published, source_allow)
+
+    return warehouse
+
+
+def _nothing_new(context: dg.AssetExecutionContext) -> str | None:
+    """The summary of `run_changes` when it found nothing new in THIS run, else None."""
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(RUN_CHANGES))
+    if event is None or event.run_id != context.run.run_id:
+        return None  # run on its own: rebuild what was asked for
+    metadata = event.asset_materialization.metadata
+    if getattr(metadata.get("changed"), "value", True):
+        return None
+    return str(getattr(metadata.get("summary"), "value", "no change"))
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+class _Build:
+    """The selected part of one build: which tables and checks, and how each is described."""
+
+    def __init__(self, context, kotapintar: KotaPintarResource, selected, checks) -> None:
+        self.context = context
+        self.kotapintar = kotapintar
+        self.selected = selected
+        self.checks = checks
+
+    def table(
+        self, table: str, con, rebuild: Callable[[], object], extra: dict | None = None
+    ) -> Iterator[dg.MaterializeResult]:
+        if dg.AssetKey(table) not in self.selected:
+            return
+        rebuild()
+        yield dg.MaterializeResult(
+            asset_key=table, metadata={**table_metadata(con, table), **(extra or {})}
+        )
+
+    def suites(self, con, indicators: list[str]) -> Iterator[dg.AssetCheckResult]:
+        quality = self.kotapintar.quality
+        for table in SUITE_TABLES:
+            if dg.AssetCheckKey(dg.AssetKey(table), "gx_suite") not in self.checks:
+                continue
+            report = suite_report(con, table, indicators)
+            links = []
+            if quality.data_docs_dir is not None and not report.success:
+                from quality.datadocs import write_page
+
+                run_name = self.context.run.run_id
+                page = write_page(report, quality.data_docs_dir, run_name=run_name, batch=table)
+                links = [quality.docs_link(page)] if page else []
+            yield dg.AssetCheckResult(
+                asset_key=table,
+                check_name="gx_suite",
+                passed=report.success,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={**validation_metadata(report), **docs_metadata(links)},
+            )
+
+    def guard(self, con, published: list[str], source_allow) -> Iterator:
+        if dg.AssetKey(GUARD) not in self.selected:
+            return
+        reports = guard_tables(con, published, source_allow, run_id=self.context.run.run_id)
+        blocked = [r for r in reports if not r.passed]
+        yield dg.MaterializeResult(
+            asset_key=GUARD,
+            metadata={
+                **table_metadata(con, GUARD),
+                "tables_scanned": len(reports),
+                "tables_blocked": dg.MetadataValue.json([r.table for r in blocked]),
+                "verdicts": dg.MetadataValue.md(verdicts(reports)),
+            },
+        )
+        if dg.AssetCheckKey(dg.AssetKey(GUARD), "personal_data_guard") in self.checks:
+            yield dg.AssetCheckResult(
+                asset_key=GUARD,
+                check_name="personal_data_guard",
+                passed=not blocked,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={r.table: dg.MetadataValue.md(r.summary()) for r in blocked}
+                | {"tables_scanned": len(reports)},
+            )
