@@ -136,7 +136,8 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
 
 
 def report_metadata(report: PublicationReport) -> dict:
-    """Per dataset: what was done, the writes sent and the changelog; totals."""
+    """Per dataset: what was done, the writes sent and the changelog; totals; and the datasets
+    withheld or failed with their reasons."""
     metadata: dict = {"writes": report.writes}
     for plan in report.plans:
         if plan.action == "withheld":
@@ -151,4 +152,10 @@ def report_metadata(report: PublicationReport) -> dict:
         metadata[result.name] = dg.MetadataValue.md("\n".join(lines))
     counts = {r.name: r.counts for r in report.results if r.counts}
     metadata["changes"] = dg.MetadataValue.json(counts)
+    # The same facts for machines (the alert sensor, pipelines/alert_sensors.py): datasets the
+    # gate withheld and datasets whose publication failed, each with its reason.
+    metadata["withheld"] = dg.MetadataValue.json(
+        {p.name: "; ".join(p.reasons) for p in report.plans if p.action == "withheld"}
+    )
+    metadata["failed"] = dg.MetadataValue.json({r.name: r.error for r in report.results if r.error})
     return metadata

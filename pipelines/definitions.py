@@ -7,12 +7,12 @@ import os
 
 import dagster as dg
 
-from assets.freshness import build_freshness_checks, build_freshness_sensor
+from assets.metadata import with_python_code_references
 from assets.publish_assets import PORTAL_ASSET, build_publish_assets, publication_resource
-from assets.quality_assets import build_quality_assets
 from assets.resources import KotaPintarResource
 from assets.source_assets import build_source_assets
-from assets.warehouse_assets import GUARDED_TABLES, build_warehouse_assets
+from assets.warehouse_assets import build_warehouse_assets
+from pipelines.alert_sensors import build_alert_sensors
 from pipelines.settings import Settings, portal_token
 from sources.catalog import load_catalog
 
@@ -28,19 +28,12 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     assets = [build_source_assets(entries)]
     assets += build_warehouse_assets(entries)
     assets += build_publish_assets()
-    # Quality: table suites and the personal-data guard (blocking: they protect publication as
-    # a whole), and one freshness check per source from its schedule (see assets/freshness.py),
-    # evaluated between runs by its sensor; the nightly run decides lateness in the sources step.
-    assets += build_quality_assets(entries, GUARDED_TABLES)
-    freshness = build_freshness_checks(entries)
     # In-process: DuckDB takes one writer at a time, so steps run one after another in one
     # process instead of fighting over the work database's file lock (and skip the ~1-2 s
     # start-up per step of the multiprocess executor).
     nightly = dg.define_asset_job(
         NIGHTLY_JOB,
-        selection=dg.AssetSelection.all()
-        - dg.AssetSelection.assets(PORTAL_ASSET)
-        - dg.AssetSelection.checks(*freshness),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(PORTAL_ASSET),
         executor_def=dg.in_process_executor,
         description="Fetch, parse, validate and load every catalog source, rebuild the fact "
         "and dimension tables, publish the analyst snapshot and write the open exports.",
@@ -80,6 +73,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         offline=settings.offline,
         koreksi_dir=str(settings.koreksi_path),
         data_docs_dir=str(settings.data_docs_path or ""),
+        data_docs_url=settings.data_docs_url,
         http_connect_timeout=settings.http.connect_timeout,
         http_read_timeout=settings.http.read_timeout,
         http_retries=settings.http.retries,
@@ -91,9 +85,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         feed_token=dg.EnvVar(FEED_TOKEN) if os.environ.get(FEED_TOKEN) else None,
     )
     return dg.Definitions(
-        assets=assets,
-        asset_checks=freshness,
-        sensors=[build_freshness_sensor(freshness), publish_after_nightly],
+        assets=with_python_code_references(assets),
+        sensors=[publish_after_nightly, *build_alert_sensors(settings)],
         jobs=[nightly, publish_job],
         schedules=[schedule],
         resources={

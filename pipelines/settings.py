@@ -5,9 +5,12 @@ Every variable here is listed in the README and in .env.example (a test checks b
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from pipelines.alerts import FORMATS, SECURITY, AlertSettings
 from sources.catalog import DEFAULT_CATALOG_DIR, REPO_ROOT
 from sources.http import HttpConfig
 from warehouse import db as work_db
@@ -38,6 +41,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "data/datadocs",
         "Great Expectations Data Docs, one HTML page per failed validation and an index "
         "(default: datadocs/ in KOTAPINTAR_DATA_DIR); `off` to skip them",
+    ),
+    "KOTAPINTAR_DATA_DOCS_URL": (
+        "http://127.0.0.1:3001",
+        "where the Data Docs folder is served over HTTP (`kotapintar datadocs`, started by "
+        "`make ui`); the Dagster UI links each validation's page under it",
     ),
     "KOTAPINTAR_EXPORT_DIR": (
         "data/exports",
@@ -100,6 +108,42 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "threads of each work-database connection (default: the cores, at most 4); each "
         "thread keeps its own sort and hash buffers",
     ),
+    # Alerts (pipelines/alerts.py): a message on a failed or partly failed night, a blocked
+    # publication or a late source. Nothing configured: nothing is sent.
+    "KOTAPINTAR_ALERT_SMTP_HOST": ("", "SMTP server for alert e-mails; unset: no e-mail"),
+    "KOTAPINTAR_ALERT_SMTP_PORT": (
+        "",
+        "its port (default: 587 for starttls, 465 for ssl, 25 for none)",
+    ),
+    "KOTAPINTAR_ALERT_SMTP_SECURITY": (
+        "starttls",
+        "starttls (upgrade the connection), ssl (TLS from the start) or none (plain, for a "
+        "relay on the local network)",
+    ),
+    "KOTAPINTAR_ALERT_SMTP_USER": ("", "SMTP login; unset: no login"),
+    "KOTAPINTAR_ALERT_SMTP_PASSWORD": (
+        "",
+        "SMTP password (secret: environment only, never logged)",
+    ),
+    "KOTAPINTAR_ALERT_FROM": ("kotapintar@localhost", "sender address of alert e-mails"),
+    "KOTAPINTAR_ALERT_TO": ("", "recipients of alert e-mails, comma-separated"),
+    "KOTAPINTAR_ALERT_WEBHOOK_URL": (
+        "",
+        "webhook for alerts (Slack or Google Chat incoming webhook, Telegram sendMessage, any "
+        "JSON receiver); secret: it carries a token, never logged; unset: no webhook",
+    ),
+    "KOTAPINTAR_ALERT_WEBHOOK_FORMAT": (
+        "json",
+        "body of the webhook: json (text plus structured fields), slack, googlechat or telegram",
+    ),
+    "KOTAPINTAR_ALERT_TELEGRAM_CHAT_ID": (
+        "",
+        "the Telegram chat to post to (numeric id or @channel), for the telegram format",
+    ),
+    "KOTAPINTAR_UI_URL": (
+        "http://127.0.0.1:3000",
+        "base URL of the Dagster UI, for the run link in alerts ({base}/runs/{run_id})",
+    ),
 }
 
 
@@ -124,6 +168,7 @@ class Settings:
     koreksi_dir: Path | None = None
     data_docs_dir: Path | None = None
     data_docs: bool = True
+    data_docs_url: str = VARIABLES["KOTAPINTAR_DATA_DOCS_URL"][0]
     # Publication. The portal token is deliberately not a field: it stays in the environment
     # (`portal_token()`, or dg.EnvVar in the Dagster resource) so no repr can show it.
     export_dir: Path | None = None
@@ -136,6 +181,9 @@ class Settings:
     # The work database's limits, checked here so a typo fails before the run starts.
     duckdb_memory: str = DEFAULT_MEMORY_LIMIT
     duckdb_threads: int = DEFAULT_THREADS
+    # Alerts: channels and the UI link; the SMTP password and the webhook URL stay in the
+    # environment (alert_smtp_password(), alert_webhook_url()).
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def export_path(self) -> Path:
@@ -164,6 +212,7 @@ class Settings:
             if docs and docs.lower() not in OFF
             else None,
             data_docs=docs.lower() not in OFF,
+            data_docs_url=data_docs_url_from_env(),
             warehouse=_path("KOTAPINTAR_WAREHOUSE"),
             data_dir=_path("KOTAPINTAR_DATA_DIR"),
             catalog_dir=_path("KOTAPINTAR_CATALOG")
@@ -179,11 +228,25 @@ class Settings:
             http=http_from_env(),
             duckdb_memory=work_db.memory_limit(),
             duckdb_threads=work_db.threads(),
+            alerts=alerts_from_env(),
         )
 
 
 def _text(name: str) -> str:
     return os.environ.get(name, "").strip() or VARIABLES[name][0]
+
+
+def data_docs_url_from_env() -> str:
+    """KOTAPINTAR_DATA_DOCS_URL without its trailing slash; an http(s) URL or an error."""
+    name = "KOTAPINTAR_DATA_DOCS_URL"
+    url = _text(name).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"{name}={url!r} is not an http(s) URL (default {VARIABLES[name][0]}): set it to "
+            "where `kotapintar datadocs` serves the Data Docs folder, in the environment or .env"
+        )
+    return url
 
 
 def portal_token() -> str:
@@ -219,3 +282,74 @@ def _number(name: str, kind: type) -> float:
             "environment or .env"
         )
     return value
+
+
+def alert_webhook_url() -> str:
+    """The alert webhook URL ("" when unset). It holds a token: never print, log or store it."""
+    return os.environ.get("KOTAPINTAR_ALERT_WEBHOOK_URL", "").strip()
+
+
+def alert_smtp_password() -> str:
+    """The SMTP password for alerts ("" when unset); never print, log or store it."""
+    return os.environ.get("KOTAPINTAR_ALERT_SMTP_PASSWORD", "").strip()
+
+
+def alerts_from_env() -> AlertSettings:
+    """The alert channels, checked now so a typo fails before a night goes unreported."""
+    security = _choice("KOTAPINTAR_ALERT_SMTP_SECURITY", SECURITY)
+    fmt = _choice("KOTAPINTAR_ALERT_WEBHOOK_FORMAT", FORMATS)
+    host = os.environ.get("KOTAPINTAR_ALERT_SMTP_HOST", "").strip()
+    recipients = tuple(
+        r.strip() for r in os.environ.get("KOTAPINTAR_ALERT_TO", "").split(",") if r.strip()
+    )
+    if bool(host) != bool(recipients):
+        have, missing = (
+            ("KOTAPINTAR_ALERT_SMTP_HOST", "KOTAPINTAR_ALERT_TO")
+            if host
+            else ("KOTAPINTAR_ALERT_TO", "KOTAPINTAR_ALERT_SMTP_HOST")
+        )
+        raise ValueError(
+            f"{have} is set but {missing} is not: e-mail alerts need both (or neither); "
+            "set it in the environment or .env"
+        )
+    for address in recipients:
+        if not re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+", address):
+            raise ValueError(
+                f"KOTAPINTAR_ALERT_TO: {address!r} is not an e-mail address; separate "
+                "addresses with commas"
+            )
+    url = alert_webhook_url()
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise ValueError(
+            "KOTAPINTAR_ALERT_WEBHOOK_URL must start with https:// (or http://); its value is "
+            "not shown because it holds a token"
+        )
+    chat_id = os.environ.get("KOTAPINTAR_ALERT_TELEGRAM_CHAT_ID", "").strip()
+    if url and fmt == "telegram" and not chat_id:
+        raise ValueError(
+            "KOTAPINTAR_ALERT_WEBHOOK_FORMAT=telegram needs KOTAPINTAR_ALERT_TELEGRAM_CHAT_ID "
+            "(the chat's numeric id, e.g. -1001234567890, or @channelname)"
+        )
+    return AlertSettings(
+        smtp_host=host,
+        smtp_port=int(_number("KOTAPINTAR_ALERT_SMTP_PORT", int))
+        if os.environ.get("KOTAPINTAR_ALERT_SMTP_PORT", "").strip()
+        else 0,
+        smtp_security=security,
+        smtp_user=os.environ.get("KOTAPINTAR_ALERT_SMTP_USER", "").strip(),
+        sender=_text("KOTAPINTAR_ALERT_FROM"),
+        recipients=recipients,
+        webhook_format=fmt,
+        telegram_chat_id=chat_id,
+        ui_url=_text("KOTAPINTAR_UI_URL").rstrip("/"),
+    )
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    raw = os.environ.get(name, "").strip().lower() or VARIABLES[name][0]
+    if raw not in allowed:
+        raise ValueError(
+            f"{name}={raw!r} is not one of {', '.join(allowed)} (default {VARIABLES[name][0]}); "
+            "fix it in the environment or .env"
+        )
+    return raw
