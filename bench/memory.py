@@ -94,9 +94,11 @@ def _status_mib(field: str) -> float:
 
 def _measure(catalog: Path, work: Path) -> dict:
     """The warehouse steps of the nightly job on the filled work database, in order."""
-    from assets.quality_assets import SUITE_TABLES, guard_tables, source_allow_lists, suite_report
+    from assets.quality_assets import guard_tables, source_allow_lists, suite_report
     from assets.resources import KotaPintarResource
-    from assets.warehouse_assets import GUARDED_TABLES, SNAPSHOT_TABLES, _table_preview
+    from assets.table_metadata import table_metadata
+    from assets.warehouse_assets import GUARDED_TABLES, SNAPSHOT_TABLES
+    from assets.warehouse_build import SUITE_TABLES
     from pipelines.settings import Settings
     from quality import gx_runtime
     from sources.catalog import DIMENSIONS, load_catalog
@@ -132,12 +134,12 @@ def _measure(catalog: Path, work: Path) -> dict:
 
     def fact(con):
         build_fact(con, loaded_sources(con, ids))
-        return _table_preview(con, "fact_indikator")["dagster/row_count"]
+        return table_metadata(con, "fact_indikator")["dagster/row_count"]
 
     def smart(con):
         for dimension in DIMENSIONS:
             build_dimension_table(con, dimension)
-            _table_preview(con, dimension)
+            table_metadata(con, dimension)
 
     def suites(con):
         failed = [t for t in SUITE_TABLES if not suite_report(con, t, indicators).success]

@@ -61,9 +61,9 @@ def child(out: Path) -> None:
         for e in result.all_events
         if e.event_type_value == "STEP_SUCCESS"
     ]
-    # A night with nothing new observes tidy/<id> rather than materializing it (same metadata).
+    # An unchanged source's tidy_<id> is observed rather than materialized (same metadata).
     outcomes = {
-        e.asset_key.path[1]: metadata["outcome"].value
+        e.asset_key.path[0].removeprefix("tidy_"): metadata["outcome"].value
         for e, metadata in [
             *((e, e.materialization.metadata) for e in result.get_asset_materialization_events()),
             *(
@@ -71,7 +71,7 @@ def child(out: Path) -> None:
                 for e in result.get_asset_observation_events()
             ),
         ]
-        if e.asset_key.path[0] == "tidy"
+        if e.asset_key.path[0].startswith("tidy_")
     }
     out.write_text(
         json.dumps(
