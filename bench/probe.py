@@ -165,11 +165,16 @@ def _run_record(result, instance, wall: float, stages: dict[str, float], setting
 
     outcomes: dict[str, int] = defaultdict(int)
     for event in result.all_events:
+        # tidy_<id> is materialized when loaded, observed otherwise (same metadata).
         if event.event_type_value == "ASSET_MATERIALIZATION":
-            materialization = event.event_specific_data.materialization
-            if materialization.asset_key.path[0] == "tidy":
-                outcome = materialization.metadata.get("outcome")
-                outcomes[str(getattr(outcome, "value", outcome))] += 1
+            recorded = event.event_specific_data.materialization
+        elif event.event_type_value == "ASSET_OBSERVATION":
+            recorded = event.event_specific_data.asset_observation
+        else:
+            continue
+        if recorded.asset_key.path[0].startswith("tidy_"):
+            outcome = recorded.metadata.get("outcome")
+            outcomes[str(getattr(outcome, "value", outcome))] += 1
     facts = None
     if settings.warehouse.is_file():
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
