@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: run test lint format ui bench bench-full bench-validation bench-venv clean
+.PHONY: run test chromium lint format ui bench bench-full bench-validation bench-venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: $(STAMP) $(INSTANCE_YAML)
 	$(BIN)/kotapintar run
 
 ## test: lint, format check and the offline test suite
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@$(WITH_CKAN) $(BIN)/python -m pytest -q -n 2 --dist loadfile
@@ -51,6 +51,27 @@ WITH_CKAN  = started=; portal=; \
 	trap 'if [ -n "$$started" ]; then BASE=$(CKAN_BASE) bash $(CKAN_LOCAL) down >> $(CKAN_BASE).log 2>&1; fi' EXIT; \
 	KOTAPINTAR_TEST_PORTAL_URL=$$portal KOTAPINTAR_TEST_PORTAL_TOKEN_FILE=$(CKAN_BASE)/token.txt
 
+# The browser test of the Dagster UI (tests/test_ui_browser.py, marker `browser`) drives Debian's
+# Chromium; Playwright's own browser downloads are not used. Installed here when missing and we
+# are root with apt-get (on a fresh machine the package lists come first); otherwise say why and
+# carry on: the test is then skipped with the reason.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "no $(CHROMIUM) and no apt-get: the browser test (marker browser) will be skipped"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "no $(CHROMIUM) and not root: the browser test will be skipped" \
+	    "(sudo apt-get install -y chromium to run it)"; \
+	else echo "installing Debian's chromium for the browser test (log: /tmp/chromium-apt.log)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends chromium > /tmp/chromium-apt.log 2>&1 \
+	  || { apt-get update >> /tmp/chromium-apt.log 2>&1 \
+	       && apt-get install -y --no-install-recommends chromium >> /tmp/chromium-apt.log 2>&1; } \
+	  || { echo "apt-get could not install chromium; the browser test will be skipped:"; \
+	       tail -3 /tmp/chromium-apt.log; }; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,8 +80,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## ui: the Dagster UI (http://127.0.0.1:3000) with the asset graph and the nightly schedule
+## ui: the Dagster UI (http://127.0.0.1:3000) with the asset graph and the nightly schedule, and
+## the Data Docs its checks link to (`kotapintar datadocs`, KOTAPINTAR_DATA_DOCS_URL)
+# The Data Docs server runs in the background and is stopped when the UI stops (Ctrl-C included:
+# a background job of a script ignores SIGINT, so the trap ends it).
 ui: $(STAMP) $(INSTANCE_YAML)
+	$(BIN)/kotapintar datadocs & docs=$$!; \
+	trap 'kill $$docs 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # dlt, the peer of the benchmark, lives in its own venv: it is not a dependency of the project.
