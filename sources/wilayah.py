@@ -149,7 +149,9 @@ def reference() -> tuple[Wilayah, ...]:
 
 
 def reference_frame() -> pd.DataFrame:
-    """`dim_wilayah` rows: both code systems, the parent, and the kecamatan of each kelurahan."""
+    """`dim_wilayah` rows: both code systems, the parent, and the kecamatan each row lies in
+    (a kelurahan's parent, a kecamatan itself; none for the city), so grouping by it never puts
+    the five kecamatan in one NULL group."""
     rows = [
         {
             "kode_wilayah": w.kode,
@@ -157,7 +159,7 @@ def reference_frame() -> pd.DataFrame:
             "tingkat": w.tingkat,
             "kode_induk": w.kode_induk,
             "kode_bps": w.kode_bps,
-            "kode_kecamatan": w.kode_induk if w.tingkat == "kelurahan" else None,
+            "kode_kecamatan": {"kelurahan": w.kode_induk, "kecamatan": w.kode}.get(w.tingkat),
         }
         for w in reference()
     ]

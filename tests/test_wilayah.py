@@ -2,6 +2,7 @@
 
 import csv
 
+import pandas as pd
 import pytest
 
 from sources import wilayah
@@ -421,3 +422,15 @@ def test_resolve_or_none_refuses_a_bad_level():
 )
 def test_is_city(text, city):
     assert is_city(text) is city
+
+
+def test_kode_kecamatan_is_the_kecamatan_each_region_lies_in():
+    from sources.wilayah import reference_frame
+
+    frame = reference_frame().set_index("kode_wilayah")
+    kecamatan = frame[frame["tingkat"] == "kecamatan"]
+    assert len(kecamatan) == 5
+    assert (kecamatan["kode_kecamatan"] == kecamatan.index).all(), "a kecamatan is its own"
+    kelurahan = frame[frame["tingkat"] == "kelurahan"]
+    assert (kelurahan["kode_kecamatan"] == kelurahan["kode_induk"]).all()
+    assert frame.loc["35.73", "kode_kecamatan"] is pd.NA
