@@ -12,7 +12,9 @@ by any other process, not even read-only. So:
   `warehouse.snapshot.publish_snapshot`, which is replaced atomically.
 
 `connect()` waits a little when another process holds the file (the lock is released as soon as
-that process closes its connection), then fails with a message naming the file.
+that process closes its connection), then fails with a message naming the file. Between runs it
+never comes to that: each run holds the work database from start to end (warehouse/run_lock.py),
+and a second run waits for the first one as a whole, saying which run it waits for.
 
 Every connection gets a memory limit, a thread count and a spill folder next to the file
 (`duckdb_tmp/`), so big sorts, joins and aggregations of the warehouse build spill to disk
