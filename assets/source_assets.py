@@ -45,6 +45,8 @@ from assets.publish_assets import PublicationResource
 from assets.resources import KotaPintarResource
 from assets.source_run import SourceOutcome
 from assets.source_step import raw_metadata, refresh_each, tidy_metadata
+from assets.warehouse_build import GROUP as WAREHOUSE_GROUP
+from assets.warehouse_build import OWNER as WAREHOUSE_OWNER
 from quality.freshness import SCHEDULE_WINDOWS, allowed_age
 from sources.catalog import SourceEntry
 
@@ -135,8 +137,8 @@ def _run_changes_spec(entries: list[SourceEntry]) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=RUN_CHANGES,
         deps=[tidy_key(e) for e in entries],
-        group_name="warehouse",
-        owners=["team:kominfo"],
+        group_name=WAREHOUSE_GROUP,
+        owners=WAREHOUSE_OWNER,
         kinds={"duckdb"},
         skippable=True,  # only when selected
         description="What is new since the analyst snapshot was published: sources loaded, "
