@@ -130,7 +130,7 @@ def satu_data_rows(content: DimensionContent) -> list[dict]:
                 "satuan": _text(i.satuan),
                 "produsen_data": _text(i.produsen),
                 "jadwal_pemutakhiran": _text(i.jadwal),
-                "kode_referensi": _text(i.kerangka),
+                "kode_referensi": _text(i.kode_referensi),
                 "pilar": _text(i.pilar),
                 "arah": _text(i.arah),
                 "sampel": "true" if i.sampel else "false",

@@ -54,6 +54,14 @@ Layout = Literal["long", "wide_by_period", "wide_by_region", "wide", "indicators
 Status = Literal["final", "sementara", "perkiraan"]
 DecimalStyle = Literal["comma", "point"]
 PeriodKind = Literal["month", "quarter", "semester"]
+# Satu Data / BPS MS-Ind `ukuran`: what kind of figure an indicator is.
+Measure = Literal["jumlah", "persentase", "proporsi", "rasio", "rata-rata", "indeks", "laju", "nilai"]
+# How an indicator's kelurahan/kecamatan values roll up to the level above (analyst views):
+# `sum` adds them, `mean` averages them weighted by `weighted_by`, `none` never rolls up.
+Aggregation = Literal["sum", "mean", "none"]
+# Planning documents an indicator is a reference code in (kode referensi).
+ReferenceScheme = Literal["SDGs", "RPJMN", "RPJMD", "SPM", "IKU", "Renstra"]
+ISO_INDICATOR = r"^ISO 3712[023](:20\d\d)? \d+(\.\d+)*$"
 # Named groups a `header_pattern` may capture from a column's header path.
 HEADER_GROUPS = frozenset(
     {"indicator", "year", "month", "quarter", "semester", "period", "status", "region"}
@@ -347,7 +355,21 @@ class Indicator(_Strict):
     dimension: Dimension | None = None
     schedule: Schedule | None = None
     pillar: Pillar | None = None
-    framework: str | None = None
+    # Satu Data Indonesia / BPS MS-Ind (Peraturan BPS 5/2020) metadata. Optional here so a
+    # draft entry loads; `kotapintar metadata --check` (quality/metadata_check.py) lists what is
+    # missing, and the portal does not publish an indicator until it is complete.
+    # `definition` above is the Indonesian definisi; `definition_en` its English counterpart.
+    definition_en: str | None = None
+    concept: str | None = None  # konsep
+    classification: str | None = None  # klasifikasi penyajian, e.g. "menurut kecamatan"
+    measure: Measure | None = None  # ukuran
+    interpretation: str | None = None  # interpretasi
+    method: str | None = None  # metode / rumus penghitungan
+    estimation_level: Level | None = None  # level estimasi: the finest level published
+    references: dict[ReferenceScheme, str] = Field(default_factory=dict)  # kode referensi
+    iso_indicator: Annotated[str, Field(pattern=ISO_INDICATOR)] | None = None
+    aggregation: Aggregation | None = None
+    weighted_by: Code | None = None  # with `aggregation: mean`: the weight indicator
     min_value: float | None = None
     max_value: float | None = None
     allowed_values: list[float] | None = Field(None, min_length=1)
@@ -360,8 +382,25 @@ class Indicator(_Strict):
     # projection): every row of this indicator gets status `perkiraan`.
     estimate: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "framework" in data:
+            raise ValueError(
+                "`framework` is now `iso_indicator` (e.g. 'ISO 37120:2018 8.1'); codes of "
+                "SDGs, RPJMD, SPM and the like go under `references`"
+            )
+        return data
+
     @model_validator(mode="after")
     def _rules_consistent(self) -> Indicator:
+        if self.weighted_by is not None and self.aggregation != "mean":
+            raise ValueError("`weighted_by` is only for `aggregation: mean`")
+        if self.aggregation == "mean" and self.weighted_by is None:
+            raise ValueError(
+                "`aggregation: mean` needs `weighted_by`: the indicator whose values weigh the "
+                "mean (e.g. the population); a plain mean of rates misleads"
+            )
         if (
             self.min_value is not None
             and self.max_value is not None
@@ -568,6 +607,14 @@ def load_catalog(directory: Path | None = None, root: Path = REPO_ROOT) -> list[
                 raise CatalogError(
                     f"{entry.catalog_file}: field `indicators`: code {indicator.code!r} is already "
                     f"yielded by {other}; each indicator has one source, rename one of them"
+                )
+    for entry in entries:
+        for indicator in entry.indicators:
+            if indicator.weighted_by and indicator.weighted_by not in owner_of:
+                raise CatalogError(
+                    f"{entry.catalog_file}: indicator {indicator.code}: field `weighted_by` "
+                    f"names {indicator.weighted_by!r}, which no catalog entry yields; use the "
+                    "code of a declared indicator (e.g. a population count)"
                 )
     return entries
 

@@ -62,6 +62,12 @@ WILAYAH = _Spec(
     allowed={"tingkat": TINGKAT},
     codes=("kode_wilayah", "kode_induk", "kode_bps", "kode_kecamatan"),
 )
+# The MS-Ind metadata columns of dim_indikator (sources/catalog_frames.py); optional, NULL
+# where the catalog does not declare them yet.
+INDIKATOR_METADATA = (
+    "definisi_en", "konsep", "klasifikasi", "ukuran", "interpretasi", "metode",
+    "level_estimasi", "kode_referensi", "iso_indikator", "agregasi", "bobot_indikator",
+)  # fmt: skip
 INDIKATOR = _Spec(
     table="dim_indikator",
     key="kode",
@@ -69,10 +75,11 @@ INDIKATOR = _Spec(
         **dict.fromkeys(
             ["kode", "nama_id", "nama_en", "dimensi", "pilar", "satuan", "arah", "definisi"], _TEXT
         ),
-        **dict.fromkeys(["produsen_kode", "produsen", "jadwal", "kerangka", "sumber_id"], _TEXT),
+        **dict.fromkeys(["produsen_kode", "produsen", "jadwal", "sumber_id"], _TEXT),
         "sampel": "BOOLEAN",
+        **dict.fromkeys(INDIKATOR_METADATA, _TEXT),
     },
-    defaults={"kerangka": "NULL"},
+    defaults=dict.fromkeys(INDIKATOR_METADATA, "NULL"),
     allowed={"dimensi": DIMENSIONS},
     codes=("kode", "produsen_kode", "sumber_id"),
 )
@@ -102,7 +109,8 @@ def load_dim_wilayah(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> int:
 
 
 def load_dim_indikator(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> int:
-    """Replace `dim_indikator` with `df` (one row per indicator; `kerangka` optional)."""
+    """Replace `dim_indikator` with `df` (one row per indicator; the MS-Ind metadata
+    columns optional)."""
     return _replace_rows(con, INDIKATOR, df)
 
 

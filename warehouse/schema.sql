@@ -31,10 +31,24 @@ CREATE TABLE IF NOT EXISTS dim_indikator (
     produsen_kode VARCHAR,
     produsen      VARCHAR,
     jadwal        VARCHAR,
-    kerangka      VARCHAR,
     sumber_id     VARCHAR NOT NULL,
     sampel        BOOLEAN NOT NULL
 );
+-- Satu Data / BPS MS-Ind metadata per indicator (issue 13), declared in the catalog; NULL where
+-- an entry does not declare it yet (`kotapintar metadata --check` lists those). `kerangka` was
+-- replaced by `iso_indikator` + `kode_referensi`.
+ALTER TABLE dim_indikator DROP COLUMN IF EXISTS kerangka;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS definisi_en VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS konsep VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS klasifikasi VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS ukuran VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS interpretasi VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS metode VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS level_estimasi VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS kode_referensi VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS iso_indikator VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS agregasi VARCHAR;
+ALTER TABLE dim_indikator ADD COLUMN IF NOT EXISTS bobot_indikator VARCHAR;
 
 CREATE TABLE IF NOT EXISTS meta_sumber (
     sumber_id      VARCHAR PRIMARY KEY,
