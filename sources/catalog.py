@@ -55,7 +55,9 @@ Status = Literal["final", "sementara", "perkiraan"]
 DecimalStyle = Literal["comma", "point"]
 PeriodKind = Literal["month", "quarter", "semester"]
 # Satu Data / BPS MS-Ind `ukuran`: what kind of figure an indicator is.
-Measure = Literal["jumlah", "persentase", "proporsi", "rasio", "rata-rata", "indeks", "laju", "nilai"]
+Measure = Literal[
+    "jumlah", "persentase", "proporsi", "rasio", "rata-rata", "indeks", "laju", "nilai"
+]
 # How an indicator's kelurahan/kecamatan values roll up to the level above (analyst views):
 # `sum` adds them, `mean` averages them weighted by `weighted_by`, `none` never rolls up.
 Aggregation = Literal["sum", "mean", "none"]
