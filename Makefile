@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: run test chromium lint format ui bench bench-full bench-validation bench-venv clean
+.PHONY: run test chromium lint format ui sql bench bench-full bench-validation bench-venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ $(INSTANCE_YAML): pipelines/dagster.yaml
 ## run: materialize every asset on the bundled sample catalog (offline) and print the summary
 run: $(STAMP) $(INSTANCE_YAML)
 	$(BIN)/kotapintar run
+
+## sql: the DuckDB shell on the analyst file, read-only (the pipeline may write a new one meanwhile)
+sql: $(STAMP)
+	$(BIN)/duckdb -readonly $${KOTAPINTAR_WAREHOUSE:-warehouse/kotapintar.duckdb}
 
 ## test: lint, format check and the offline test suite
 test: $(STAMP) chromium

@@ -8,6 +8,7 @@ kotapintar export DIR       write the open exports (CSV, Parquet, datapackage.js
 kotapintar draft FILE       draft a catalog entry for a new agency file (xlsx or CSV)
 kotapintar preview ID       parse one entry's file and print what would load (nothing is loaded)
 kotapintar datadocs         serve the Data Docs folder read-only over HTTP (what `make ui` starts)
+kotapintar metadata --check list indicators whose MS-Ind metadata is incomplete, per agency
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
+from pipelines.cli_help import ANALYST_FILE, Handler, add_command
 from pipelines.datadocs_cli import add_commands as add_datadocs_commands
+from pipelines.metadata_cli import add_commands as add_metadata_commands
 from pipelines.preview_cli import add_commands as add_onboarding_commands
 from pipelines.publish_cli import add_commands as add_publication_commands
 from pipelines.settings import Settings
@@ -28,26 +32,9 @@ log = logging.getLogger("kotapintar")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kotapintar", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="materialize every asset in process and print a summary")
-    commands.add_parser("sources", help="list the catalog's sources")
-    query = commands.add_parser("query", help="run read-only SQL against the analyst file")
-    query.add_argument("sql", help='e.g. "SELECT * FROM smart_people LIMIT 5"')
-    query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    query.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
-    publication = add_publication_commands(commands)
-    onboarding = add_onboarding_commands(commands)
-    datadocs = add_datadocs_commands(commands)
+    parser, handlers = build_parser()
     args = parser.parse_args(argv)
-    handlers = {
-        "run": _run,
-        "sources": _sources,
-        "query": _query,
-        **publication,
-        **onboarding,
-        **datadocs,
-    }
+    load_dotenv_file(Path(".env"))
     try:
         return handlers[args.command](args, Settings.from_env())
     except Exception as exc:  # a last resort: one clear line instead of a traceback wall
@@ -55,6 +42,96 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"kotapintar {args.command}: {exc}", file=sys.stderr)
         return 2
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The `kotapintar` parser and the handler of each subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="kotapintar",
+        description=__doc__.split("\n\n")[0],
+        epilog="Settings come from the environment and from `.env` in the current folder (see "
+        ".env.example; the environment wins). `kotapintar COMMAND --help` says what a command "
+        "does, the settings it reads and its exit codes.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_command(
+        commands,
+        "run",
+        summary="materialize every asset in process and print a summary",
+        description="""Runs the nightly job (`nightly_refresh`) here, without a Dagster server:
+        fetch or read every catalog source, validate it, load the work database, build the
+        warehouse tables, publish the analyst file and the open exports. A line per source
+        shows progress; the summary lists each source's outcome, rows, seconds and reason.
+        With DAGSTER_HOME set the run is recorded for the Dagster UI.""",
+        environment={
+            "KOTAPINTAR_CATALOG": "the catalog folder (default sources/catalog)",
+            "KOTAPINTAR_DATA_DIR": "landing files and the work database (default data)",
+            "KOTAPINTAR_WAREHOUSE": ANALYST_FILE,
+            "KOTAPINTAR_OFFLINE": "1 (default): never touch the network",
+            "KOTAPINTAR_FEED_TOKEN": "secret: API token for portal feeds (never printed)",
+            "DAGSTER_HOME": "record the run for the UI (make run sets .dagster)",
+        },
+        exit_codes={
+            0: "every source loaded or was unchanged and the build passed",
+            1: "a source failed or a blocking check failed (what passed is still published)",
+            2: "a folder cannot be written (preflight): nothing was run",
+            130: "interrupted (Ctrl-C); the run is marked failed",
+        },
+    )
+    add_command(
+        commands,
+        "sources",
+        summary="list the catalog's sources",
+        description="""One line per catalog entry: id, kind, agency, dimension, number of
+        indicators and title. Loading the list validates every entry.""",
+        environment={"KOTAPINTAR_CATALOG": "the catalog folder (default sources/catalog)"},
+        exit_codes={0: "the catalog is valid and listed", 2: "an entry is invalid (named)"},
+    )
+    query = add_command(
+        commands,
+        "query",
+        summary="run read-only SQL against the analyst file",
+        description="""Opens the analyst file read-only (the pipeline may be writing a new
+        one meanwhile) and prints the result as a table or CSV. Tables: smart_<dimension>,
+        fact_indikator, dim_indikator, dim_wilayah, meta_sumber; see kamus_data.""",
+        environment={
+            "KOTAPINTAR_WAREHOUSE": "the analyst file (default warehouse/kotapintar.duckdb)"
+        },
+        exit_codes={0: "the query ran", 2: "no analyst file yet (run `make run`) or SQL error"},
+    )
+    query.add_argument("sql", help='e.g. "SELECT * FROM smart_people LIMIT 5"')
+    query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    query.add_argument("--limit", type=int, default=100, help="rows to print (default 100)")
+    publication = add_publication_commands(commands)
+    onboarding = add_onboarding_commands(commands)
+    datadocs = add_datadocs_commands(commands)
+    metadata = add_metadata_commands(commands)
+    return parser, {
+        "run": _run,
+        "sources": _sources,
+        "query": _query,
+        **publication,
+        **onboarding,
+        **datadocs,
+        **metadata,
+    }
+
+
+def load_dotenv_file(path: Path) -> list[str]:
+    """Take settings from `path` (a `.env` made from `.env.example`), as `dagster dev` does for
+    the UI, so that both read the same file. The real environment wins, and an empty value
+    (`KOTAPINTAR_DEBUG=` as in the example) means "the default", not "set to nothing".
+    Returns the names taken; values are never printed (the file may hold tokens)."""
+    if not path.is_file():
+        return []
+    from dotenv import dotenv_values
+
+    taken = []
+    for name, value in dotenv_values(path).items():
+        if value and name not in os.environ:
+            os.environ[name] = value
+            taken.append(name)
+    return taken
 
 
 def _run(_args: argparse.Namespace, settings: Settings) -> int:

@@ -17,23 +17,34 @@ import contextlib
 import errno
 import functools
 import sys
-from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipelines.cli_help import Handler, add_command
 from pipelines.settings import Settings
 
-Handler = Callable[[argparse.Namespace, Settings], int]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3001
 
 
 def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """Register `datadocs` on the `kotapintar` parser; return its handler."""
-    serve = commands.add_parser(
+    serve = add_command(
+        commands,
         "datadocs",
-        help="serve the Data Docs folder read-only over HTTP (KOTAPINTAR_DATA_DOCS_URL)",
+        summary="serve the Data Docs folder read-only over HTTP",
+        description="""Serves the Great Expectations Data Docs (one page per failed
+        validation) so the links in the Dagster UI's check metadata open. GET and HEAD only,
+        no folder listings; Ctrl-C stops it. `make ui` starts it next to `dagster dev`.""",
+        environment={
+            "KOTAPINTAR_DATA_DOCS": "the Data Docs folder (`off`: none)",
+            "KOTAPINTAR_DATA_DOCS_URL": "the address the UI links to; its port is the default",
+        },
+        exit_codes={
+            0: "stopped with Ctrl-C",
+            2: "Data Docs are switched off, or the port is in use",
+        },
     )
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.cli_help import Handler, add_command
 from pipelines.settings import Settings
-
-Handler = Callable[[argparse.Namespace, Settings], int]
 
 PREVIEW_ROWS = 10
 MAX_LISTED = 20  # quarantined cells, warnings and notes printed before "... N more"
@@ -25,15 +23,38 @@ MAX_PERIOD_COLUMNS = 8  # counts per indicator and period as a table up to this 
 
 def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """Register `draft` and `preview` on the `kotapintar` parser; return their handlers."""
-    draft = commands.add_parser(
-        "draft", help="draft a catalog entry (YAML) for an agency xlsx or CSV file"
+    draft = add_command(
+        commands,
+        "draft",
+        summary="draft a catalog entry (YAML) for an agency xlsx or CSV file",
+        description="""Inspects an agency file (sheets, header rows and merged groups, the
+        region column and how many of its values resolve, period columns, the number style
+        per column, total and footnote rows) and writes a commented catalog entry that loads
+        it. Edit the indicator codes, names and metadata, not the structure; then check it
+        with `kotapintar preview`.""",
+        exit_codes={
+            0: "the draft was written (stderr says if it does not parse yet, and why)",
+            2: "no such file, or a file that is not a workbook or CSV",
+        },
     )
     draft.add_argument("file", help="the agency file (.xlsx or .csv)")
     draft.add_argument("--sheet", help="the sheet to read (default: the most numeric cells)")
     draft.add_argument("--id", dest="entry_id", help="the entry id (default: from the file name)")
     draft.add_argument("--out", help="write the entry here instead of to stdout")
-    preview = commands.add_parser(
-        "preview", help="parse one catalog entry's file and print what would load (no loading)"
+    preview = add_command(
+        commands,
+        "preview",
+        summary="parse one catalog entry's file and print what would load (no loading)",
+        description="""Parses the entry's landed or bundled file exactly as the nightly run
+        would and prints the first tidy rows with their cells, the quarantined rows with
+        reasons, the total checks, warnings and notes. Personal data is masked. Nothing is
+        fetched or loaded.""",
+        environment={"KOTAPINTAR_CATALOG": "where entry ids are looked up"},
+        exit_codes={
+            0: "the file parses",
+            1: "the source fails (the reason and the cell are printed)",
+            2: "no such entry or entry file, or no file landed for it yet",
+        },
     )
     preview.add_argument("target", help="a catalog entry id, or the path of an entry's YAML")
     preview.add_argument(

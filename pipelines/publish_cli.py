@@ -9,18 +9,35 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
+from pipelines.cli_help import ANALYST_FILE, Handler, add_command
 from pipelines.settings import Settings, portal_token
-
-Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """Register the two commands on the `kotapintar` parser; return their handlers."""
-    publish = commands.add_parser(
+    publish = add_command(
+        commands,
         "publish",
-        help="publish the gated dimension tables to the CKAN portal (KOTAPINTAR_PORTAL_URL)",
+        summary="publish the gated dimension tables to the CKAN portal",
+        description="""Reads the analyst file and publishes, per smart-city dimension, one
+        dataset to the CKAN portal: the table in the DataStore, CSV and Parquet downloads, the
+        data dictionary, the indicator metadata and a change log. Only tables that passed the
+        publication gate leave the city; a withheld table keeps its previous version on the
+        portal. Unchanged datasets are left alone. `--dry-run` prints the plan (created,
+        changed, left alone, withheld) and writes nothing.""",
+        environment={
+            "KOTAPINTAR_PORTAL_URL": "the portal's base URL",
+            "KOTAPINTAR_PORTAL_TOKEN": "secret: a CKAN API token (never printed or stored)",
+            "KOTAPINTAR_PORTAL_ORG": "the CKAN organization that owns the datasets",
+            "KOTAPINTAR_PORTAL_REHEARSAL_PREFIX": "name prefix of --rehearsal datasets",
+        },
+        exit_codes={
+            0: "every dataset published or unchanged (withheld ones are listed)",
+            1: "a dataset failed, the token may not publish to the organization, or the "
+            "portal did not answer in time",
+            2: "not configured (URL, token, organization) or no analyst file yet",
+        },
     )
     publish.add_argument(
         "--dry-run", action="store_true", help="print the plan; write nothing to the portal"
@@ -30,8 +47,15 @@ def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         action="store_true",
         help="publish private datasets named with KOTAPINTAR_PORTAL_REHEARSAL_PREFIX",
     )
-    export = commands.add_parser(
-        "export", help="write CSV, Parquet and datapackage.json of the gated tables to DIR"
+    export = add_command(
+        commands,
+        "export",
+        summary="write CSV, Parquet and datapackage.json of the gated tables to DIR",
+        description="""Writes the open exports of the analyst file: per dimension a CSV and a
+        Parquet file, `datapackage.json` (Frictionless Data Package) and `tableschema.json`.
+        Withheld tables are listed and left out. The folder is replaced whole, atomically.""",
+        environment={"KOTAPINTAR_WAREHOUSE": ANALYST_FILE},
+        exit_codes={0: "exported", 2: "no analyst file yet (run `make run`)"},
     )
     export.add_argument("dir", help="the export folder (replaced whole)")
     return {"publish": _publish, "export": _export}

@@ -46,6 +46,9 @@ from warehouse.sqlutil import literal, quote, scalar
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
 SNAPSHOT_TABLE = "kp_snapshot"
+# The oldest DuckDB release that reads the analyst file; keep it at the floor of `duckdb` and
+# `duckdb-cli` in pyproject.toml.
+ANALYST_STORAGE_VERSION = "v1.4.0"
 # The alias of the file being built; unusual so it cannot clash with the work database's name.
 _BUILD = "kp_publish_build"
 _PREVIOUS = "kp_publish_previous"
@@ -156,7 +159,12 @@ def _build(
     carry_over: Sequence[str] = (),
 ) -> tuple[dict[str, int], list[str]]:
     work = scalar(con, "SELECT current_database()")
-    con.execute(f"ATTACH {literal(str(tmp))} AS {_BUILD}")
+    # Written in the storage format of the oldest DuckDB we support, not the library's newest:
+    # analysts open the file with whatever DuckDB they have (the `duckdb-cli` wheel on PyPI, a
+    # notebook, DBeaver), which often lags the Python library and refuses a newer format.
+    con.execute(
+        f"ATTACH {literal(str(tmp))} AS {_BUILD} (STORAGE_VERSION {literal(ANALYST_STORAGE_VERSION)})"
+    )
     carried: list[str] = []
     if previous is not None:
         con.execute(f"ATTACH {literal(str(previous))} AS {_PREVIOUS} (READ_ONLY)")
