@@ -397,11 +397,16 @@ class Indicator(_Strict):
     @model_validator(mode="after")
     def _rules_consistent(self) -> Indicator:
         if self.weighted_by is not None and self.aggregation != "mean":
-            raise ValueError("`weighted_by` is only for `aggregation: mean`")
+            has = f"`aggregation: {self.aggregation}`" if self.aggregation else "no `aggregation`"
+            raise ValueError(
+                f"indicator {self.code}: `weighted_by` is only for `aggregation: mean` (it has "
+                f"{has}); set `aggregation: mean` or remove `weighted_by`"
+            )
         if self.aggregation == "mean" and self.weighted_by is None:
             raise ValueError(
-                "`aggregation: mean` needs `weighted_by`: the indicator whose values weigh the "
-                "mean (e.g. the population); a plain mean of rates misleads"
+                f"indicator {self.code}: `aggregation: mean` needs `weighted_by`: the code of the "
+                "indicator whose values weigh the mean (e.g. the population); a plain mean of "
+                "rates misleads"
             )
         if (
             self.min_value is not None

@@ -162,9 +162,8 @@ def _build(
     # Written in the storage format of the oldest DuckDB we support, not the library's newest:
     # analysts open the file with whatever DuckDB they have (the `duckdb-cli` wheel on PyPI, a
     # notebook, DBeaver), which often lags the Python library and refuses a newer format.
-    con.execute(
-        f"ATTACH {literal(str(tmp))} AS {_BUILD} (STORAGE_VERSION {literal(ANALYST_STORAGE_VERSION)})"
-    )
+    storage = literal(ANALYST_STORAGE_VERSION)
+    con.execute(f"ATTACH {literal(str(tmp))} AS {_BUILD} (STORAGE_VERSION {storage})")
     carried: list[str] = []
     if previous is not None:
         con.execute(f"ATTACH {literal(str(previous))} AS {_PREVIOUS} (READ_ONLY)")
