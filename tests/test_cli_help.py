@@ -127,3 +127,20 @@ def test_the_readme_duckdb_shell_reads_the_analyst_file(analyst):
     assert int(result.stdout.splitlines()[1]) > 0
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert ".venv/bin/duckdb -readonly warehouse/kotapintar.duckdb" in readme
+
+
+def test_metadata_check_exits_1_and_names_the_gap_when_a_field_is_removed(tmp_path, capsys):
+    import shutil
+
+    from sources.catalog import DEFAULT_CATALOG_DIR
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_CATALOG_DIR, catalog)
+    assert cli.main(["metadata", "--check", "--catalog", str(catalog)]) == 0
+    entry = catalog / "dinkes_stunting.yaml"
+    lines = entry.read_text(encoding="utf-8").splitlines(keepends=True)
+    entry.write_text("".join(x for x in lines if not x.lstrip().startswith("method:")), "utf-8")
+    capsys.readouterr()
+    assert cli.main(["metadata", "--check", "--catalog", str(catalog)]) == 1
+    report = capsys.readouterr().out
+    assert "dinkes_stunting" in report and "method" in report
