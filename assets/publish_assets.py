@@ -34,6 +34,10 @@ class PublicationResource(dg.ConfigurableResource):
     token: str = ""
     rehearsal: bool = False
     dry_run: bool = False
+    # Dataset metadata: the walidata's contact e-mail, the publisher's site, the landing base.
+    contact_email: str = ""
+    publisher_url: str = ""
+    landing_url: str = ""
 
     @property
     def configured(self) -> bool:
@@ -45,11 +49,22 @@ class PublicationResource(dg.ConfigurableResource):
             org=self.portal_org,
             token=self.token,
             rehearsal_prefix=self.rehearsal_prefix,
+            contact_email=self.contact_email,
+            publisher_url=self.publisher_url,
+            landing_url=self.landing_url,
         )
 
 
 def publication_resource(
-    export_dir: Path, portal_url: str, org: str, prefix: str, *, token_set: bool
+    export_dir: Path,
+    portal_url: str,
+    org: str,
+    prefix: str,
+    *,
+    token_set: bool,
+    contact_email: str = "",
+    publisher_url: str = "",
+    landing_url: str = "",
 ) -> PublicationResource:
     """The resource with the token as an EnvVar reference (resolved at run time, never stored
     in the definitions). Without the variable the token stays empty and nothing is published."""
@@ -59,6 +74,9 @@ def publication_resource(
         portal_org=org,
         rehearsal_prefix=prefix,
         token=dg.EnvVar(TOKEN_VARIABLE) if token_set else "",
+        contact_email=contact_email,
+        publisher_url=publisher_url,
+        landing_url=landing_url,
     )
 
 
@@ -103,7 +121,10 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
         "indicator metadata, changelog and a DataStore table behind a stable alias, loaded "
         "blue/green. Unchanged content writes nothing; a failed or killed run leaves the "
         "previous table serving and the next run completes it. Publishes only when "
-        "KOTAPINTAR_PORTAL_URL and KOTAPINTAR_PORTAL_TOKEN are set, and only gated tables.",
+        "KOTAPINTAR_PORTAL_URL and KOTAPINTAR_PORTAL_TOKEN are set, and only gated tables. "
+        "An indicator whose MS-Ind metadata has gaps is left out and listed in "
+        "`metadata_incomplete`; if the portal already publishes it, its dataset is withheld "
+        "instead (the previous publication stays).",
     )
     @masks_personal_data
     def portal_publication(
@@ -136,12 +157,16 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
 
 
 def report_metadata(report: PublicationReport) -> dict:
-    """Per dataset: what was done, the writes sent and the changelog; totals; and the datasets
-    withheld or failed with their reasons."""
+    """Per dataset: what was done, the writes sent and the changelog; totals; the datasets
+    withheld or failed with their reasons; and the indicators held back for their metadata."""
     metadata: dict = {"writes": report.writes}
     for plan in report.plans:
         if plan.action == "withheld":
-            metadata[plan.name] = dg.MetadataValue.md(f"**withheld**: {'; '.join(plan.reasons)}")
+            lines = [f"**withheld**: {'; '.join(plan.reasons)}"]
+            lines += [
+                f"- {code}: metadata incomplete ({why})" for code, why in plan.held_back.items()
+            ]
+            metadata[plan.name] = dg.MetadataValue.md("\n".join(lines))
     for result in report.results:
         if result.action == "withheld":
             continue
@@ -149,6 +174,10 @@ def report_metadata(report: PublicationReport) -> dict:
         if result.error:
             lines.append(f"FAILED: {result.error}")
         lines += [f"- {change}" for change in result.changes]
+        lines += [
+            f"- not published: {code}: metadata incomplete ({why})"
+            for code, why in result.held_back.items()
+        ]
         metadata[result.name] = dg.MetadataValue.md("\n".join(lines))
     counts = {r.name: r.counts for r in report.results if r.counts}
     metadata["changes"] = dg.MetadataValue.json(counts)
@@ -158,4 +187,7 @@ def report_metadata(report: PublicationReport) -> dict:
         {p.name: "; ".join(p.reasons) for p in report.plans if p.action == "withheld"}
     )
     metadata["failed"] = dg.MetadataValue.json({r.name: r.error for r in report.results if r.error})
+    metadata["metadata_incomplete"] = dg.MetadataValue.json(
+        {p.name: p.held_back for p in report.plans if p.held_back}
+    )
     return metadata

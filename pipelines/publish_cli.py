@@ -85,6 +85,9 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         token=token,
         rehearsal_prefix=settings.rehearsal_prefix,
         http=settings.http,
+        contact_email=settings.portal_contact_email,
+        publisher_url=settings.portal_publisher_url,
+        landing_url=settings.portal_landing_url,
     )
     mode = " (rehearsal: private datasets)" if args.rehearsal else ""
     print(f"kotapintar publish: {settings.portal_url}, organization {settings.portal_org}{mode}")

@@ -65,6 +65,24 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "uji-",
         "name prefix of the private datasets written by `kotapintar publish --rehearsal`",
     ),
+    # Portal metadata (portal/metadata.py): how the public reaches the walidata, and where each
+    # dataset's landing page is. Unset contact fields are left out, never invented.
+    "KOTAPINTAR_PORTAL_CONTACT_EMAIL": (
+        "",
+        "the walidata's public contact address on every dataset (DCAT contact point, "
+        "`contact_email` and `maintainer_email`); unset: no e-mail is published",
+    ),
+    "KOTAPINTAR_PORTAL_PUBLISHER_URL": (
+        "",
+        "the publisher's web site (DCAT `publisher_url`, e.g. the walidata's home page); "
+        "unset: left out",
+    ),
+    "KOTAPINTAR_PORTAL_LANDING_URL": (
+        "",
+        "base of each dataset's public landing page, `{base}/{dataset name}`: the dataset's "
+        "`url` and `identifier` (default: KOTAPINTAR_PORTAL_URL/dataset; set it when the "
+        "publisher reaches the portal by an internal address)",
+    ),
     # Acquisition: the one HTTP client (sources/http.py) and portal feeds (sources/feeds.py).
     "KOTAPINTAR_HTTP_TIMEOUT": (
         "60",
@@ -175,6 +193,9 @@ class Settings:
     portal_url: str = ""
     portal_org: str = VARIABLES["KOTAPINTAR_PORTAL_ORG"][0]
     rehearsal_prefix: str = VARIABLES["KOTAPINTAR_PORTAL_REHEARSAL_PREFIX"][0]
+    portal_contact_email: str = ""
+    portal_publisher_url: str = ""
+    portal_landing_url: str = ""
     # Acquisition: timeouts, retries, size cap, User-Agent contact. The feed token, like the
     # portal token, stays in the environment (dg.EnvVar in the resource).
     http: HttpConfig = field(default_factory=HttpConfig)
@@ -225,6 +246,9 @@ class Settings:
             portal_url=os.environ.get("KOTAPINTAR_PORTAL_URL", "").strip(),
             portal_org=_text("KOTAPINTAR_PORTAL_ORG"),
             rehearsal_prefix=_text("KOTAPINTAR_PORTAL_REHEARSAL_PREFIX"),
+            portal_contact_email=contact_email_from_env(),
+            portal_publisher_url=_optional_url("KOTAPINTAR_PORTAL_PUBLISHER_URL"),
+            portal_landing_url=_optional_url("KOTAPINTAR_PORTAL_LANDING_URL"),
             http=http_from_env(),
             duckdb_memory=work_db.memory_limit(),
             duckdb_threads=work_db.threads(),
@@ -245,6 +269,31 @@ def data_docs_url_from_env() -> str:
         raise ValueError(
             f"{name}={url!r} is not an http(s) URL (default {VARIABLES[name][0]}): set it to "
             "where `kotapintar datadocs` serves the Data Docs folder, in the environment or .env"
+        )
+    return url
+
+
+def contact_email_from_env() -> str:
+    """KOTAPINTAR_PORTAL_CONTACT_EMAIL: one e-mail address, or "" when unset."""
+    name = "KOTAPINTAR_PORTAL_CONTACT_EMAIL"
+    address = os.environ.get(name, "").strip()
+    if address and not re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+", address):
+        raise ValueError(
+            f"{name}={address!r} is not an e-mail address (expected one address such as "
+            "walidata@malangkota.go.id); set the walidata's public contact address in the "
+            "environment or .env, or leave it unset to publish none"
+        )
+    return address
+
+
+def _optional_url(name: str) -> str:
+    """An http(s) URL without its trailing slash, or "" when unset."""
+    url = os.environ.get(name, "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ValueError(
+            f"{name}={url!r} is not an http(s) URL (expected e.g. https://data.malangkota.go.id); "
+            "fix it in the environment or .env, or leave it unset"
         )
     return url
 

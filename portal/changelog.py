@@ -32,7 +32,10 @@ HEADER = [
 ]
 # Changelogs written before `publikasi` existed; read and numbered, never written.
 LEGACY_HEADER = HEADER[1:]
-_COMPARED = [c for c in COLUMN_NAMES if c not in DIMENSION_KEY]
+# Provenance (the source file's sha256, the cell) changes with every new file even when the
+# values do not: it is published with the rows but is not a revision of the data.
+PROVENANCE = ("berkas_sha256", "lokasi")
+_COMPARED = [c for c in COLUMN_NAMES if c not in DIMENSION_KEY and c not in PROVENANCE]
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Changelog:
         lines = [c.describe() for c in self.changes[:limit]]
         if len(self.changes) > limit:
             lines.append(f"… {len(self.changes) - limit} perubahan lain")
-        return lines or ["tanpa perubahan nilai (definisi kolom diperbarui)"]
+        return lines or ["tanpa perubahan nilai (definisi kolom atau asal berkas diperbarui)"]
 
 
 def diff(old: Sequence[dict] | None, new: Sequence[dict]) -> Changelog:

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.dictionary import COLUMN_NAMES, DIMENSION_COLUMNS, DIMENSION_KEY
-from warehouse.sqlutil import quote
+from warehouse.sqlutil import literal, quote
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,23 @@ class DimensionContent:
     rows: pd.DataFrame
     indicators: pd.DataFrame
     sample: bool
+    # The relation the CSV and Parquet files are written from: the dimension table, or a
+    # temporary view of it without the indicators held back (`without`).
+    table: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.table or self.dimension
 
     @cached_property
     def records(self) -> list[dict]:
         """The rows as JSON-ready dicts (missing values are None, codes stay text)."""
         return to_records(self.rows)
+
+    @cached_property
+    def indicator_records(self) -> list[dict]:
+        """The dim_indikator rows as dicts (missing values stay NaN/None)."""
+        return self.indicators.to_dict("records")
 
     @cached_property
     def data_sha256(self) -> str:
@@ -110,3 +122,26 @@ def read_content(
             sample=bool(indicators["sampel"].any()) if len(indicators) else False,
         )
     return result
+
+
+def without(
+    con: duckdb.DuckDBPyConnection, content: DimensionContent, codes: Sequence[str]
+) -> DimensionContent:
+    """`content` without the indicators `codes`: their rows and metadata, and in the files (a
+    temporary view of the table on `con`, which lives as long as the connection)."""
+    if not codes:
+        return content
+    view = f"publikasi_{content.dimension}"
+    listed = ", ".join(literal(c) for c in codes)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT * FROM {quote(content.dimension)} "
+        f"WHERE indikator NOT IN ({listed})"
+    )
+    indicators = content.indicators[~content.indicators["kode"].isin(codes)]
+    return DimensionContent(
+        dimension=content.dimension,
+        rows=content.rows[~content.rows["indikator"].isin(codes)].reset_index(drop=True),
+        indicators=indicators.reset_index(drop=True),
+        sample=bool(indicators["sampel"].any()) if len(indicators) else False,
+        table=view,
+    )

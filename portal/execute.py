@@ -5,7 +5,9 @@
 2. repoint the stable alias to it (drop the alias from the old table, create it on the new one:
    two calls, so for that moment the alias is absent, never wrong);
 3. upload CSV, Parquet, dictionary, indicator metadata and changelog (resource_create or
-   resource_patch with the file: never `package_update`, which replaces the resource list);
+   resource_patch with the file: never `package_update`, which replaces the resource list;
+   resource_update for a resource still carrying `kotapintar_*` fields, which it drops), and
+   rename those fields on the resources not uploaded (resource_update with the same values);
 4. commit: package_patch with the metadata and the publication's hashes;
 5. drop the tables no longer served.
 
@@ -29,7 +31,17 @@ from portal.content import DimensionContent, datastore_fields
 from portal.metadata import dictionary_csv, indicators_csv
 from portal.plan import DatasetPlan, Desired
 from portal.resources import RESOURCES, label, upload_fields
-from portal.state import DATA_SHA, META_SHA, PUBLICATION, ROLE, SHA, STATE_EXTRAS, TABLE
+from portal.state import (
+    DATA_SHA,
+    META_SHA,
+    PUBLICATION,
+    ROLE,
+    SHA,
+    STATE_EXTRAS,
+    TABLE,
+    is_legacy,
+    renamed,
+)
 from warehouse.dictionary import DIMENSION_KEY
 from warehouse.export import write_table_csv, write_table_parquet
 
@@ -51,6 +63,7 @@ class DatasetResult:
     counts: dict[str, int] = field(default_factory=dict)
     error: str = ""
     note: str = ""
+    held_back: dict[str, str] = field(default_factory=dict)
 
 
 class Executor:
@@ -77,7 +90,7 @@ class Executor:
         self.publication: int | None = None  # its number, known once the changelog is written
 
     def run(self) -> DatasetResult:
-        result = DatasetResult(self.plan.name, self.plan.action)
+        result = DatasetResult(self.plan.name, self.plan.action, held_back=self.plan.held_back)
         before = len(self.api.writes)
         try:
             for step in self.plan.steps:
@@ -111,6 +124,10 @@ class Executor:
             self._upload(target)
             if target == "changelog":
                 self.hook("files_uploaded", dim)
+        elif kind == "rename_fields":
+            resource = next(r for r in [*self.state.files.values(), *self.state.tables]
+                            if r["id"] == target)  # fmt: skip
+            self.api.write("resource_update", renamed(resource))
         elif kind == "commit":
             changed = self.state.extras.get(DATA_SHA) != self.desired.data_sha256
             extras = [*self.desired.package["extras"], *self._state_extras(data=changed)]
@@ -193,15 +210,18 @@ class Executor:
             fields["id"] = existing["id"]
         else:
             fields["package_id"] = self.package["id"]
-        action = "resource_patch" if existing else "resource_create"
+        # resource_update keeps only the fields it is sent: the legacy ones go.
+        action = "resource_create"
+        if existing:
+            action = "resource_update" if is_legacy(existing) else "resource_patch"
         self.api.upload(action, fields, path, RESOURCES[role].mimetype)
 
     def _file(self, role: str, suffix: str) -> Path:
         path = self.workdir / f"{self.desired.name}{suffix}"
         if role == "data_csv":
-            write_table_csv(self.con, self.desired.dimension, path)
+            write_table_csv(self.con, self.content.source, path)
         elif role == "data_parquet":
-            write_table_parquet(self.con, self.desired.dimension, path)
+            write_table_parquet(self.con, self.content.source, path)
         elif role == "dictionary":
             path.write_bytes(dictionary_csv())
         elif role == "indicators":

@@ -1,10 +1,13 @@
 """Portal metadata of one dimension dataset: names, DCAT-mappable fields, Satu Data core.
 
-The package dict follows CKAN core fields plus `extras` named as ckanext-dcat reads them
-(issued, modified, frequency, temporal_start/end, spatial_text, language, theme, publisher_name,
-contact_name), so a DCAT harvester maps them without configuration. Per indicator, the Satu Data
-Indonesia core (konsep, definisi, klasifikasi, ukuran, satuan, produsen data, jadwal
-pemutakhiran, kode referensi) is a CSV resource and a JSON extra.
+The package dict follows CKAN core fields (`url`: the landing page, `maintainer_email`) plus
+`extras` named as ckanext-dcat reads them (identifier, issued, modified, frequency,
+temporal_start/end, spatial_text, language, theme, publisher_name, publisher_url, contact_name,
+contact_email), so a DCAT harvester maps them without configuration. Every other extra is named
+for the reader of CKAN's "Additional Info" table, which shows them all. Per indicator, the Satu
+Data Indonesia / BPS MS-Ind metadata the catalog declares (konsep, definisi id/en, klasifikasi,
+ukuran, satuan, interpretasi, metode, level estimasi, produsen data, jadwal pemutakhiran, kode
+referensi, indikator ISO) is a CSV resource and a JSON extra.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ import csv
 import hashlib
 import io
 import json
-
-import pandas as pd
+from dataclasses import dataclass
 
 from portal.content import DimensionContent
+from portal.description import description, text
 from portal.periods import temporal_coverage
+from sources.wilayah import KODE_KOTA
 from warehouse.dictionary import DIMENSION_COLUMNS
 
 LICENSE_ID = "cc-by"  # CKAN's id for Creative Commons Attribution 4.0 (CC-BY-4.0)
-KODE_KOTA = "35.73"
 # name_id, name_en, tag, EU data theme
 DIMENSIONS: dict[str, tuple[str, str, str, str]] = {
     "smart_governance": ("tata kelola pemerintahan", "governance", "tata-kelola", "GOVE"),
@@ -43,10 +46,41 @@ FREQUENCIES = {
     "tahunan": "ANNUAL",
 }
 LANGUAGE = "http://publications.europa.eu/resource/authority/language/IND"
-SAMPLE_NOTE = (
-    "**SAMPLE — data contoh buatan, bukan angka resmi Pemerintah Kota Malang atau BPS.** "
-    "(Made-up sample data for testing the pipeline; not official figures.)"
-)
+# The Satu Data columns per indicator: output name -> dim_indikator column.
+SATU_DATA = {
+    "kode": "kode",
+    "nama_indikator": "nama_id",
+    "nama_indikator_en": "nama_en",
+    "konsep": "konsep",
+    "definisi": "definisi",
+    "definisi_en": "definisi_en",
+    "klasifikasi": "klasifikasi",
+    "ukuran": "ukuran",
+    "satuan": "satuan",
+    "interpretasi": "interpretasi",
+    "metode": "metode",
+    "level_estimasi": "level_estimasi",
+    "agregasi": "agregasi",
+    "produsen_data": "produsen",
+    "jadwal_pemutakhiran": "jadwal",
+    "kode_referensi": "kode_referensi",
+    "iso_indikator": "iso_indikator",
+    "pilar": "pilar",
+    "arah": "arah",
+}
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes and where the public finds each dataset (settings, not the catalog).
+    Empty fields are left out of the package rather than invented."""
+
+    landing_base: str = ""  # each dataset's landing page is {landing_base}/{name}
+    contact_email: str = ""
+    publisher_url: str = ""
+
+    def landing_page(self, name: str) -> str:
+        return f"{self.landing_base.rstrip('/')}/{name}" if self.landing_base else ""
 
 
 def dataset_name(dimension: str, prefix: str = "") -> str:
@@ -60,7 +94,12 @@ def alias_name(dimension: str, prefix: str = "") -> str:
 
 
 def package_dict(
-    content: DimensionContent, org: dict, *, prefix: str = "", private: bool = False
+    content: DimensionContent,
+    org: dict,
+    *,
+    prefix: str = "",
+    private: bool = False,
+    publisher: Publisher = Publisher(),
 ) -> dict:
     """The package fields we own, without state (issued, modified, hashes)."""
     dim = content.dimension
@@ -72,8 +111,12 @@ def package_dict(
     schedules = sorted(set(ind["jadwal"].dropna()), key=lambda s: list(FREQUENCIES).index(s))
     producers = sorted(set(ind["produsen"].dropna()))
     start, end = temporal_coverage(content.rows["periode"])
-    publisher = org.get("title") or org["name"]
+    org_name = org.get("title") or org["name"]
+    name = dataset_name(dim, prefix)
+    landing = publisher.landing_page(name)
     extras = {
+        # A stable identifier: the dataset's public address (its name never changes).
+        "identifier": landing,
         "frequency": FREQUENCY_URI + FREQUENCIES[schedules[0]] if schedules else "",
         "temporal_start": start,
         "temporal_end": end,
@@ -81,8 +124,10 @@ def package_dict(
         "kode_wilayah": KODE_KOTA,
         "language": json.dumps([LANGUAGE]),
         "theme": json.dumps([THEME_URI + theme]),
-        "publisher_name": publisher,
-        "contact_name": f"Walidata — {publisher}",
+        "publisher_name": org_name,
+        "publisher_url": publisher.publisher_url,
+        "contact_name": f"Walidata — {org_name}",
+        "contact_email": publisher.contact_email,
         "dimensi_smart_city": dim,
         "pilar_smart_city": ", ".join(pillars),
         "jadwal_pemutakhiran": ", ".join(schedules),
@@ -91,18 +136,29 @@ def package_dict(
         "satu_data_indikator": json.dumps(satu_data_rows(content), ensure_ascii=False),
         "datastore_alias": alias_name(dim, prefix),
     }
-    return {
-        "name": dataset_name(dim, prefix),
+    package = {
+        "name": name,
         "title": f"{marks}Indikator {label} Kota Malang ({name_id})",
-        "notes": _notes(content, label, name_id, name_en, pillars, alias_name(dim, prefix)),
+        "notes": description(
+            content,
+            label,
+            name_id,
+            name_en,
+            pillars,
+            alias_name(dim, prefix),
+            publisher.contact_email,
+        ),
         "owner_org": org["id"],
         "private": private,
         "license_id": LICENSE_ID,
+        "url": landing,
         "author": "; ".join(producers),
-        "maintainer": f"Walidata — {publisher}",
+        "maintainer": f"Walidata — {org_name}",
+        "maintainer_email": publisher.contact_email,
         "tags": [{"name": t} for t in _tags(dim, tag, pillars, content.sample)],
         "extras": [{"key": k, "value": v} for k, v in extras.items() if v],
     }
+    return package
 
 
 def metadata_sha256(package: dict) -> str:
@@ -111,52 +167,35 @@ def metadata_sha256(package: dict) -> str:
 
 
 def satu_data_rows(content: DimensionContent) -> list[dict]:
-    """The Satu Data Indonesia core per indicator (metadata indikator)."""
+    """The Satu Data Indonesia / MS-Ind metadata per indicator, as the catalog declares it,
+    with the region levels its rows cover (`tingkat_wilayah`) and the SAMPLE mark."""
     levels: dict[str, set[str]] = {}
     for record in content.records:
         levels.setdefault(record["indikator"], set()).add(record["tingkat"] or "")
     rows = []
-    for i in content.indicators.itertuples(index=False):
-        tingkat = ", ".join(sorted(levels.get(i.kode, set()) - {""}))
-        rows.append(
-            {
-                "kode": i.kode,
-                "konsep": i.nama_id,
-                "konsep_en": _text(i.nama_en),
-                "definisi": _text(i.definisi),
-                "klasifikasi": f"wilayah Kemendagri ({tingkat or '-'}); status angka "
-                "(final, sementara, perkiraan)",
-                "ukuran": measure(i.nama_id, _text(i.satuan)),
-                "satuan": _text(i.satuan),
-                "produsen_data": _text(i.produsen),
-                "jadwal_pemutakhiran": _text(i.jadwal),
-                "kode_referensi": _text(i.kode_referensi),
-                "pilar": _text(i.pilar),
-                "arah": _text(i.arah),
-                "sampel": "true" if i.sampel else "false",
-            }
-        )
+    for indicator in content.indicator_records:
+        row = {key: text(indicator.get(column)) for key, column in SATU_DATA.items()}
+        row["tingkat_wilayah"] = ", ".join(sorted(levels.get(row["kode"], set()) - {""}))
+        row["sampel"] = "true" if indicator.get("sampel") else "false"
+        rows.append(row)
     return rows
 
 
-def measure(name: str, unit: str) -> str:
-    """Satu Data `ukuran` from the unit and name (the catalog does not declare it)."""
-    name, unit = name.lower(), unit.lower()
-    if unit == "persen" or name.startswith(("persentase", "prevalensi")):
-        return "persentase"
-    if unit == "indeks" or name.startswith("indeks"):
-        return "indeks"
-    if "rasio" in name or " per " in unit:
-        return "rasio"
-    if "rata-rata" in name:
-        return "rata-rata"
-    return "jumlah"
+def published_indicators(package: dict | None) -> set[str]:
+    """The indicator codes a dataset on the portal lists in its Satu Data extra (none when
+    the dataset does not exist or the extra is unreadable)."""
+    extras = {e["key"]: e["value"] for e in (package or {}).get("extras", [])}
+    try:
+        rows = json.loads(extras.get("satu_data_indikator") or "[]")
+    except ValueError:
+        return set()
+    return {str(r["kode"]) for r in rows if isinstance(r, dict) and r.get("kode")}
 
 
 def indicators_csv(content: DimensionContent) -> bytes:
-    """The Satu Data core per indicator as UTF-8 CSV."""
+    """The Satu Data metadata per indicator as UTF-8 CSV."""
     rows = satu_data_rows(content)
-    header = list(rows[0]) if rows else ["kode"]
+    header = [*SATU_DATA, "tingkat_wilayah", "sampel"]
     return _csv(header, [[r[h] for h in header] for r in rows])
 
 
@@ -175,42 +214,10 @@ def dictionary_csv() -> bytes:
     return _csv(header, body)
 
 
-def _notes(content, label, name_id, name_en, pillars, alias) -> str:
-    parts = [SAMPLE_NOTE] if content.sample else []
-    parts.append(
-        f"Indikator dimensi {label} ({name_id}) Kota Malang (kode wilayah {KODE_KOTA}): satu "
-        "baris per indikator, wilayah (kota, kecamatan, kelurahan) dan periode. Diterbitkan "
-        "otomatis oleh pipeline Kota Pintar hanya setelah lolos pemeriksaan kualitas dan "
-        "pemeriksaan data pribadi."
-    )
-    parts.append(
-        f"**English summary:** Kota Malang smart-city indicators, {label} dimension "
-        f"({name_en}): one row per indicator, region and period, published by the Kota Pintar "
-        "pipeline only after its quality and personal-data checks passed."
-    )
-    parts.append(f"Pilar smart city nasional (national pillar): {', '.join(pillars) or '-'}.")
-    table = ["| Kode | Indikator | Satuan | Produsen data | Jadwal |", "|---|---|---|---|---|"]
-    for i in content.indicators.itertuples(index=False):
-        table.append(
-            f"| {i.kode} | {i.nama_id} | {_text(i.satuan)} | {_text(i.produsen)} | "
-            f"{_text(i.jadwal)} |"
-        )
-    parts.append("\n".join(table))
-    parts.append(
-        f"Data API: DataStore alias `{alias}` "
-        f"(`/api/3/action/datastore_search?resource_id={alias}`)."
-    )
-    return "\n\n".join(parts)
-
-
 def _tags(dim: str, tag: str, pillars: list[str], sample: bool) -> list[str]:
     tags = ["kota-malang", "smart-city", dim.replace("_", "-"), tag]
     tags += [f"pilar-{p}" for p in pillars]
     return sorted(set(tags + (["sample"] if sample else [])))
-
-
-def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> bytes:

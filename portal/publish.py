@@ -1,10 +1,12 @@
 """`publish`: from the analyst snapshot to the portal, gated, planned, idempotent.
 
     snapshot ──gate──▶ tables that passed ──read──▶ desired datasets
-    portal   ──read──▶ state per dataset ──plan──▶ steps (none when nothing changed)
+    portal   ──read──▶ state per dataset ──metadata gate, plan──▶ steps (none when unchanged)
     steps    ──execute (blue/green)──▶ report (per dataset: steps, writes, changelog, error)
 
-One dataset failing does not stop the others; its previous publication keeps serving. Before
+Indicators whose MS-Ind metadata has gaps are left out and reported (portal/completeness.py);
+one the portal already publishes withholds its whole dataset instead, so nothing published is
+lost. One dataset failing does not stop the others; its previous publication keeps serving. Before
 anything is planned a real run proves the token may publish to the organization (one read), so
 a wrong or expired token fails every run, not only the runs that have something to write.
 """
@@ -20,19 +22,22 @@ from pathlib import Path
 
 from portal.api import PortalApi, PortalForbidden, PortalSetupError
 from portal.changelog import diff
+from portal.completeness import metadata_verdict
 from portal.content import DimensionContent, read_content
 from portal.execute import DatasetResult, Executor, Hook
 from portal.gate import table_verdicts
 from portal.metadata import (
+    Publisher,
     alias_name,
     dataset_name,
     dictionary_csv,
     indicators_csv,
     metadata_sha256,
     package_dict,
+    published_indicators,
 )
-from portal.plan import DatasetPlan, Desired, plan_dataset, render, withheld
-from portal.state import DATA_SHA, read_state, search_all
+from portal.plan import DatasetPlan, Desired, held_back_lines, plan_dataset, render, withheld
+from portal.state import DATA_SHA, read_package, read_state, search_all
 from sources.http import HttpConfig
 from warehouse.dictionary import COLUMN_NAMES
 from warehouse.reference import DIMENSIONS
@@ -51,6 +56,19 @@ class PortalConfig:
     # _BACKOFF and KOTAPINTAR_CONTACT (Settings.http); the publication's deadline derives from
     # them (portal/api.py).
     http: HttpConfig = field(default_factory=HttpConfig)
+    # Dataset metadata (KOTAPINTAR_PORTAL_CONTACT_EMAIL, _PUBLISHER_URL, _LANDING_URL); empty
+    # contact fields are left out, the landing pages default to the portal's dataset pages.
+    contact_email: str = ""
+    publisher_url: str = ""
+    landing_url: str = ""
+
+    @property
+    def publisher(self) -> Publisher:
+        return Publisher(
+            landing_base=self.landing_url or f"{self.url.rstrip('/')}/dataset",
+            contact_email=self.contact_email,
+            publisher_url=self.publisher_url,
+        )
 
 
 @dataclass
@@ -80,6 +98,7 @@ class PublicationReport:
             status += f" ({r.note})" if r.note else ""
             lines.append(f"{r.name}: {status}")
             lines += [f"  {c}" for c in r.changes[:10]]
+            lines += held_back_lines(r.held_back)
         lines.append(f"{self.writes} writes in all")
         return "\n".join(lines)
 
@@ -125,10 +144,19 @@ def publish(
         contents = read_content(con, passed)
         plans = []
         for dim in dimensions:
+            name = dataset_name(dim, prefix)
             if not verdicts[dim].passed:
-                plans.append(withheld(dim, dataset_name(dim, prefix), verdicts[dim].reason))
+                plans.append(withheld(dim, name, verdicts[dim].reason))
                 continue
-            plans.append(_plan(api, contents[dim], org, prefix, rehearsal))
+            package = read_package(api, name)
+            verdict = metadata_verdict(con, contents[dim], published_indicators(package))
+            if verdict.content is None:
+                plans.append(withheld(dim, name, verdict.reason, verdict.held_back))
+                continue
+            contents[dim] = verdict.content
+            plans.append(
+                _plan(api, verdict.content, org, package, config, rehearsal, verdict.held_back)
+            )
         report = PublicationReport(plans=plans, dry_run=dry_run)
         if dry_run:
             return report
@@ -136,7 +164,9 @@ def publish(
             for plan in plans:
                 if plan.action in ("unchanged", "withheld"):
                     note = "; ".join(plan.reasons)
-                    report.results.append(DatasetResult(plan.name, plan.action, note=note))
+                    report.results.append(
+                        DatasetResult(plan.name, plan.action, note=note, held_back=plan.held_back)
+                    )
                     continue
                 content = contents[plan.dimension]
                 executor = Executor(api, plan, content, con, Path(workdir), published_at, hook)
@@ -171,10 +201,19 @@ def check_write_access(api: PortalApi, config: PortalConfig, org: dict) -> None:
 
 
 def _plan(
-    api: PortalApi, content: DimensionContent, org: dict, prefix: str, private: bool
+    api: PortalApi,
+    content: DimensionContent,
+    org: dict,
+    found: dict | None,
+    config: PortalConfig,
+    rehearsal: bool,
+    held_back: dict[str, str],
 ) -> DatasetPlan:
     dim = content.dimension
-    package = package_dict(content, org, prefix=prefix, private=private)
+    prefix = config.rehearsal_prefix if rehearsal else ""
+    package = package_dict(
+        content, org, prefix=prefix, private=rehearsal, publisher=config.publisher
+    )
     data_sha = content.data_sha256
     desired = Desired(
         dimension=dim,
@@ -191,13 +230,13 @@ def _plan(
             "indicators": _sha(indicators_csv(content)),
         },
     )
-    state = read_state(api, desired.name, desired.alias, data_sha)
+    state = read_state(api, found, desired.alias, data_sha)
     changelog = None
     if state.extras.get(DATA_SHA) != data_sha:
         base = state.committed_table
         old = search_all(api, base["id"], COLUMN_NAMES) if base else None
         changelog = diff(old, content.records)
-    return plan_dataset(desired, state, changelog)
+    return plan_dataset(desired, state, changelog, held_back)
 
 
 def _sha(data: bytes) -> str:

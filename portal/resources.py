@@ -1,5 +1,6 @@
 """The file resources of a dataset: name, format and description of each role, and the fields
-sent with an upload (including our `kotapintar_role` and content hash, which later runs read)."""
+sent with an upload (including the role in `resource_type` and, for files that hold the data,
+the data version, which later runs read; portal/state.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from portal.changelog import Changelog
-from portal.state import ROLE, SHA
+from portal.state import DATA_ROLES, ROLE, SHA
 from warehouse.export import PARQUET_MEDIATYPE
 
 
@@ -36,8 +37,9 @@ RESOURCES: dict[str, Resource] = {
     ),
     "indicators": Resource(
         "Metadata indikator (Satu Data Indonesia)", "CSV", "text/csv", "-metadata-indikator.csv",
-        "Konsep, definisi, klasifikasi, ukuran, satuan, produsen data, jadwal pemutakhiran dan "
-        "kode referensi per indikator. The Satu Data Indonesia core per indicator.",
+        "Konsep, definisi (id/en), klasifikasi, ukuran, satuan, interpretasi, metode, level "
+        "estimasi, produsen data, jadwal pemutakhiran, kode referensi dan indikator ISO per "
+        "indikator. The Satu Data Indonesia (BPS MS-Ind) metadata per indicator.",
     ),
     "changelog": Resource(
         "Catatan perubahan / Changelog", "CSV", "text/csv", "-perubahan.csv",
@@ -55,17 +57,20 @@ def label(dimension: str) -> str:
 def upload_fields(
     role: str, dimension: str, path: Path, content_sha256: str, changelog: Changelog | None
 ) -> dict[str, str]:
-    """The resource fields sent with the file (multipart: every value is text)."""
+    """The resource fields sent with the file (multipart: every value is text). `hash` is the
+    file's sha256 (DCAT's checksum); a file holding the data also names the data version."""
     resource = RESOURCES[role]
     description = resource.description
     if role == "changelog" and changelog is not None:
         description += "\n\n" + "\n".join(changelog.summary())
-    return {
+    fields = {
         "name": resource.name.format(label=label(dimension)),
         "description": description,
         "format": resource.format,
         "mimetype": resource.mimetype,
         "hash": hashlib.sha256(path.read_bytes()).hexdigest(),
         ROLE: role,
-        SHA: content_sha256,
     }
+    if role in DATA_ROLES:
+        fields[SHA] = content_sha256
+    return fields

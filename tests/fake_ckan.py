@@ -1,7 +1,8 @@
 """An in-memory CKAN on loopback: the offline twin of the portal for the publisher's tests.
 
 It speaks the subset of the Action API the publisher uses, over real HTTP (JSON bodies and
-multipart uploads), with the CKAN behaviour that matters here: DataStore tables keyed by
+multipart uploads), with the CKAN behaviour that matters here: resource_patch merges fields,
+resource_update replaces them; DataStore tables keyed by
 resource id with declared field types (text stays text, numeric becomes a number), a primary
 key, aliases that must be dropped before they can point elsewhere, `resource_delete` dropping
 the table, an activity per package write, private datasets hidden without the token, a wrong
@@ -213,6 +214,19 @@ class FakeCkan:
 
     def a_resource_patch(self, data, authorized):
         resource = self._resource(data["id"])
+        resource.update({k: v for k, v in data.items() if k not in ("upload", "id")})
+        self._store_upload(resource, data)
+        self._activity(self._package_of(resource["id"]))
+        return resource
+
+    def a_resource_update(self, data, authorized):
+        """CKAN: the resource becomes exactly the fields sent (others, extras included, go),
+        keeping its id, package and, without a new upload, its file and URL."""
+        resource = self._resource(data["id"])
+        kept = {k: resource[k] for k in ("id", "package_id", "url", "url_type", "size")
+                if k in resource}  # fmt: skip
+        resource.clear()
+        resource.update(kept)
         resource.update({k: v for k, v in data.items() if k not in ("upload", "id")})
         self._store_upload(resource, data)
         self._activity(self._package_of(resource["id"]))

@@ -2,12 +2,20 @@
 publishing the analyst snapshot of the whole bundled SAMPLE catalog. Marked `ckan`: skipped,
 with the reason, when KOTAPINTAR_TEST_PORTAL_URL is not set.
 
-The tests run in file order and build on each other: first publication, a no-op second one,
-one changed source value, a publisher killed between loading and repointing, rehearsal mode,
-and the token hunt over every output.
+The tests run in file order and build on each other: first publication (with the portal
+metadata: contact, publisher, landing page, identifier, and a description CKAN renders as a
+list), a no-op second one, a dataset published with the old `kotapintar_*` field names renamed
+in place, one changed source value, a publisher killed between loading and repointing, an
+indicator whose metadata lost a field, rehearsal mode, and the token hunt over every output.
+
+The bundled catalog's MS-Ind metadata may still have gaps; the metadata gate would hold those
+indicators back, so this module fills the gaps of its own copy with explicit text
+(`fill_metadata_gaps`) and tests the portal, not the catalog.
 """
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +30,8 @@ from pipelines.definitions import NIGHTLY_JOB, PUBLISH_JOB, build_definitions
 from pipelines.settings import Settings
 from portal.metadata import alias_name, dataset_name
 from portal.publish import PortalConfig, publish
-from portal.state import SHA
+from portal.state import LEGACY_EXTRAS, LEGACY_ROLE, LEGACY_SHA, ROLE, SHA, content_sha, role_of
+from quality.metadata_check import REQUIRED, metadata_gaps
 from tests.conftest import ORG, ORG_TITLE
 from tests.portal_data import snapshot_rows
 from warehouse.reference import DIMENSIONS
@@ -30,6 +39,26 @@ from warehouse.reference import DIMENSIONS
 pytestmark = pytest.mark.ckan
 REHEARSAL = "uji-"
 ECONOMY = dataset_name("smart_economy")
+CONTACT = {
+    "contact_email": "walidata@malangkota.go.id",
+    "publisher_url": "https://kominfo.malangkota.go.id",
+}
+# A filler per MS-Ind column, in the language the field promises (the catalog's own text wins).
+FILLERS = {
+    "nama_id": "Indikator contoh",
+    "konsep": "Konsep indikator contoh untuk kota.",
+    "definisi": "Definisi indikator contoh.",
+    "definisi_en": "Sample indicator definition.",
+    "klasifikasi": "menurut kecamatan",
+    "ukuran": "jumlah",
+    "satuan": "unit",
+    "interpretasi": "Dibaca menurut arah indikator.",
+    "metode": "Dihitung dari data sumber.",
+    "level_estimasi": "kota",
+    "produsen": "Dinas contoh",
+    "jadwal": "tahunan",
+    "agregasi": "none",
+}
 
 
 class Admin:
@@ -63,8 +92,14 @@ class Admin:
     def resources(self, name: str) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = {}
         for resource in self.call("package_show", id=name)["resources"]:
-            found.setdefault(resource.get("kotapintar_role"), []).append(resource)
+            found.setdefault(role_of(resource), []).append(resource)
         return found
+
+    def page(self, path: str) -> str:
+        """A public HTML page of the portal, as an anonymous visitor sees it."""
+        response = requests.get(f"{self.url}{path}", timeout=60)
+        response.raise_for_status()
+        return response.text
 
     def activity(self, name: str) -> int:
         return len(self.call("package_activity_list", id=name, limit=1000))
@@ -89,6 +124,29 @@ class Admin:
             )
             for record in meta["records"]:
                 self.ok("datastore_delete", resource_id=record["alias_of"], force=True)
+
+
+def fill_metadata_gaps(analyst: Path) -> None:
+    """Give every indicator of the snapshot whatever MS-Ind field the metadata gate misses."""
+    import duckdb
+
+    column_of = {name: column for column, (_, name) in REQUIRED.items()}
+    with duckdb.connect(str(analyst)) as con:
+        rows = con.execute("SELECT * FROM dim_indikator").df().to_dict("records")
+        for row in rows:
+            for gap in metadata_gaps(row):
+                column = column_of[gap.field]
+                con.execute(
+                    f'UPDATE dim_indikator SET "{column}" = ? WHERE kode = ?',
+                    [FILLERS[column], row["kode"]],
+                )
+
+
+def section(html: str, pattern: str) -> str:
+    """The part of a CKAN page matched by `pattern` (its first group)."""
+    found = re.search(pattern, html, re.S)
+    assert found, f"{pattern!r} not on the page"
+    return found.group(1)
 
 
 def same_rows(served: list[dict], expected: list[dict]) -> bool:
@@ -119,7 +177,8 @@ def live(live_portal, bundled_run, tmp_path_factory):
         catalog_dir=root / "catalog",
         offline=True,
     )
-    config = PortalConfig(url=admin.url, org=ORG, token=admin.token)
+    fill_metadata_gaps(own.warehouse)
+    config = PortalConfig(url=admin.url, org=ORG, token=admin.token, **CONTACT)
     yield {"admin": admin, "config": config, "settings": own, "root": root}
     admin.purge([dataset_name(d, REHEARSAL) for d in DIMENSIONS], [])
 
@@ -154,6 +213,14 @@ def test_first_publication_creates_six_datasets_serving_the_snapshot(live):
         assert fields["periode"]["info"]["notes"].startswith("Periode data sebagai teks")
         csv_text = admin.download(roles["data_csv"][0]["url"])
         assert len(csv_text.splitlines()) == len(expected) + 1
+        # the portal metadata (ckanext-dcat names) and no internal field left
+        extras = {e["key"]: e["value"] for e in package["extras"]}
+        landing = f"{admin.url}/dataset/{name}"
+        assert package["url"] == extras["identifier"] == landing
+        assert extras["contact_email"] == package["maintainer_email"] == CONTACT["contact_email"]
+        assert extras["publisher_url"] == CONTACT["publisher_url"]
+        assert not [k for k in extras if k.startswith("kotapintar")]
+        assert not [k for r in package["resources"] for k in r if k.startswith("kotapintar")]
     # the primary key: the DataStore refuses a second row with the same key
     economy_alias = alias_name("smart_economy")
     table_id = admin.call("datastore_info", id=economy_alias)["meta"]["id"]
@@ -161,6 +228,31 @@ def test_first_publication_creates_six_datasets_serving_the_snapshot(live):
     assert not admin.ok(
         "datastore_upsert", resource_id=table_id, method="insert", records=duplicate
     )
+
+
+def test_the_dataset_page_renders_the_indicators_as_a_list_without_internal_fields(live):
+    admin = live["admin"]
+    package = admin.call("package_show", id=ECONOMY, auth=False)
+    html = admin.page(f"/dataset/{ECONOMY}")
+    notes = section(html, r'<div class="notes embedded-content">(.*?)</div>')
+    items = re.findall(r"<li>(.*?)</li>", notes, re.S)
+    codes = [i["kode"] for i in json.loads(
+        {e["key"]: e["value"] for e in package["extras"]}["satu_data_indikator"]
+    )]  # fmt: skip
+    assert codes and len(items) == len(codes)
+    for code, item in zip(codes, items, strict=True):
+        assert f"<code>{code}</code>" in item
+    assert "|---" not in notes and "| Kode |" not in notes, "no raw Markdown table"
+    assert "<strong>SAMPLE — data contoh buatan" in notes
+    assert 'href="mailto:' in notes or "&#109;&#97;&#105;&#108;&#116;&#111;" in notes
+    info = section(html, r'<section class="additional-info">(.*?)</section>')
+    assert "kotapintar" not in info
+    for key in ("identifier", "contact_email", "publisher_url", "versi_data_sha256"):
+        assert f">{key}<" in info, key
+    resource = admin.resources(ECONOMY)["data_csv"][0]
+    resource_page = admin.page(f"/dataset/{ECONOMY}/resource/{resource['id']}")
+    assert "kotapintar" not in resource_page
+    assert ">Resource type<" in resource_page and ">Versi data sha256<" in resource_page
 
 
 def test_second_publication_with_no_change_makes_zero_writes(live):
@@ -173,6 +265,50 @@ def test_second_publication_with_no_change_makes_zero_writes(live):
     assert report.writes == 0
     assert {n: admin.activity(n) for n in names} == activity
     assert {n: admin.call("package_show", id=n)["resources"] for n in names} == resources
+
+
+def make_legacy(admin: Admin, name: str) -> None:
+    """Rename the dataset's fields back to what the previous version wrote (`kotapintar_*`),
+    through the API as that version left them."""
+    legacy_extras = {new: old for old, new in LEGACY_EXTRAS.items()}
+    for resource in admin.call("package_show", id=name)["resources"]:
+        old = {k: v for k, v in resource.items() if k not in (ROLE, SHA)}
+        old[LEGACY_ROLE] = role_of(resource)
+        old[LEGACY_SHA] = content_sha(resource)
+        admin.call("resource_update", **old)
+    package = admin.call("package_show", id=name)
+    extras = [
+        {"key": legacy_extras.get(e["key"], e["key"]), "value": e["value"]}
+        for e in package["extras"]
+    ]
+    admin.call("package_patch", id=name, extras=extras)
+
+
+def test_a_dataset_with_the_old_field_names_is_renamed_in_place(live):
+    admin = live["admin"]
+    make_legacy(admin, ECONOMY)
+    package = admin.call("package_show", id=ECONOMY)
+    assert {e["key"] for e in package["extras"]} >= set(LEGACY_EXTRAS)
+    assert all(LEGACY_ROLE in r and not r.get(ROLE) for r in package["resources"])
+    ids = sorted(r["id"] for r in package["resources"])
+    urls = {r["id"]: r["url"] for r in package["resources"]}
+
+    report = publish(live["config"], live["settings"].warehouse)
+    assert report.ok, report.render()
+    economy = next(r for r in report.results if r.name == ECONOMY)
+    assert economy.action == "update"
+    assert {r.action for r in report.results if r.name != ECONOMY} == {"unchanged"}
+    assert economy.writes == len(ids) + 1, economy.done  # one rename each, one commit
+    assert not [d for d in economy.done if d.startswith(("upload", "load"))], economy.done
+    package = admin.call("package_show", id=ECONOMY)
+    assert sorted(r["id"] for r in package["resources"]) == ids, "no duplicate resource"
+    assert {r["id"]: r["url"] for r in package["resources"]} == urls, "no re-upload"
+    assert not [k for k in [e["key"] for e in package["extras"]] if k.startswith("kotapintar")]
+    assert not [k for r in package["resources"] for k in r if k.startswith("kotapintar")]
+    assert {role_of(r) for r in package["resources"]} == {
+        "table", "data_csv", "data_parquet", "dictionary", "indicators", "changelog"
+    }  # fmt: skip
+    assert publish(live["config"], live["settings"].warehouse).writes == 0
 
 
 def change_source_value(settings: Settings, root: Path) -> None:
@@ -194,6 +330,7 @@ def change_source_value(settings: Settings, root: Path) -> None:
         .execute_in_process(raise_on_error=False)
     )
     assert result.success
+    fill_metadata_gaps(settings.warehouse)
 
 
 def test_changing_one_value_in_one_source_changes_only_that_dataset(live):
@@ -266,6 +403,30 @@ def test_killed_between_load_and_alias_the_portal_serves_the_previous_data(live,
     assert publish(live["config"], settings.warehouse).writes == 0
 
 
+def test_a_published_indicator_that_lost_metadata_withholds_its_dataset(live):
+    import duckdb
+
+    admin, analyst = live["admin"], live["settings"].warehouse
+    alias = alias_name("smart_economy")
+    before, activity = admin.rows(alias), admin.activity(ECONOMY)
+    with duckdb.connect(str(analyst)) as con:
+        saved = con.execute(
+            "SELECT metode FROM dim_indikator WHERE kode = 'JUMLAH_UMKM'"
+        ).fetchall()[0][0]
+        con.execute("UPDATE dim_indikator SET metode = NULL WHERE kode = 'JUMLAH_UMKM'")
+    report = publish(live["config"], analyst)
+    economy = next(p for p in report.plans if p.name == ECONOMY)
+    assert economy.action == "withheld"
+    assert economy.reasons[0].startswith(
+        "metadata incomplete for indicator(s) already on the portal: JUMLAH_UMKM (method)"
+    )
+    assert report.writes == 0
+    assert (admin.rows(alias), admin.activity(ECONOMY)) == (before, activity)
+    with duckdb.connect(str(analyst)) as con:
+        con.execute("UPDATE dim_indikator SET metode = ? WHERE kode = 'JUMLAH_UMKM'", [saved])
+    assert publish(live["config"], analyst).writes == 0
+
+
 def test_rehearsal_publishes_private_prefixed_datasets(live):
     admin = live["admin"]
     report = publish(
@@ -290,6 +451,8 @@ def test_the_token_never_appears_in_cli_output_logs_or_dagster_metadata(live, tm
         "KOTAPINTAR_PORTAL_URL": admin.url,
         "KOTAPINTAR_PORTAL_ORG": ORG,
         "KOTAPINTAR_PORTAL_TOKEN": admin.token,
+        "KOTAPINTAR_PORTAL_CONTACT_EMAIL": CONTACT["contact_email"],
+        "KOTAPINTAR_PORTAL_PUBLISHER_URL": CONTACT["publisher_url"],
     }
     cli = [sys.executable, "-m", "pipelines.cli", "publish"]
     runs = [
@@ -317,6 +480,8 @@ def test_the_token_never_appears_in_cli_output_logs_or_dagster_metadata(live, tm
             offline=True,
             portal_url=admin.url,
             portal_org=ORG,
+            portal_contact_email=CONTACT["contact_email"],
+            portal_publisher_url=CONTACT["publisher_url"],
         )
         instance = dg.DagsterInstance.ephemeral()
         job = build_definitions(live_settings).resolve_job_def(PUBLISH_JOB)

@@ -8,10 +8,10 @@ import pytest
 from portal.changelog import HEADER, LEGACY_HEADER, Change, changelog_csv, diff, next_publication
 from portal.content import data_sha256, datastore_fields, read_content
 from portal.gate import scan_personal_data, table_verdicts
-from portal.metadata import alias_name, dataset_name, measure, package_dict, satu_data_rows
+from portal.metadata import Publisher, alias_name, dataset_name, package_dict, satu_data_rows
 from portal.periods import period_bounds, temporal_coverage
 from portal.plan import Desired, plan_dataset, render
-from portal.state import DATA_SHA, META_SHA, ROLE, SHA, TABLE, PortalState
+from portal.state import DATA_SHA, HASH, META_SHA, ROLE, SHA, TABLE, PortalState
 from tests.portal_data import build_analyst
 from warehouse.kualitas import record_verdict
 from warehouse.snapshot import open_analyst
@@ -134,9 +134,16 @@ DESIRED = Desired(
 ROLES = ("data_csv", "data_parquet", "dictionary", "indicators", "changelog")
 
 
+def file(role: str, sha: str) -> dict:
+    """A file resource as the publisher leaves it: data files name the data version, the
+    dictionary and indicator files are known by their hash."""
+    key = HASH if role in ("dictionary", "indicators") else SHA
+    return {"id": f"r-{role}", ROLE: role, key: sha}
+
+
 def portal(data="d1", meta="m1", serving_sha="d1", tables=(), counts=None) -> PortalState:
     """A dataset as the portal would hold it after a publication of `data`."""
-    files = {r: {"id": f"r-{r}", ROLE: r, SHA: DESIRED.file_sha256.get(r, data)} for r in ROLES}
+    files = {r: file(r, DESIRED.file_sha256.get(r, data)) for r in ROLES}
     serving = {"id": "t-old", ROLE: "table", SHA: serving_sha}
     extras = [{"key": DATA_SHA, "value": data}, {"key": META_SHA, "value": meta}]
     extras.append({"key": TABLE, "value": "t-old"})
@@ -247,21 +254,6 @@ def test_names_and_alias():
     assert alias_name("smart_living", "uji-") == "uji_kota_malang_smart_living"
 
 
-@pytest.mark.parametrize(
-    ("name", "unit", "expected"),
-    [
-        ("Persentase penduduk miskin", "persen", "persentase"),
-        ("Prevalensi stunting", "persen", "persentase"),
-        ("Indeks standar pencemar udara", "indeks", "indeks"),
-        ("Rasio murid terhadap guru", "murid per guru", "rasio"),
-        ("PM2.5 rata-rata", "µg/m³", "rata-rata"),
-        ("Jumlah puskesmas", "unit", "jumlah"),
-    ],
-)
-def test_measure(name, unit, expected):
-    assert measure(name, unit) == expected
-
-
 @pytest.fixture
 def content(tmp_path):
     _, analyst = build_analyst(tmp_path)
@@ -294,26 +286,56 @@ def test_package_metadata_is_labelled_sample_and_dcat_mappable(content):
     assert extras["pilar_smart_city"] == "governance"
     assert extras["datastore_alias"] == "uji_kota_malang_smart_economy"
     assert {t["name"] for t in package["tags"]} >= {"smart-economy", "pilar-governance", "sample"}
+    # no publisher settings: no contact e-mail, publisher URL or landing page is invented
+    assert not {"contact_email", "publisher_url", "identifier"} & set(extras)
+    assert (package["url"], package["maintainer_email"]) == ("", "")
 
 
-def test_satu_data_core_per_indicator(content):
+def test_package_carries_contact_publisher_landing_page_and_identifier(content):
+    org = {"id": "o1", "name": "kominfo", "title": "Dinas Kominfo Kota Malang"}
+    publisher = Publisher(
+        landing_base="https://data.malangkota.go.id/dataset/",
+        contact_email="walidata@malangkota.go.id",
+        publisher_url="https://kominfo.malangkota.go.id",
+    )
+    package = package_dict(content, org, publisher=publisher)
+    landing = "https://data.malangkota.go.id/dataset/kota-malang-smart-economy"
+    extras = {e["key"]: e["value"] for e in package["extras"]}
+    assert package["url"] == extras["identifier"] == landing
+    assert extras["contact_email"] == package["maintainer_email"] == "walidata@malangkota.go.id"
+    assert extras["contact_name"] == "Walidata — Dinas Kominfo Kota Malang"
+    assert extras["publisher_url"] == "https://kominfo.malangkota.go.id"
+    assert "Kontak walidata (contact): <walidata@malangkota.go.id>" in package["notes"]
+    assert not [k for k in extras if k.startswith("kotapintar")]
+
+
+def test_satu_data_metadata_per_indicator_comes_from_the_catalog(content):
     first = satu_data_rows(content)[0]
     assert first == {
         "kode": "ECONOMY_IND_1",
-        "konsep": "Persentase contoh 1",
-        "konsep_en": "Example 1",
+        "nama_indikator": "Persentase contoh 1",
+        "nama_indikator_en": "Example 1",
+        "konsep": "Konsep contoh 1 untuk kota.",
         "definisi": "Definisi contoh 1.",
-        "klasifikasi": "wilayah Kemendagri (kecamatan, kota); "
-        "status angka (final, sementara, perkiraan)",
+        "definisi_en": "Example definition 1.",
+        "klasifikasi": "menurut kecamatan",
         "ukuran": "persentase",
         "satuan": "persen",
+        "interpretasi": "Nilai yang lebih tinggi lebih baik.",
+        "metode": "Jumlah kejadian dibagi jumlah penduduk dikali 100.",
+        "level_estimasi": "kecamatan",
+        "agregasi": "none",
         "produsen_data": "Dinas X Kota Malang",
         "jadwal_pemutakhiran": "tahunan",
-        "kode_referensi": "ISO 37120:2014 5.1",
+        "kode_referensi": "SDGs 11.1.1",
+        "iso_indikator": "ISO 37120:2018 5.1",
         "pilar": "governance",
         "arah": "higher_is_better",
+        "tingkat_wilayah": "kecamatan, kota",
         "sampel": "true",
     }
+    second = satu_data_rows(content)[1]
+    assert (second["kode_referensi"], second["iso_indikator"]) == ("", "")
 
 
 def test_datastore_fields_are_typed_explicitly_with_bilingual_info():
@@ -383,3 +405,13 @@ def test_gate_reads_recorded_verdicts_and_withholds_empty_tables(tmp_path):
         'checks failed: src_smart_people: data_pribadi failed (3 finding(s)): {"x": 1}'
     )
     assert verdicts["smart_living"].reason == "no rows: none of its sources has loaded yet"
+
+
+def test_provenance_alone_is_not_a_revision():
+    old = [{**row(), "berkas_sha256": "a" * 64, "lokasi": "baris 2"}]
+    new = [{**row(), "berkas_sha256": "b" * 64, "lokasi": "baris 3"}]
+    log = diff(old, new)
+    assert log.changes == ()
+    assert log.summary() == ["tanpa perubahan nilai (definisi kolom atau asal berkas diperbarui)"]
+    revised = diff(old, [{**new[0], "nilai": 2.0}])
+    assert [c.describe() for c in revised.changes] == ["revisi A 35.73 2023 nilai: 1 → 2"]

@@ -32,7 +32,7 @@ def package(fake, name=ECONOMY) -> dict:
 
 
 def resources(fake, name=ECONOMY) -> dict[str, dict]:
-    return {r["kotapintar_role"]: r for r in package(fake, name)["resources"]}
+    return {r["resource_type"]: r for r in package(fake, name)["resources"]}
 
 
 def test_first_publication_creates_six_datasets_serving_the_snapshot(fake_ckan, analyst):
@@ -57,7 +57,7 @@ def test_first_publication_creates_six_datasets_serving_the_snapshot(fake_ckan, 
                    for r in served)  # fmt: skip
         assert found["table"]["id"] == fake_ckan.aliases[name.replace("-", "_")]
         extras = {e["key"]: e["value"] for e in package(fake_ckan, name)["extras"]}
-        assert extras["kotapintar_table"] == found["table"]["id"]
+        assert extras["datastore_resource_id"] == found["table"]["id"]
         assert extras["issued"] == extras["modified"]
     table = fake_ckan.tables[resources(fake_ckan)["table"]["id"]]
     assert table["pk"] == ["indikator", "kode_wilayah", "periode"]
@@ -135,8 +135,7 @@ def test_a_crash_leaves_a_whole_table_serving_and_the_rerun_completes(
     if stage == "table_loaded":
         assert fake_ckan.files[resources(fake_ckan)["data_csv"]["id"]] == old_csv
         assert (
-            len([r for r in package(fake_ckan)["resources"] if r["kotapintar_role"] == "table"])
-            == 2
+            len([r for r in package(fake_ckan)["resources"] if r["resource_type"] == "table"]) == 2
         )
 
     rerun = publish(config(fake_ckan), analyst_path, dimensions=ONLY)
@@ -147,7 +146,7 @@ def test_a_crash_leaves_a_whole_table_serving_and_the_rerun_completes(
     assert economy.changes == ["revisi ECONOMY_IND_1 35.73.01 2023 nilai: 11.5 → 42.25"]
     changelog = fake_ckan.files[resources(fake_ckan)["changelog"]["id"]].decode()
     assert changelog.count(",revisi,") == 1, "a completed rerun lists the change once"
-    tables = [r for r in package(fake_ckan)["resources"] if r["kotapintar_role"] == "table"]
+    tables = [r for r in package(fake_ckan)["resources"] if r["resource_type"] == "table"]
     assert len(tables) == 1
     assert publish(config(fake_ckan), analyst_path, dimensions=ONLY).writes == 0
 
@@ -193,7 +192,7 @@ def test_a_table_that_lost_rows_is_never_served(fake_ckan, analyst, monkeypatch)
     monkeypatch.undo()
     assert publish(config(fake_ckan), analyst_path, dimensions=ONLY).ok
     assert fake_ckan.serving(ALIAS) == snapshot_rows(analyst_path, "smart_economy")
-    assert len([r for r in package(fake_ckan)["resources"] if r["kotapintar_role"] == "table"]) == 1
+    assert len([r for r in package(fake_ckan)["resources"] if r["resource_type"] == "table"]) == 1
 
 
 KILLER = textwrap.dedent(

@@ -35,7 +35,7 @@ def config(fake, token=None, http=PATIENT) -> PortalConfig:
 def changelog_blocks(fake, name=ECONOMY) -> dict[str, list[dict]]:
     """publikasi -> its rows, from the changelog file on the fake portal."""
     [resource] = [r for r in fake._package(name)["resources"]
-                  if r["kotapintar_role"] == "changelog"]  # fmt: skip
+                  if r["resource_type"] == "changelog"]  # fmt: skip
     rows = csv.DictReader(io.StringIO(fake.files[resource["id"]].decode("utf-8")))
     blocks: dict[str, list[dict]] = {}
     for row in rows:
@@ -72,7 +72,7 @@ def test_data_returning_to_an_earlier_version_keeps_every_changelog_entry(fake_c
     assert [(r["nilai_lama"], r["nilai_baru"]) for r in blocks["3"]] == [("42.25", "11.5")]
     assert blocks["3"][0]["versi"] == blocks["1"][0]["versi"], "the same data, two entries"
     extras = {e["key"]: e["value"] for e in fake_ckan._package(ECONOMY)["extras"]}
-    assert extras["kotapintar_publication"] == "3"
+    assert extras["nomor_publikasi"] == "3"
     # nothing new: no write, and the history stays as it is
     assert publish(config(fake_ckan), analyst_path, dimensions=ONLY).writes == 0
     assert list(changelog_blocks(fake_ckan)) == ["3", "2", "1"]
