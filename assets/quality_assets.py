@@ -20,6 +20,7 @@ from quality.pii import PiiReport
 from quality.pii_table import scan_table
 from sources.catalog import SourceEntry
 from sources.wilayah import known_codes
+from warehouse.kamus import unscanned_columns
 from warehouse.kualitas import record_verdict
 
 # Columns of the pipeline's own tables that look like personal data but are not.
@@ -69,7 +70,15 @@ def guard_tables(
     reports: list[PiiReport] = []
     for table in tables:
         # In SQL, distinct values only: a 5M-row table never enters pandas (bench/memory.py).
-        report = scan_table(con, table, allow=BUILT_IN_ALLOW.get(table), source_allow=source_allow)
+        # Not the pipeline's own file fingerprints (berkas_sha256, sha256): computed here from
+        # the bytes, never read from a file, they can hold no one's data (kamus Entry.scan).
+        report = scan_table(
+            con,
+            table,
+            allow=BUILT_IN_ALLOW.get(table),
+            source_allow=source_allow,
+            skip=unscanned_columns(table),
+        )
         record_verdict(
             con,
             tabel=table,

@@ -33,7 +33,10 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
         "over the old one, so readers who hold the old file keep a consistent view. Only "
         "published after the blocking checks pass (fact_integrity, the tables' GX suites, the "
         "personal-data guard); a table whose guard verdict in `meta_kualitas` failed keeps its "
-        "previously published version.",
+        "previously published version. The file describes itself: a comment (Indonesian and "
+        "English) on every table, view and column, the `kamus_data` table, and views for the "
+        "common questions (`nilai_indikator`, `nilai_agregasi`, `nilai_gabungan`, "
+        "`nilai_terakhir`).",
     )
     @masks_personal_data
     def analyst_snapshot(kotapintar: KotaPintarResource) -> dg.MaterializeResult:
@@ -53,6 +56,8 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
                 "tables": dg.MetadataValue.json(info.tables),
                 # The names to query: the same tables as the work database's, in this file.
                 "table_names": dg.MetadataValue.json(analyst_table_names(info.path, info.tables)),
+                # The analyst views (warehouse/analyst.py), named as in the file.
+                "views": dg.MetadataValue.json(analyst_table_names(info.path, info.views)),
                 "blocked_tables": dg.MetadataValue.json(blocked),
             }
         )

@@ -9,7 +9,8 @@ A table is published only when its blocking checks and the personal-data guard p
   (`warehouse.kualitas.blocked_tables`), with the check and its masked report as the reason;
 - an empty table is withheld (an empty dataset on the portal helps nobody);
 - a snapshot without that table is scanned here (`scan_personal_data`: NIK / No. KK, e-mail
-  addresses, Indonesian phone numbers in every text column) and a hit withholds the table.
+  addresses, Indonesian phone numbers in every text column but `berkas_sha256`) and a hit
+  withholds the table.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def scan_personal_data(con: duckdb.DuckDBPyConnection, table: str) -> Verdict:
     example."""
     probes = [
         (column, kind, pattern)
-        for column in (c.name for c in DIMENSION_COLUMNS if c.type == "string")
+        # Not `berkas_sha256` (Column.scan): a file's fingerprint, which the pipeline computes,
+        # can hold 16 digits in a row and would read as a NIK.
+        for column in (c.name for c in DIMENSION_COLUMNS if c.type == "string" and c.scan)
         for kind, pattern in PERSONAL_DATA.items()
     ]
     select = ", ".join(

@@ -8,7 +8,8 @@ from warehouse.db import work_db
 
 ROW = (
     "'IND_A', 'Indikator A', 'Indicator A', 'unit', 'neutral', NULL, '{kode}', 'Blimbing', "
-    "'kecamatan', '35.73.01', '{periode}', 12.5, 'final', NULL, 'Dinas', 'src_a'"
+    "'kecamatan', '35.73.01', '{periode}', 12.5, 'final', NULL, 'Dinas', 'src_a', "
+    "'" + "ab" * 32 + "', 'Sheet!B4'"
 )
 
 

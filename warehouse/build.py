@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from warehouse.dictionary import COLUMN_NAMES
 from warehouse.reference import DIMENSIONS
 from warehouse.sqlutil import check_sumber_id, examples, quote, scalar, table_exists, transaction
 
@@ -25,6 +26,30 @@ FACT_COLUMNS: tuple[str, ...] = (
     "lokasi",
 )
 _KEY = "indikator, kode_wilayah, periode"
+# Every column of a smart_* table (warehouse/dictionary.py says what each means) and where it
+# comes from: f = fact_indikator, i = dim_indikator, w = dim_wilayah.
+DIMENSION_SELECT: dict[str, str] = {
+    "indikator": "f.indikator",
+    "nama_indikator": "i.nama_id",
+    "nama_indikator_en": "i.nama_en",
+    "satuan": "i.satuan",
+    "arah": "i.arah",
+    "pilar": "i.pilar",
+    "kode_wilayah": "f.kode_wilayah",
+    "nama_wilayah": "w.nama",
+    "tingkat": "w.tingkat",
+    "kode_kecamatan": "w.kode_kecamatan",
+    "periode": "f.periode",
+    "nilai": "f.nilai",
+    "status": "f.status",
+    "catatan": "f.catatan",
+    "produsen": "i.produsen",
+    "sumber_id": "f.sumber_id",
+    "berkas_sha256": "f.berkas_sha256",
+    "lokasi": "f.lokasi",
+}
+if tuple(DIMENSION_SELECT) != COLUMN_NAMES:
+    raise RuntimeError("warehouse/build.py DIMENSION_SELECT and warehouse/dictionary.py differ.")
 # Facts sorted per insert (see indicator_batches).
 BATCH_ROWS = 500_000
 
@@ -85,10 +110,8 @@ def build_dimension_table(con: duckdb.DuckDBPyConnection, dimension: str) -> int
         for batch, _ in indicator_batches(indicator_counts(con, of_dimension, [dimension])):
             con.execute(
                 f"""
-                INSERT INTO {dimension}
-                SELECT f.indikator, i.nama_id, i.nama_en, i.satuan, i.arah, i.pilar,
-                       f.kode_wilayah, w.nama, w.tingkat, w.kode_kecamatan,
-                       f.periode, f.nilai, f.status, f.catatan, i.produsen, f.sumber_id
+                INSERT INTO {dimension} ({", ".join(DIMENSION_SELECT)})
+                SELECT {", ".join(DIMENSION_SELECT.values())}
                 FROM fact_indikator AS f
                 JOIN dim_indikator AS i ON i.kode = f.indikator
                 LEFT JOIN dim_wilayah AS w ON w.kode_wilayah = f.kode_wilayah

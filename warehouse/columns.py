@@ -3,11 +3,10 @@ nullable, unique, description). The Dagster column schema of each table asset is
 this (assets/table_metadata.py), so the UI shows the columns the table really has, not a list
 kept by hand next to the DDL.
 
-A column's description is DuckDB's own comment when one is set (`COMMENT ON COLUMN`), else the
-data dictionary's (warehouse/dictionary.py). The dictionary describes the columns of the
-smart_* tables; the tables listed in `DICTIONARY_TABLES` share those columns with the same
-meaning. Elsewhere a name can mean something else (`karantina.nilai` is the refused text, not
-an indicator value), so those columns stay undescribed rather than described wrongly.
+A column's description is DuckDB's own comment when one is set (`COMMENT ON COLUMN`, as in
+the analyst file), else the English text of the data dictionary (warehouse/kamus.py), which
+describes every published table column by column: the work database carries no comments.
+Columns the dictionary does not list (the tidy.* tables) stay undescribed.
 """
 
 from __future__ import annotations
@@ -16,13 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.dictionary import DIMENSION_COLUMNS
-from warehouse.reference import DIMENSIONS
-
-DICTIONARY_TABLES = frozenset(
-    {*DIMENSIONS, "fact_indikator", "dim_wilayah", "dim_indikator", "meta_sumber"}
-)
-_DESCRIPTIONS = {c.name: f"{c.label_en}: {c.notes_en}" for c in DIMENSION_COLUMNS}
+from warehouse.kamus import column_entry
 
 
 @dataclass(frozen=True)
@@ -69,14 +62,18 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[ColumnInfo
         [schema, name],
     ).fetchall()
     unique = {columns[0] for (columns,) in constraints if len(columns) == 1}
-    described = name in DICTIONARY_TABLES and schema == "main"
     return [
         ColumnInfo(
             name=column,
             type=data_type,
             nullable=bool(nullable),
             unique=column in unique,
-            description=comment or (_DESCRIPTIONS.get(column) if described else None),
+            description=comment or _description(schema, name, column),
         )
         for column, data_type, nullable, comment in rows
     ]
+
+
+def _description(schema: str, table: str, column: str) -> str | None:
+    entry = column_entry(table, column) if schema == "main" else None
+    return f"{entry.label_en}: {entry.notes_en}" if entry else None

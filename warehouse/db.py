@@ -45,7 +45,11 @@ MEMORY_ENV, THREADS_ENV = "KOTAPINTAR_DUCKDB_MEMORY", "KOTAPINTAR_DUCKDB_THREADS
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 TEMP_FOLDER = "duckdb_tmp"
-_PER_DIMENSION = re.compile(r"^CREATE TABLE IF NOT EXISTS \{dimension\} \(.*?\);\n", re.M | re.S)
+# The `{dimension}` template: its CREATE TABLE and the ALTERs that follow it.
+_PER_DIMENSION = re.compile(
+    r"^CREATE TABLE IF NOT EXISTS \{dimension\} \(.*?\);\n(?:ALTER TABLE \{dimension\} [^;]*;\n)*",
+    re.M | re.S,
+)
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 # Derived tables that lost their PRIMARY KEY (bench/memory.py: its index is built in memory,
 # cannot spill, and cost ~1.5 GiB at 5M facts). Uniqueness stays checked: build_fact refuses a

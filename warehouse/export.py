@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import apply_limits
-from warehouse.dictionary import DIMENSION_COLUMNS, DIMENSION_KEY, PERIODE_PATTERN
+from warehouse.dictionary import DIMENSION_COLUMNS, DIMENSION_KEY
 from warehouse.files import keep_access, remove_stale
 from warehouse.snapshot import open_analyst
 from warehouse.sqlutil import literal, quote
@@ -77,8 +77,8 @@ def table_schema() -> dict:
             constraints["required"] = True
         if c.enum:
             constraints["enum"] = list(c.enum)
-        if c.name == "periode":
-            constraints["pattern"] = PERIODE_PATTERN
+        if c.pattern:
+            constraints["pattern"] = c.pattern
         field = {
             "name": c.name,
             "type": c.type,

@@ -86,6 +86,9 @@ ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS etag VARCHAR;
 ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS last_modified VARCHAR;
 ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS katalog_sha256 VARCHAR;
 ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS tahap VARCHAR;
+-- Rows of other regions in a table that covers a wider area (catalog `parse.region.covers`):
+-- counted here, never loaded or quarantined; NULL when the file was not parsed.
+ALTER TABLE meta_muat ADD COLUMN IF NOT EXISTS baris_luar_wilayah BIGINT;
 
 -- Rows a validation rule refused, with the rule and the offending value.
 CREATE TABLE IF NOT EXISTS karantina (
@@ -139,12 +142,19 @@ CREATE TABLE IF NOT EXISTS fact_indikator (
     lokasi        VARCHAR
 );
 
--- One analyst-ready table per smart-city dimension, all with the same columns. Tables rather than
--- views so the snapshot copies them as they are and analysts need no joins. `{dimension}` is not
--- SQL: warehouse/db.py schema_sql() writes this statement once per warehouse.reference.DIMENSIONS.
+-- One analyst-ready table per smart-city dimension, all with the same columns (their meaning:
+-- warehouse/dictionary.py). Tables rather than views so the snapshot copies them as they are
+-- and analysts need no joins. `{dimension}` is not SQL: warehouse/db.py schema_sql() writes this
+-- statement and the ALTERs right after it once per warehouse.reference.DIMENSIONS.
+-- Provenance (issue 13): `berkas_sha256` (the source file) and `lokasi` (its cell or record)
+-- travel with each value into the exports and the portal rows; the ALTERs migrate work
+-- databases made before.
 CREATE TABLE IF NOT EXISTS {dimension} (
     indikator VARCHAR NOT NULL, nama_indikator VARCHAR, nama_indikator_en VARCHAR, satuan VARCHAR,
     arah VARCHAR, pilar VARCHAR, kode_wilayah VARCHAR NOT NULL, nama_wilayah VARCHAR,
     tingkat VARCHAR, kode_kecamatan VARCHAR, periode VARCHAR NOT NULL, nilai DOUBLE,
-    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR
+    status VARCHAR, catatan VARCHAR, produsen VARCHAR, sumber_id VARCHAR,
+    berkas_sha256 VARCHAR, lokasi VARCHAR
 );
+ALTER TABLE {dimension} ADD COLUMN IF NOT EXISTS berkas_sha256 VARCHAR;
+ALTER TABLE {dimension} ADD COLUMN IF NOT EXISTS lokasi VARCHAR;
