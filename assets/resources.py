@@ -43,6 +43,8 @@ class KotaPintarResource(dg.ConfigurableResource):
     max_download_bytes: int = 200 * 1024 * 1024
     contact: str = DEFAULT_CONTACT
     feed_token: str | None = None
+    # The BPS WebAPI key (kind `bps_webapi`), bound to dg.EnvVar("KOTAPINTAR_BPS_KEY") likewise.
+    bps_key: str | None = None
 
     @property
     def landing_root(self) -> Path:

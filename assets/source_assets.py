@@ -54,7 +54,13 @@ SOURCES_STEP = "sources"
 TIDY_CHECK = "tidy_valid"
 FETCH_CHECK = "fetch_ok"
 FAILED_SOURCES_TAG = "kotapintar/failed_sources"
-KIND_TAG = {"xlsx": "excel", "csv": "csv", "ckan_datastore": "ckan", "ckan_resource": "ckan"}
+KIND_TAG = {
+    "xlsx": "excel",
+    "csv": "csv",
+    "ckan_datastore": "ckan",
+    "ckan_resource": "ckan",
+    "bps_webapi": "bps",
+}
 
 
 def raw_key(entry: SourceEntry) -> dg.AssetKey:

@@ -64,6 +64,9 @@ class SourceOutcome:
     # other structured facts of a failure, and the catalog entry's fingerprint.
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the parser's choices (sheet, number style)
+    # Rows of other regions in a table that covers a wider area (`parse.region.covers`):
+    # counted, not loaded; None when the file was not parsed.
+    outside: int | None = None
     details: dict | None = None
     fingerprint: str | None = None
     # When the data now loaded first arrived (warehouse.kualitas.data_changed_at), read in the
@@ -87,6 +90,7 @@ def refresh_source(
     http: HttpConfig | None = None,
     ckan_token: str | None = None,
     load: bool = True,
+    bps_key: str | None = None,
 ) -> SourceOutcome:
     """Refresh one source. `work_db` opens the work database (a context manager factory).
 
@@ -104,7 +108,13 @@ def refresh_source(
     result.fingerprint = entry_fingerprint(entry)
     try:
         result.landing = _land(
-            entry, landing_root, offline=offline, fetch=fetch, http=http, ckan_token=ckan_token
+            entry,
+            landing_root,
+            offline=offline,
+            fetch=fetch,
+            http=http,
+            ckan_token=ckan_token,
+            bps_key=bps_key,
         )
         if load and _record_if_unchanged(entry, result, muat_id, work_db, started):
             # Nothing new: no parse, validation or load. Only an agency workbook that is open
@@ -115,6 +125,7 @@ def refresh_source(
         parsed = parse_landing(entry, Path(result.landing.path))
         tidy, result.warnings = parsed.tidy, parsed.warnings
         result.parsed_rows = len(tidy)
+        result.outside = len(parsed.outside)
         result.preview = tidy[list(TIDY_COLUMNS)].head(10)  # not the place as numbers too
         landed = result.landing.path
         if not parsed.quarantined:  # else the gate reports the unreadable cells first
@@ -148,6 +159,8 @@ def refresh_source(
         error = exc
         result.details = exc.details
         result.outcome = exc.outcome
+        if result.stage == "parse" and exc.details:
+            result.outside = exc.details.get("rows_outside_city", result.outside)
         # A message may quote a cell; personal data in it must not reach meta_muat or the UI.
         result.message = mask_text(exc.describe())
     result.seconds = time.perf_counter() - started
@@ -192,9 +205,12 @@ def _land(
     fetch: bool,
     http: HttpConfig | None = None,
     ckan_token: str | None = None,
+    bps_key: str | None = None,
 ) -> Landing:
     if fetch:
-        return fetch_source(entry, landing_root, offline=offline, http=http, ckan_token=ckan_token)
+        return fetch_source(
+            entry, landing_root, offline=offline, http=http, ckan_token=ckan_token, bps_key=bps_key
+        )
     landing = latest_landing(entry, landing_root)
     if landing is None:
         raise SourceError(
@@ -229,6 +245,7 @@ def _muat_fields(result: SourceOutcome, entry: SourceEntry, muat_id: str) -> dic
         },
         "katalog_sha256": result.fingerprint,
         "tahap": result.stage,
+        "baris_luar_wilayah": result.outside,
     }
 
 

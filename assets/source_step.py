@@ -63,6 +63,7 @@ def refresh_each(
                     quality=kotapintar.quality,
                     http=kotapintar.http,
                     ckan_token=kotapintar.feed_token,
+                    bps_key=kotapintar.bps_key,
                     load=load(entry),
                 )
             except Exception as exc:  # the last resort: one source's bug never stops the rest
@@ -130,6 +131,9 @@ def tidy_metadata(entry: SourceEntry, outcome: SourceOutcome) -> dict:
         "parsed_rows": outcome.parsed_rows,
         "rows_quarantined": outcome.quarantined,
     }
+    if outcome.outside is not None:
+        # Rows of other regions in a provincial or national table: neither facts nor errors.
+        metadata["rows_outside_city"] = outcome.outside
     if outcome.workbook is not None:
         metadata["koreksi"] = dg.MetadataValue.path(str(outcome.workbook))
     if outcome.preview is not None:

@@ -69,6 +69,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
             "KOTAPINTAR_WAREHOUSE": ANALYST_FILE,
             "KOTAPINTAR_OFFLINE": "1 (default): never touch the network",
             "KOTAPINTAR_FEED_TOKEN": "secret: API token for portal feeds (never printed)",
+            "KOTAPINTAR_BPS_KEY": "secret: BPS WebAPI key for bps_webapi sources (never printed)",
             "DAGSTER_HOME": "record the run for the UI (make run sets .dagster)",
         },
         exit_codes={

@@ -18,6 +18,7 @@ from sources.catalog import load_catalog
 
 NIGHTLY_JOB = "nightly_refresh"
 FEED_TOKEN = "KOTAPINTAR_FEED_TOKEN"
+BPS_KEY = "KOTAPINTAR_BPS_KEY"
 PUBLISH_JOB = "publish_portal"
 
 
@@ -83,6 +84,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         contact=settings.http.contact,
         # The token only as an EnvVar reference: resolved when the run starts, never shown.
         feed_token=dg.EnvVar(FEED_TOKEN) if os.environ.get(FEED_TOKEN) else None,
+        bps_key=dg.EnvVar(BPS_KEY) if os.environ.get(BPS_KEY) else None,
     )
     return dg.Definitions(
         assets=with_python_code_references(assets),

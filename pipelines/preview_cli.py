@@ -26,7 +26,7 @@ def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     draft = add_command(
         commands,
         "draft",
-        summary="draft a catalog entry (YAML) for an agency xlsx or CSV file",
+        summary="draft a catalog entry (YAML) for an agency workbook (xlsx, xls) or CSV file",
         description="""Inspects an agency file (sheets, header rows and merged groups, the
         region column and how many of its values resolve, period columns, the number style
         per column, total and footnote rows) and writes a commented catalog entry that loads
@@ -37,7 +37,9 @@ def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
             2: "no such file, or a file that is not a workbook or CSV",
         },
     )
-    draft.add_argument("file", help="the agency file (.xlsx or .csv)")
+    draft.add_argument(
+        "file", help="the agency file (.xlsx, .xls — also an HTML table export — or .csv)"
+    )
     draft.add_argument("--sheet", help="the sheet to read (default: the most numeric cells)")
     draft.add_argument("--id", dest="entry_id", help="the entry id (default: from the file name)")
     draft.add_argument("--out", help="write the entry here instead of to stdout")

@@ -115,6 +115,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "CKAN API token for private source feeds (secret: environment only, sent only to the "
         "feed's own portal in the Authorization header, never logged)",
     ),
+    "KOTAPINTAR_BPS_KEY": (
+        "",
+        "key of a BPS WebAPI application for `bps_webapi` sources (secret: environment only, "
+        "masked in every URL written and never logged; unset: such sources replay their "
+        "recording offline and fail live, naming this variable)",
+    ),
     # The work database (warehouse/db.py reads these on every connection).
     "KOTAPINTAR_DUCKDB_MEMORY": (
         DEFAULT_MEMORY_LIMIT,

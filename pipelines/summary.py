@@ -1,5 +1,6 @@
 """The closing summary of a run: one line per source (outcome, rows, seconds, rows quarantined,
-reason), the correction workbooks, late sources, and whether the analyst snapshot was published."""
+reason), rows outside Kota Malang in provincial or national tables, the correction workbooks,
+late sources, and whether the analyst snapshot was published."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class SourceLine:
     seconds: float
     message: str = ""
     quarantined: int = 0
+    # Rows of other regions a provincial or national table listed (`parse.region.covers`).
+    outside: int = 0
 
     @property
     def ok(self) -> bool:
@@ -61,6 +64,12 @@ class RunSummary:
         for s in self.sources:
             if s.ok and s.quarantined:  # a partial load is never silent: rows held, the share
                 lines.append(f"\n{s.source_id} {s.message.split('. ')[0]}")
+        for s in self.sources:
+            if s.outside:  # counted, neither facts nor errors: said so the count is seen
+                lines.append(
+                    f"{s.source_id}: {s.outside} rows outside Kota Malang (other regions of "
+                    "the table), not loaded"
+                )
         for name in self.failed_checks:
             lines.append(f"check failed: {name}")
         for step in self.failed_steps:
@@ -161,6 +170,7 @@ def summarize_events(events, settings: Settings, seconds: float) -> RunSummary:
                     seconds=float(_value(metadata, "seconds", 0.0)),
                     message=_value(metadata, "message", ""),
                     quarantined=int(_value(metadata, "rows_quarantined", 0)),
+                    outside=int(_value(metadata, "rows_outside_city", 0) or 0),
                 )
             )
         elif key == ["analyst_snapshot"]:

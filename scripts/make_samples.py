@@ -3,7 +3,8 @@
 Every number here is made up (plausible in magnitude for Kota Malang, not official) and every file
 says SAMPLE. The files are shaped the way agency files really arrive: title rows above the header,
 merged two-row headers, "Jumlah" rows, footnotes, Indonesian number text ("1.234,5"), markers
-("-", "…", "2023*"), extra sheets, `;` CSV, inconsistent region spellings, and CKAN DataStore pages.
+("-", "…", "2023*"), extra sheets, `;` CSV, inconsistent region spellings, CKAN DataStore pages, and
+a BPS WebAPI answer.
 
 The output is byte-for-byte deterministic (seeded random numbers, fixed workbook timestamps), so the
 committed files change only when this script changes. Run from the repo root:
@@ -814,6 +815,72 @@ def write_package_show(folder: Path, dataset: str, file_name: str) -> None:
     (folder / "package_show.json").write_text(text, encoding="utf-8")
 
 
+# --- BPS WebAPI recording -------------------------------------------------------------------------
+
+BPS_WEBAPI = "https://webapi.bps.sample.invalid/v1/api"
+# Jawa Timur's kab/kota as BPS's provincial dynamic tables list them: kabupaten by their bare name
+# ("Malang" is Kabupaten Malang), kota with "Kota"; the province's own row last.
+JATIM_KABKOTA: dict[int, str] = {
+    3501: "Pacitan", 3502: "Ponorogo", 3503: "Trenggalek", 3504: "Tulungagung",
+    3505: "Blitar", 3506: "Kediri", 3507: "Malang", 3508: "Lumajang", 3509: "Jember",
+    3510: "Banyuwangi", 3511: "Bondowoso", 3512: "Situbondo", 3513: "Probolinggo",
+    3514: "Pasuruan", 3515: "Sidoarjo", 3516: "Mojokerto", 3517: "Jombang", 3518: "Nganjuk",
+    3519: "Madiun", 3520: "Magetan", 3521: "Ngawi", 3522: "Bojonegoro", 3523: "Tuban",
+    3524: "Lamongan", 3525: "Gresik", 3526: "Bangkalan", 3527: "Sampang", 3528: "Pamekasan",
+    3529: "Sumenep", 3571: "Kota Kediri", 3572: "Kota Blitar", 3573: "Kota Malang",
+    3574: "Kota Probolinggo", 3575: "Kota Pasuruan", 3576: "Kota Mojokerto",
+    3577: "Kota Madiun", 3578: "Kota Surabaya", 3579: "Kota Batu", 3500: "Jawa Timur",
+}  # fmt: skip
+
+
+def bps_ipm_jatim() -> Path:
+    """A recorded answer of BPS's WebAPI (`list/model/data`, domain 3500): the human development
+    index of Jawa Timur's 38 kab/kota and the province, 2020-2024, in BPS's own structure
+    (vervar x var x turvar x tahun x turtahun, `datacontent` keyed by the joined ids). Variable
+    id and values are made up; only Kota Malang's row loads (`parse.region.covers`)."""
+    rng = random.Random(3573_15)
+    variable, years = 413, range(2020, 2025)
+    tahun = [{"val": year - 1900, "label": str(year)} for year in years]
+    content: dict[str, float] = {}
+    known = {3573: 82.0, 3578: 81.5, 3500: 71.5}  # Kota Malang, Surabaya, the province
+    for code in JATIM_KABKOTA:
+        level = known.get(code) or rng.uniform(62.0, 78.0)
+        for step, item in enumerate(tahun):
+            value = round(level + 0.55 * step + rng.uniform(-0.1, 0.1), 2)
+            content[f"{code}{variable}0{item['val']}0"] = value
+    answer = {
+        "_sample_note": f"SAMPLE recording: {SAMPLE_NOTE}; host {BPS_WEBAPI} does not exist and "
+        "the variable id is made up",
+        "status": "OK",
+        "data-availability": "available",
+        "last_update": "2024-01-01 00:00:00",
+        "subject": [{"val": 26, "label": "Indeks Pembangunan Manusia"}],
+        "var": [
+            {
+                "val": variable,
+                "label": "Indeks Pembangunan Manusia Menurut Kabupaten/Kota (SAMPLE)",
+                "unit": "Indeks",
+                "subj": "Indeks Pembangunan Manusia",
+                "def": "IPM mengukur capaian pembangunan manusia dari tiga dimensi dasar: umur "
+                "panjang dan hidup sehat, pengetahuan, dan standar hidup layak.",
+                "decimal": "2",
+                "note": f"{SAMPLE_NOTE}. Metode baru (UHH, HLS, RLS, pengeluaran per kapita).",
+            }
+        ],
+        "turvar": [{"val": 0, "label": "Tidak ada"}],
+        "labelvervar": "Kabupaten/Kota",
+        "vervar": [{"val": code, "label": name} for code, name in JATIM_KABKOTA.items()],
+        "tahun": tahun,
+        "turtahun": [{"val": 0, "label": "Tahun"}],
+        "datacontent": content,
+        "related": [],
+    }
+    path = SAMPLES / "bps" / "bps_ipm_jatim.SAMPLE.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 WRITERS: tuple[Callable[[], Path], ...] = (
     bps_luas_penduduk,
     dispendukcapil_penduduk_kelurahan,
@@ -830,6 +897,7 @@ WRITERS: tuple[Callable[[], Path], ...] = (
     dishub_angkutan,
     dlh_ispu,
     dkpp_lahan_sawah,
+    bps_ipm_jatim,
 )
 
 

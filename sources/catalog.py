@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from sources.catalog_bps import BpsSpec, check_bps_entry
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 
@@ -43,16 +45,20 @@ DEFAULT_PILLAR: dict[str, str] = {
     "smart_environment": "environment",
     "smart_living": "living",
 }
-Kind = Literal["xlsx", "csv", "ckan_datastore", "ckan_resource"]
+Kind = Literal["xlsx", "csv", "ckan_datastore", "ckan_resource", "bps_webapi"]
 # How a downloaded portal resource (kind `ckan_resource`) is read.
 FileFormat = Literal["xlsx", "csv"]
 Schedule = Literal["harian", "mingguan", "bulanan", "triwulanan", "semesteran", "tahunan"]
 Direction = Literal["higher_is_better", "lower_is_better", "neutral"]
 Level = Literal["kota", "kecamatan", "kelurahan"]
+# The wider area a table covers besides the city (RegionSpec.covers, sources/kabkota.py).
+Covers = Literal["provinsi", "nasional"]
 LEVELS: tuple[str, ...] = Level.__args__
 Layout = Literal["long", "wide_by_period", "wide_by_region", "wide", "indicators_as_rows"]
 Status = Literal["final", "sementara", "perkiraan"]
-DecimalStyle = Literal["comma", "point"]
+# Number styles of text cells (sources/numbers.py): Indonesian `1.234,5`, English `1,234.5`,
+# thousands grouped by spaces `21 575`, and plain machine text `5345.00`.
+DecimalStyle = Literal["comma", "point", "space", "plain"]
 PeriodKind = Literal["month", "quarter", "semester"]
 # Satu Data / BPS MS-Ind `ukuran`: what kind of figure an indicator is.
 Measure = Literal[
@@ -120,11 +126,22 @@ class RegionSpec(_Strict):
     # the parent of the rows below; such a row is neither a fact nor an error (with values, it
     # is the kecamatan's subtotal and is checked like a total row).
     subheaders: bool = False
+    # The table lists a wider area than the city: `provinsi` (Jawa Timur's kab/kota, a BPS
+    # provincial table) or `nasional` (Indonesia's). Rows of other regions (sources/kabkota.py:
+    # "Malang" is Kabupaten Malang) are counted as outside Kota Malang: neither facts nor
+    # errors. Only the city's rows (and its kecamatan/kelurahan at those levels) load, and a
+    # table without a row for Kota Malang fails.
+    covers: Covers | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> RegionSpec:
         if self.column is not None and self.code is not None:
             raise ValueError(REGION_ONE_OF)
+        if self.covers is not None and (self.column is None or self.subheaders):
+            raise ValueError(
+                "`covers` reads the kab/kota rows of a region `column`: give `column`, and "
+                "no `code` or `subheaders`"
+            )
         if self.subheaders and (self.level != "kelurahan" or self.column is None):
             raise ValueError("`subheaders` needs `level: kelurahan` and a region `column`")
         if self.aliases:
@@ -196,6 +213,10 @@ class ParseSpec(_Strict):
 
     sheet: str | None = None
     sheet_pattern: str | None = None
+    # A file that is an HTML table export (BPS "download as Excel" .xls): which `<table>` holds
+    # the data, by number (1-based, in document order) or by a regular expression searched in
+    # its title (caption, the text just before it, or its first row).
+    table: Annotated[int, Field(ge=1)] | str | None = None
     header_row: int = Field(1, ge=1)
     header_depth: Literal[1, 2, 3] = 1
     delimiter: str | None = None
@@ -217,9 +238,10 @@ class ParseSpec(_Strict):
     row_indicators: dict[str, Code] = Field(default_factory=dict)
     label_column: str | None = None  # default: the row's first non-empty cell
     status: StatusSpec | None = None
-    # Number style of text cells: `comma` (Indonesian, 1.234,5), `point` (1,234.5) or `auto`
-    # (decided per column from its cells; the choice and its evidence are reported).
-    decimal: Literal["comma", "point", "auto"] = "comma"
+    # Number style of text cells: `comma` (Indonesian, 1.234,5), `point` (English, 1,234.5),
+    # `space` (21 575), `plain` (5345.00) or `auto` (decided per column from its cells; the
+    # choice and its evidence are reported, and a column only ambiguous cells fails).
+    decimal: Literal["comma", "point", "space", "plain", "auto"] = "comma"
     column_decimal: dict[str, DecimalStyle] = Field(default_factory=dict)
     # Extra row rules, added to the defaults (DEFAULT_DROP_ROWS / DEFAULT_TOTAL_ROWS) unless
     # `default_row_rules: false`: a pattern for the row's first non-empty cell, or
@@ -267,7 +289,8 @@ class ParseSpec(_Strict):
         ]
         words = [*(self.status.words if self.status else {})]
         patterns = [*rules, *self.drop_columns, self.period_columns, *words]
-        for pattern in [*patterns, self.sheet_pattern or "", self.header_pattern or ""]:
+        table = self.table if isinstance(self.table, str) else ""
+        for pattern in [*patterns, self.sheet_pattern or "", self.header_pattern or "", table]:
             try:
                 re.compile(pattern)
             except re.error as exc:
@@ -469,6 +492,10 @@ class SourceEntry(_Strict):
     resource_name: str | None = None
     resource_format: str | None = None
     format: FileFormat | None = None
+    # kind `bps_webapi`: the BPS dynamic table (domain, variable, selections; catalog_bps.py).
+    bps: BpsSpec | None = None
+    # A portal feed's recording folder (kind `ckan_*`) or the recorded WebAPI answer, a JSON
+    # file (kind `bps_webapi`): what the offline run replays through the same client code.
     recording: str | None = None
     sample: bool = False
     dimension: Dimension
@@ -490,8 +517,14 @@ class SourceEntry(_Strict):
             for name in ("dataset", "resource_name", "resource_format", "format"):
                 if getattr(self, name) is not None:
                     raise ValueError(f"`{name}` is only for kind `ckan_resource`")
-        if self.reads_as == "xlsx" and not (self.parse.sheet or self.parse.sheet_pattern):
-            raise ValueError(f"kind `{self.kind}` needs `parse.sheet` or `parse.sheet_pattern`")
+        check_bps_entry(self)
+        if self.reads_as == "xlsx" and not (
+            self.parse.sheet or self.parse.sheet_pattern or self.parse.table
+        ):
+            raise ValueError(
+                f"kind `{self.kind}` needs `parse.sheet` or `parse.sheet_pattern` (a workbook), "
+                "or `parse.table` (an HTML table export)"
+            )
         declared = {i.code for i in self.indicators}
         used = set(self.parse.indicator_codes())
         if used - declared:
@@ -510,9 +543,12 @@ class SourceEntry(_Strict):
 
     @property
     def reads_as(self) -> str:
-        """How the landed file is read: "xlsx", "csv" or "records" (a DataStore feed)."""
+        """How the landed file is read: "xlsx", "csv", "records" (a DataStore feed) or "bps"
+        (a BPS WebAPI answer, sources/bps_table.py)."""
         if self.kind == "ckan_resource":
             return self.format or "xlsx"
+        if self.kind == "bps_webapi":
+            return "bps"
         return "records" if self.kind == "ckan_datastore" else self.kind
 
     def local_path(self, root: Path = REPO_ROOT) -> Path:

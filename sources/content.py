@@ -3,6 +3,10 @@
 Agency servers answer 200 with a login page, a portal answers with a JSON error, a workbook
 arrives encrypted, truncated or as a zip bomb. Each is refused here with a message quoting what
 came instead (the page title, the error text), so the parser only ever sees plausible input.
+
+A workbook (kind `xlsx`) is told apart by its bytes (sources/formats.py): an .xlsx, a legacy
+.xls (read by python-calamine), or an HTML page that holds a table of figures (a website's
+"download as Excel") are all read; an HTML page without one (a login or error page) is refused.
 CSV files also get their encoding and delimiter detected here when the catalog says `auto`.
 """
 
@@ -18,6 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sources.formats import (
+    ENCRYPTED,
+    ENCRYPTED_FIX,
+    OLE2,
+    ContentError,
+    encrypted_package,
+    open_workbook,
+    real_format,
+    spreadsheetml_error,
+)
+from sources.html_tables import HtmlTable, HtmlTableError, decode_html, read_tables
 from sources.textsniff import detect_delimiter, detect_encoding, utf16_encoding
 
 __all__ = [
@@ -43,25 +58,19 @@ _BOMB_FIX = "ask the agency for the data without blank formatted rows, or split 
 _DAMAGED_FIX = "check that the file is a complete, unencrypted .xlsx; download or export it again"
 _STORED, _DEFLATED = 0, 8
 _HEAD = 64 * 1024
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_HTML = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<html)", re.I)
+# An HTML page is searched for a table of figures in its first 8 MB (a BPS export is a few KB).
+HTML_SNIFF = 8 * 1024 * 1024
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
-
-
-class ContentError(Exception):
-    """Content refused before parsing: the problem and the fix, for a SourceError."""
-
-    def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(problem)
-        self.problem, self.fix = problem, fix
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    """What the check learned: for CSV the encoding and delimiter to read it with."""
+    """What the check learned: for CSV the encoding and delimiter to read it with; for a
+    workbook what it really is (`xlsx`, `xls` or `html`, sources/formats.py)."""
 
     encoding: str | None = None
     delimiter: str | None = None
+    format: str | None = None
 
 
 def check_content(
@@ -69,8 +78,9 @@ def check_content(
 ) -> Sniffed:
     """Refuse `path` unless it plausibly is an `expected` ("xlsx" or "csv") file.
 
-    Raises ContentError for an empty file, an HTML page or JSON body where a file was expected,
-    a legacy .xls or encrypted workbook, a damaged zip, or a zip bomb."""
+    Raises ContentError for an empty file, an HTML page without a table of figures or a JSON
+    body where a file was expected, an encrypted or unreadable workbook, a damaged zip, or a
+    zip bomb. An HTML table passes as a workbook (not as a CSV)."""
     with path.open("rb") as handle:
         head = handle.read(_HEAD)
     if not head:
@@ -78,26 +88,53 @@ def check_content(
             "the file is empty (0 bytes)",
             "ask the agency to re-upload the file; the last good data stays published",
         )
-    _refuse_web_answers(head, expected)
+    fmt = real_format(head)
+    if fmt == "html":
+        return _check_html(path, head, expected)
+    _refuse_json(head, expected)
     if expected == "xlsx":
-        _check_xlsx(path, head)
-        return Sniffed()
+        return Sniffed(format=_check_xlsx(path, head, fmt))
     if expected == "csv":
         return _check_csv(path, head, encoding, delimiter)
     return Sniffed()
 
 
-def _refuse_web_answers(head: bytes, expected: str) -> None:
-    body = head.removeprefix(b"\xef\xbb\xbf")
-    if _HTML.match(body):
-        title = _TITLE.search(body)
+def _check_html(path: Path, head: bytes, expected: str) -> Sniffed:
+    """An HTML table export passes as a workbook; any other HTML page is refused, quoting its
+    title (a login page, an error page)."""
+    table = _data_table(path)
+    if table is None:
+        title = _TITLE.search(head)
         said = f" titled {_clean(title.group(1))!r}" if title else " (no title)"
         raise ContentError(
             f"the server sent an HTML page{said} instead of the {expected} file",
             "the URL probably leads to a login or error page now; open it in a browser, "
             "then fix `location` in the catalog or ask the agency for a direct download link",
         )
-    stripped = body.lstrip()
+    if expected == "xlsx":
+        return Sniffed(format="html")
+    raise ContentError(
+        f"the file is an HTML page with a table of figures ({table.describe()}), as a "
+        f'website\'s "download as Excel" saves it, not a {expected} file',
+        "set `kind: xlsx` (it reads HTML tables too) and `parse.table` in the catalog",
+    )
+
+
+def _data_table(path: Path) -> HtmlTable | None:
+    with path.open("rb") as handle:
+        data = handle.read(HTML_SNIFF)
+    try:
+        tables = read_tables(decode_html(data))
+    except HtmlTableError as exc:
+        raise ContentError(
+            f"the HTML table cannot be laid out: {exc}",
+            "ask the agency for the table as .xlsx or CSV",
+        ) from None
+    return next((t for t in tables if t.is_data), None)
+
+
+def _refuse_json(head: bytes, expected: str) -> None:
+    stripped = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if stripped[:1] in (b"{", b"["):
         raise ContentError(
             f"the server sent a JSON body instead of the {expected} file: {_json_error(stripped)}",
@@ -122,20 +159,16 @@ def _json_error(body: bytes) -> str:
     return json.dumps(data, ensure_ascii=False)[:200]
 
 
-def _check_xlsx(path: Path, head: bytes) -> None:
-    if head.startswith(_OLE2):
-        if "EncryptionInfo".encode("utf-16-le") in head or b"EncryptedPackage" in head:
-            raise ContentError(
-                "the workbook is password-protected (encrypted), so it cannot be read",
-                "ask the agency for an unprotected copy (File > Info > Protect Workbook > "
-                "remove the password) and save it as .xlsx",
-            )
-        raise ContentError(
-            "the file is a legacy Excel 97-2003 workbook (.xls), not .xlsx",
-            "ask the agency to save it as .xlsx (Excel Workbook), or convert it once and "
-            "point `location` at the .xlsx",
-        )
-    if not head.startswith(b"PK"):
+def _check_xlsx(path: Path, head: bytes, fmt: str) -> str:
+    """The workbook's real format ("xlsx" or "xls") once it passed, else ContentError."""
+    if fmt == "xls":
+        if encrypted_package(head):
+            raise ContentError(ENCRYPTED, ENCRYPTED_FIX)
+        open_workbook(path, "xls")  # a password, a Word file, damage: refused with the reason
+        return "xls"
+    if fmt == "spreadsheetml":
+        raise spreadsheetml_error()
+    if fmt != "xlsx":
         raise ContentError(
             f"the file is not an xlsx workbook (it starts with {_clean(head[:16])!r})",
             "check that `location` points at the .xlsx file, or fix `kind` in the catalog",
@@ -152,6 +185,7 @@ def _check_xlsx(path: Path, head: bytes) -> None:
             "check that `location` points at the workbook itself, not a zip of files",
         )
     _refuse_bomb(path, members)
+    return "xlsx"
 
 
 def _refuse_bomb(path: Path, members: list[zipfile.ZipInfo]) -> None:
@@ -238,7 +272,7 @@ def _damaged(why: str) -> ContentError:
 
 
 def _check_csv(path: Path, head: bytes, encoding: str, delimiter: str | None) -> Sniffed:
-    if head.startswith((b"PK\x03\x04", _OLE2)):
+    if head.startswith((b"PK\x03\x04", OLE2)):
         raise _binary()
     utf16 = utf16_encoding(head)
     if utf16 is not None:

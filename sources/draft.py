@@ -99,6 +99,8 @@ def draft_entry(
     entry = _entry(ident, path, source, plan, header.titles, root)
     comments = {**plan.comments, **_file_comments(source, chosen.name, sheet)}
     summary = [f"{path.name}: sheet {chosen.name!r}" if chosen.name else f"{path.name}: CSV"]
+    if chosen.table is not None:
+        summary = [f"{path.name}: HTML table {chosen.table} of {len(source.sheets)}"]
     summary += [
         f"header row {header.header_row}, depth {header.depth}",
         f"layout {entry['parse'].get('layout', 'long')}",
@@ -142,7 +144,8 @@ def _entry(ident: str, path: Path, source: SourceFile, plan, titles: list[str], 
 
 # The order fields appear in the hand-written entries.
 _PARSE_ORDER = (
-    *("sheet", "delimiter", "encoding", "header_row", "header_depth", "layout", "region"),
+    *("sheet", "table", "delimiter", "encoding", "header_row", "header_depth", "layout"),
+    "region",
     *("period", "period_columns", "header_pattern", "label_column", "values", "indicator"),
     *("indicator_labels", "row_indicators", "status", "notes", "decimal", "column_decimal"),
     *("default_row_rules", "drop_rows", "total_rows", "dash"),
@@ -181,7 +184,14 @@ def _file_comments(source: SourceFile, chosen: str | None, asked: str | None) ->
             if len(close) == 1
             else "of the sheets with about as many numeric cells, the one naming the latest year"
         )
-        comments["parse.sheet"] = [f"sheets (numeric cells): {counts}; taken: {why}"]
+        if source.format == "html":
+            counts = ", ".join(f"{s.table} ({s.numeric_cells})" for s in source.sheets)
+            comments["parse.table"] = [
+                'an HTML table export (a website\'s "download as Excel"), read by table; '
+                f"tables (numeric cells): {counts}; taken: {why}"
+            ]
+        else:
+            comments["parse.sheet"] = [f"sheets (numeric cells): {counts}; taken: {why}"]
     return comments
 
 

@@ -84,6 +84,8 @@ def find_header(sheet: Sheet) -> Header:
     while depth > 1 and _spans_everything(sheet, first, depth):
         first, depth = first + 1, depth - 1
     titles = [t for row in rows[:first] for t in map(cell_text, row) if t]
+    if sheet.title:  # an HTML table's title stands above its first row
+        titles.insert(0, sheet.title)
     evidence = f"figures start in row {body + 1}" + (
         f" (column numbers in row {numbers_row + 1})" if numbers_row is not None else ""
     )

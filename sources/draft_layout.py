@@ -109,7 +109,9 @@ class Planner:
 
     def _header_fields(self) -> None:
         h, plan = self.header, self.plan
-        if self.sheet.name is not None:
+        if self.sheet.table is not None:
+            plan.parse["table"] = self.sheet.table
+        elif self.sheet.name is not None:
             plan.parse["sheet"] = self.sheet.name
         plan.parse["header_row"] = h.header_row
         if h.depth != 1:

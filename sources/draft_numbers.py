@@ -2,7 +2,10 @@
 columns that sum their neighbours, and total rows that are no sum (ratios, averages).
 
 - A column's style comes from sources.numbers.decide_decimal; where no cell decides, a
-  separator before three digits ("15.234", "1,204") is read as grouping thousands.
+  separator before three digits ("15.234", "1,204") is read as grouping thousands. A decimal
+  point column whose numbers past 999 carry no thousands separator ("5345.00": numbers stored
+  as text) is `plain`. A file that groups thousands by spaces ("21 575") and never by "." or
+  "," reads `decimal: space`, so its "3.846" is a decimal.
 - "-" is nil (`dash: zero`) when a note says so, or in a count column that never writes 0;
   beside a written 0 it is a missing value (the default).
 """
@@ -17,6 +20,10 @@ from sources.draft_table import Table
 from sources.numbers import decide_decimal
 
 _GROUPED = re.compile(r"[+-]?\d{1,3}([.,])\d{3}")
+# A "." or "," that can only group thousands: two groups, or a group and the other decimal mark.
+_SEPARATOR_GROUPS = re.compile(r"[+-]?\d{1,3}(?:([.,])\d{3}(?:\1\d{3})+|\.\d{3},\d+|,\d{3}\.\d+)")
+_PLAIN = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_PLAIN_LONG = re.compile(r"[+-]?\d{4,}\.\d+")  # "5345.00": past 999, no thousands separator
 _NIL_NOTE = re.compile(r"(^|[\s(;,])[-–—]\s*[:=]?\s*(nihil|tidak ada|nol|zero|none)\b", re.I)
 _SUM_LABEL = re.compile(r"(^|/ )(jumlah|total)$", re.I)
 _RATIO_LABEL = re.compile(
@@ -28,17 +35,24 @@ TOLERANCE = 0.005  # as the parser's default for totals that are not whole count
 
 
 def decimals(table: Table, plan: Plan, columns: list[int]) -> None:
-    """`decimal: point` when every column with text numbers reads with a decimal point; else
-    the Indonesian default with `column_decimal` for the point columns."""
+    """One `decimal` when every column with text numbers reads in one style other than the
+    Indonesian one; else the Indonesian default with `column_decimal` for the other columns.
+    Each choice is said with the cell that shows it."""
     plan.value_columns = columns
+    decisions = {c: decide_decimal(_text_samples(table, c)) for c in columns}
+    if _spaced_file(table, plan, decisions):
+        return
     styles: dict[int, str] = {}
-    for c in columns:
-        label, decision = table.columns[c].label, decide_decimal(_text_samples(table, c))
-        if decision.evidence is not None:
-            styles[c] = decision.style
+    for c, decision in decisions.items():
+        label = table.columns[c].label
+        if decision.evidence is not None and decision.style in ("comma", "point"):
+            plain = _plain_evidence(table, c) if decision.style == "point" else None
+            styles[c] = "plain" if plain else decision.style
             plan.say(
                 "parse.decimal",
-                f"decimal {decision.style} in {label!r} (evidence {decision.evidence})",
+                f"plain numbers in {label!r}: {plain} has no thousands separator"
+                if plain
+                else f"decimal {decision.style} in {label!r} (evidence {decision.evidence})",
             )
             if decision.conflict:
                 plan.say("parse.decimal", f"mixed styles in {label!r}: {decision.conflict}")
@@ -50,10 +64,54 @@ def decimals(table: Table, plan: Plan, columns: list[int]) -> None:
             )
     if not styles:
         plan.say("parse.decimal", "no text number decides: decimal comma (Indonesian) default")
-    elif set(styles.values()) == {"point"}:
-        plan.parse["decimal"] = "point"
-    elif points := {table.columns[c].label: "point" for c, s in styles.items() if s == "point"}:
-        plan.parse["column_decimal"] = points
+    elif len(set(styles.values())) == 1 and "comma" not in styles.values():
+        plan.parse["decimal"] = next(iter(styles.values()))
+    elif others := {table.columns[c].label: s for c, s in styles.items() if s != "comma"}:
+        plan.parse["column_decimal"] = others
+
+
+def _spaced_file(table: Table, plan: Plan, decisions: dict) -> bool:
+    """`decimal: space` for a file that groups thousands by spaces, never by "." or ",", and
+    holds cells a "." or "," makes ambiguous ("3.846"): there they can only mark decimals."""
+    spaced = next((d.evidence for d in decisions.values() if d.style == "space"), None)
+    ambiguous = next((d.ambiguous for d in decisions.values() if d.ambiguous), None)
+    if spaced is None or ambiguous is None:
+        return False
+    for c in decisions:
+        for text, place in _text_samples(table, c):
+            if _SEPARATOR_GROUPS.fullmatch(_bare(text)):
+                plan.say(
+                    "parse.decimal",
+                    f"{spaced} groups thousands by spaces, but {text.strip()!r} at {place} by "
+                    "a separator: decided per column",
+                )
+                return False
+    plan.parse["decimal"] = "space"
+    plan.say(
+        "parse.decimal",
+        f"thousands grouped by spaces ({spaced}) and never by '.' or ',': they mark decimals, "
+        f"so {ambiguous} is a decimal",
+    )
+    return True
+
+
+def _plain_evidence(table: Table, c: int) -> str | None:
+    """The cell that shows a decimal point column is plain text numbers ("5345.00": past 999
+    without a thousands separator), None when a number in it is grouped or none is that long."""
+    evidence = None
+    for text, place in _text_samples(table, c):
+        body = _bare(text)
+        if number_of(text) is None:
+            continue  # a marker or a word
+        if not _PLAIN.fullmatch(body):
+            return None
+        if evidence is None and _PLAIN_LONG.fullmatch(body):
+            evidence = f"{text.strip()!r} at {place}"
+    return evidence
+
+
+def _bare(text: str) -> str:
+    return text.strip().rstrip("*").strip().rstrip("%").strip()
 
 
 def _text_samples(table: Table, c: int) -> list[tuple[str, str]]:

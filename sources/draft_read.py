@@ -1,5 +1,7 @@
-"""Read an agency file for drafting: every sheet of a workbook (cells and merged ranges) or a
-CSV (encoding and delimiter sniffed), and what kind of thing each cell holds.
+"""Read an agency file for drafting: every sheet of a workbook (cells and merged ranges), every
+table of an HTML table export (a website's "download as Excel" .xls), or a CSV (encoding and
+delimiter sniffed), and what kind of thing each cell holds. A workbook is read by what its bytes
+are (sources/formats.py), as the parser reads it.
 
 The parser reads one sheet that a catalog entry names; a draft has no entry yet, so it reads
 them all and picks the one that holds the data (the most numeric cells).
@@ -15,7 +17,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from sources.cells import cell_text
+from sources.formats import ContentError, head_of, open_workbook, real_format
 from sources.grid import Merged, sheet_cells, split_csv
+from sources.html_tables import decode_html, read_tables
 from sources.numbers import NumberFormatError, parse_number
 from sources.periods import find_year
 from sources.textsniff import detect_encoding
@@ -28,9 +32,11 @@ _MARKERS = {"-", "–", "—", "…", "...", "..", "x", "na", "n/a", "n.a."}
 class Sheet:
     """One sheet (or the CSV) as the parser's grid would hold it before header filling."""
 
-    name: str | None  # None for a CSV
+    name: str | None  # None for a CSV; "table 2" for an HTML table
     cells: list[list[object]]
     merged: list[Merged] = field(default_factory=list)
+    table: int | None = None  # an HTML table's number (`parse.table`)
+    title: str = ""  # an HTML table's title (caption or heading), above its cells
 
     @cached_property
     def numeric_cells(self) -> int:
@@ -42,10 +48,11 @@ class SourceFile:
     """An agency file: its kind, sheets, and for a CSV how it is written."""
 
     path: Path
-    kind: str  # "xlsx" or "csv"
+    kind: str  # "xlsx" or "csv" (the catalog `kind`)
     sheets: list[Sheet]
     encoding: str | None = None
     delimiter: str | None = None
+    format: str = ""  # what a workbook really is: "xlsx", "xls" or "html"
 
     def sheet(self, name: str | None) -> Sheet:
         """The sheet named `name` (None: the one with the most numeric cells; among sheets
@@ -62,21 +69,33 @@ class SourceFile:
 
 
 def read_source(path: Path) -> SourceFile:
-    """Every sheet of a workbook, or the one table of a CSV."""
+    """Every sheet of a workbook (.xlsx, .xls), every table of an HTML table export, or the one
+    table of a CSV."""
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_workbook(path)
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(path)
-    raise ValueError(f"{path.name}: expected an .xlsx workbook or a .csv file")
-
-
-def _read_workbook(path: Path) -> SourceFile:
-    import python_calamine
-
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    if suffix not in (".xlsx", ".xlsm", ".xls", ".htm", ".html"):
+        raise ValueError(f"{path.name}: expected an .xlsx or .xls workbook or a .csv file")
+    fmt = real_format(head_of(path))
+    if fmt == "html":
+        return _read_html(path)
+    try:
+        workbook = open_workbook(path, "xls" if fmt == "xls" else "xlsx")
+    except ContentError as exc:
+        raise ValueError(f"{path.name}: {exc.problem}; {exc.fix}") from None
     sheets = [Sheet(name, *sheet_cells(workbook, name, path)) for name in workbook.sheet_names]
-    return SourceFile(path, "xlsx", sheets)
+    return SourceFile(path, "xlsx", sheets, format=fmt)
+
+
+def _read_html(path: Path) -> SourceFile:
+    tables = read_tables(decode_html(path.read_bytes()))
+    if not tables:
+        raise ValueError(f"{path.name}: an HTML page without any <table>: nothing to load")
+    sheets = [
+        Sheet(f"table {t.number}", [list(r) for r in t.cells], t.merged, t.number, t.title)
+        for t in tables
+    ]
+    return SourceFile(path, "xlsx", sheets, format="html")
 
 
 def _read_csv(path: Path) -> SourceFile:

@@ -6,7 +6,8 @@ label as the indicator (a label row without values opens a group); find its regi
 kecamatan sub-header sets the parent of the kelurahan below it); read its period (words, with
 the year from the text, a column, the catalog, the sheet or the title) and its status (a remark
 column); then one tidy row per value column, whose header may carry the indicator, period,
-status or region.
+status or region. In a table that covers a wider area (`parse.region.covers`), a row of another
+kab/kota is counted as outside the city instead (sources/wider_area.py).
 
 A cell that cannot be read quarantines its row with the reason (sources/quarantine.py), and the
 rest of the file still parses; the gate decides whether the source loads. What the catalog
@@ -41,8 +42,11 @@ from sources.periods import (
 from sources.status import StatusWords, stronger
 from sources.tidy import tidy_frame
 from sources.totals import TotalChecker
-from sources.value_columns import ValueColumn
+from sources.value_columns import ValueColumn, decimal_declared
+from sources.wider_area import WiderArea
 from sources.wilayah import (
+    KODE_KOTA,
+    OtherRegionError,
     RegionResolver,
     UnknownRegionError,
     WrongParentError,
@@ -50,6 +54,7 @@ from sources.wilayah import (
     reference,
     resolve_or_none,
 )
+from sources.xlsx_cells import UnsavedFormula
 
 MAX_LISTED = 10
 DECIMAL_SAMPLES = 5000  # text cells looked at per column to decide `decimal: auto`
@@ -84,7 +89,7 @@ class Extractor:
         self.year_default = header_year(entry, grid, first)
         self.kind = spec.period.kind if spec.period else None
         self.notes: list[str] = list(grid.notes)
-        self.warnings: list[str] = list(self.cols.warnings)
+        self.warnings: list[str] = [*grid.warnings, *self.cols.warnings]
         self.values = self._with_decimals(self.cols.values)
         self.totals.decimals = {v.index: v.decimal for v in self.values}
         # Columns whose totals are sums; a ratio's or average's "Jumlah" row is not evidence.
@@ -94,12 +99,17 @@ class Extractor:
         self.catalog_problems: list[str] = []
         self.unmapped_labels: list[str] = []
         self.group: str | None = None  # indicators_as_rows: the label row above
+        # A table of the province or the nation: rows of other regions are counted, not read.
+        self.wider = WiderArea(entry) if spec.region.covers else None
         self.parent: str | None = None  # the kecamatan of a sub-header row above
 
     def run(self):
         for r in range(self.body_start, len(self.grid.cells)):
             self._row(r, self.grid.cells[r])
         self._raise_catalog_problems()
+        if self.wider is not None:
+            self.wider.require_city(self.quarantined)
+            self.notes += self.wider.notes()
         if self.unmapped_labels:
             self.warnings.append(
                 f"{len(self.unmapped_labels)} row label(s) have values but are not in "
@@ -109,7 +119,11 @@ class Extractor:
         mismatches = self.totals.finish()
         warnings = [*self.warnings, *total_warnings(self.entry, mismatches)]
         return ParsedSource(
-            tidy_frame(self.rows), warnings, quarantined=self.quarantined, notes=self.notes
+            tidy_frame(self.rows),
+            warnings,
+            quarantined=self.quarantined,
+            notes=self.notes,
+            outside=self.wider.outside if self.wider is not None else [],
         )
 
     # -- one row ------------------------------------------------------------------------
@@ -121,7 +135,11 @@ class Extractor:
         has_values = any(_filled(line, v.index) for v in self.values)
         mapped = self.spec.layout == "indicators_as_rows" and self._mapped_label(line, first_text)
         if not mapped and self._is_total(line, first_text):
-            self._check_total(r, line)
+            if self.wider is None:
+                self._check_total(r, line)
+            elif self._names_city(line, first_text):
+                self._check_city_total(r, line)
+            # Else a total of a wider table: it sums rows mostly outside the city.
             return
         if not mapped and (
             any(d.search(first_text) for d in self.drops)
@@ -158,7 +176,14 @@ class Extractor:
             value = parse_number(raw, dash=self.spec.dash, decimal=column.decimal)
         except NumberFormatError as exc:
             text = cell_text(raw)
-            if _EXCEL_ERROR.match(text):
+            if isinstance(raw, UnsavedFormula):
+                problem = (
+                    f"a formula without a saved value ({text}): the file was written by a "
+                    "program that does not compute formulas; open it in Excel or LibreOffice "
+                    "and save it, or ask the agency for the values"
+                )
+                detail = f"rumus tanpa nilai tersimpan ({text}): buka dan simpan ulang berkas"
+            elif _EXCEL_ERROR.match(text):
                 problem = f"an Excel error {text}: the formula behind the cell fails"
                 detail = f"sel berisi galat Excel {text}: perbaiki rumus di sel ini"
             else:
@@ -197,8 +222,11 @@ class Extractor:
 
     def _groups(self, periode: str) -> tuple:
         """The groups a value belongs to, for totals that close a group: its period (only a
-        row's period cell can name one on a total row) and its sub-header's kecamatan."""
+        row's period cell can name one on a total row), its sub-header's kecamatan, and in a
+        wider table the city (whose row totals its regions)."""
         groups = (("periode", periode),) if self.cols.period is not None else ()
+        if self.wider is not None:  # the city's row of a wider table totals all its regions
+            groups = (*groups, ("kota", periode if self.cols.period is not None else None))
         return (*groups, ("parent", self.parent)) if self.parent else groups
 
     def _is_total(self, line: list[object], first_text: str) -> bool:
@@ -210,6 +238,24 @@ class Extractor:
         # when the region cell is empty, totals the kecamatan or kelurahan rows.
         region = _cell(line, self.cols.region)
         return self._total_text(region) or self._city(region or first_text)
+
+    def _names_city(self, line: list[object], first_text: str) -> bool:
+        """Whether a total row of a wider table is the city's own (below level kota it
+        totals the city's kecamatan or kelurahan); counts it as a row of the city."""
+        if self._city(_cell(line, self.cols.region) or first_text):
+            self.wider.city_rows += 1
+            return True
+        return False
+
+    def _check_city_total(self, r: int, line: list[object]) -> None:
+        """In a wider table the city's row totals its kecamatan or kelurahan, whether they
+        are listed above or below it (those of its period, where the row names one)."""
+
+        def place(c: int, r: int = r) -> str:
+            return self.grid.locate(r, c)
+
+        group = ("kota", self._total_period(line))
+        self.totals.add_group_total(place, line, self.summed, group)
 
     def _named_rule(self, line: list[object], rules) -> bool:
         return any(pattern.search(_cell(line, index)) for index, pattern in rules)
@@ -278,13 +324,26 @@ class Extractor:
         if self.spec.region.subheaders and self._subheader(r, line, text, has_values):
             return None
         try:
-            return self.resolver.resolve(text, parent=self.parent)
+            kode = self.resolver.resolve(text, parent=self.parent)
         except UnknownRegionError as exc:
+            if self.wider is not None and self.wider.take(place, text):
+                return None  # another kab/kota of the table (or its total): outside the city
             if not has_values:
                 return None  # a label row without numbers (a note, a group title)
             rule = q.WRONG_PARENT if isinstance(exc, WrongParentError) else q.UNKNOWN_REGION
-            self._quarantine(place, rule, text, str(exc), _region_detail(exc), line)
+            problem, detail = str(exc), _region_detail(exc)
+            if self.wider is not None:
+                problem, detail = self.wider.misplaced(text) or (problem, detail)
+            elif isinstance(exc, OtherRegionError):
+                problem += (
+                    "; if the table covers more than the city, set `parse.region.covers` in "
+                    f"{self.entry.catalog_file}"
+                )
+            self._quarantine(place, rule, text, problem, detail, line)
             return None
+        if self.wider is not None:
+            self.wider.city_rows += 1
+        return kode
 
     def _subheader(self, r: int, line, text: str, has_values: bool) -> bool:
         """A row naming a kecamatan above its kelurahan: it sets the parent; with values it is
@@ -433,21 +492,27 @@ class Extractor:
             ) from None
 
     def _with_decimals(self, columns: list[ValueColumn]) -> list[ValueColumn]:
-        """`decimal: auto` decided per column from its text cells, and said in the notes."""
-        decided = []
+        """`decimal: auto` decided per column from its text cells, and said in the notes. A
+        column whose style no one declared (auto, or the Indonesian default) fails the source
+        when its ambiguous cells ("1.234": 1234 or 1.234?) could be misread."""
+        undeclared = {
+            c.index
+            for c in columns
+            if c.decimal == "auto" or not decimal_declared(self.spec, c.label)
+        }
+        samples = self._text_samples(undeclared)
+        decided, risks = [], []
         for column in columns:
-            if column.decimal != "auto":
+            if column.index not in undeclared:
                 decided.append(column)
                 continue
-            samples = []
-            for r in range(self.body_start, len(self.grid.cells)):
-                line = self.grid.cells[r]
-                raw = line[column.index] if column.index < len(line) else None
-                if isinstance(raw, str) and raw.strip():
-                    samples.append((raw.strip(), self.grid.locate(r, column.index)))
-                    if len(samples) >= DECIMAL_SAMPLES:
-                        break
-            decision = decide_decimal(samples)
+            decision = decide_decimal(samples[column.index])
+            auto = column.decimal == "auto"
+            if risk := decision.misread_risk(default=not auto):
+                risks.append((column.label, f"column {column.label!r}: {risk}"))
+            if not auto:
+                decided.append(column)
+                continue
             self.notes.append(f"column {column.label!r}: {decision.describe()}")
             if decision.conflict:
                 self.warnings.append(
@@ -455,7 +520,33 @@ class Extractor:
                     f"`parse.column_decimal` in {self.entry.catalog_file}"
                 )
             decided.append(replace(column, decimal=decision.style))
+        if risks:
+            raise SourceError(
+                self.entry.id,
+                self.entry.location,
+                "; ".join(risk for _, risk in risks),
+                fix=f"declare the column's number style in {self.entry.catalog_file}, e.g. "
+                f"`parse.column_decimal: {{{risks[0][0]!r}: comma}}` if it is written the "
+                "Indonesian way (1.234,5) or `point` the English way (1,234.5); `kotapintar "
+                "draft` shows each column's evidence",
+            )
         return decided
+
+    def _text_samples(self, indexes: set[int]) -> dict[int, list[tuple[str, str]]]:
+        """Up to DECIMAL_SAMPLES (text, place) of each column's text cells, in one pass."""
+        samples: dict[int, list[tuple[str, str]]] = {i: [] for i in indexes}
+        open_ = set(indexes)
+        for r in range(self.body_start, len(self.grid.cells)):
+            if not open_:
+                break
+            line = self.grid.cells[r]
+            for index in list(open_):
+                raw = line[index] if index < len(line) else None
+                if isinstance(raw, str) and raw.strip():
+                    samples[index].append((raw.strip(), self.grid.locate(r, index)))
+                    if len(samples[index]) >= DECIMAL_SAMPLES:
+                        open_.discard(index)
+        return samples
 
 
 def _filled(line: list[object], index: int) -> bool:
@@ -487,6 +578,11 @@ def _region_detail(exc: UnknownRegionError) -> str:
         return (
             f"kelurahan {exc.text!r} berada di kecamatan {names[exc.actual_parent]}, bukan di "
             f"kecamatan {names[exc.parent]} (subjudul di atasnya)"
+        )
+    if isinstance(exc, OtherRegionError):
+        return (
+            f"nama wilayah {exc.text!r} adalah {exc.region.describe()}, bukan wilayah Kota "
+            f"Malang ({KODE_KOTA})"
         )
     close = f" (yang mirip: {', '.join(exc.closest)})" if exc.closest else ""
     return f"nama wilayah {exc.text!r} tidak dikenal sebagai {exc.level} Kota Malang{close}"

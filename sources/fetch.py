@@ -34,7 +34,7 @@ from sources.landing import (
     write_manifest,
 )
 
-SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "records": ".json"}
+SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "records": ".json", "bps": ".json"}
 NETWORK_FIX = (
     "check that the agency server is up and the URL is still right; the last good data "
     "stays published"
@@ -51,6 +51,8 @@ class FetchOptions:
     ckan_token: str | None = None  # never logged; sent only to the feed's own portal
     # The whole fetch's time limit (KOTAPINTAR_FETCH_DEADLINE), shared by every request of it.
     deadline: Deadline = field(default_factory=lambda: Deadline(HttpConfig().deadline))
+    # KOTAPINTAR_BPS_KEY: never logged (not even in this object's repr), masked in every URL.
+    bps_key: str | None = field(default=None, repr=False)
 
 
 def fetch_source(
@@ -61,6 +63,7 @@ def fetch_source(
     root: Path = REPO_ROOT,
     ckan_token: str | None = None,
     http: HttpConfig | None = None,
+    bps_key: str | None = None,
 ) -> Landing:
     """Land `entry`'s current content; raise SourceError naming the source, location and fix.
 
@@ -69,7 +72,7 @@ def fetch_source(
     from sources.feeds import fetch_datastore, fetch_resource  # CKAN paths; avoids a cycle
 
     http = http or HttpConfig()
-    options = FetchOptions(offline, root, http, ckan_token, Deadline(http.deadline))
+    options = FetchOptions(offline, root, http, ckan_token, Deadline(http.deadline), bps_key)
     folder = landing_root / entry.id
     folder.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(folder)
@@ -77,6 +80,10 @@ def fetch_source(
         return fetch_datastore(entry, folder, previous, options)
     if entry.kind == "ckan_resource":
         return fetch_resource(entry, folder, previous, options)
+    if entry.kind == "bps_webapi":
+        from sources.bps_feed import fetch_bps
+
+        return fetch_bps(entry, folder, previous, options)
     if entry.is_url:
         return _fetch_url(entry, folder, previous, options)
     return _fetch_local(entry, folder, previous, root)
@@ -260,8 +267,8 @@ def land(entry: SourceEntry, folder: Path, tmp: Path, sha256: str, **fields: obj
 
 
 def _check(entry: SourceEntry, path: Path) -> Sniffed:
-    if entry.reads_as == "records":
-        return Sniffed()  # written by sources/feeds.py from parsed API answers
+    if entry.reads_as in ("records", "bps"):
+        return Sniffed()  # written by sources/feeds.py or bps_feed.py from parsed API answers
     try:
         return check_content(
             path,

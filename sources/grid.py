@@ -1,5 +1,9 @@
 """Read a workbook sheet, a CSV file or a portal feed into one shape: a grid of cells that knows
-how to name each cell's place (`Tabel 4.1!C7`, `baris 7, kolom 3`, `records[12].jumlah`)."""
+how to name each cell's place (`Tabel 4.1!C7`, `baris 7, kolom 3`, `records[12].jumlah`).
+
+A workbook is read by what its bytes are (sources/formats.py): .xlsx and legacy .xls through
+python-calamine, an HTML table export (a website's "download as Excel") through
+sources/grid_html.py."""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ from pathlib import Path
 from sources.catalog import SourceEntry
 from sources.drift import missing_sheet
 from sources.errors import SourceError
+from sources.formats import ContentError, head_of, open_workbook, real_format, spreadsheetml_error
 from sources.textsniff import detect_delimiter, detect_encoding
 from sources.tidy import csv_lokasi
-from sources.xlsx_errors import error_cells
+from sources.xlsx_cells import UnsavedFormula, fixed_cells
 
 # DataStore field types whose values are machine numbers ("1234.5"), never Indonesian text.
 NUMERIC_TYPES = {"int", "int4", "int8", "integer", "bigint", "numeric", "float", "float4",
@@ -54,6 +59,8 @@ class Grid:
     numeric: set[int] = field(default_factory=set)
     header_place: Callable[[int, int], str] | None = None  # default: `locate`
     notes: list[str] = field(default_factory=list)  # choices made reading it (which sheet)
+    warnings: list[str] = field(default_factory=list)  # what the file got wrong, file-wide
+    title: str = ""  # a title outside the cells (an HTML table's caption or heading)
 
     def place_of_header(self, row: int, column: int) -> str:
         return (self.header_place or self.locate)(row, column)
@@ -61,30 +68,36 @@ class Grid:
 
 def read_grid(entry: SourceEntry, path: Path) -> Grid:
     """The grid of `entry`'s landing file at `path`, chosen by how the entry reads."""
+    if entry.reads_as == "bps":
+        from sources.bps_table import read_bps_grid  # it builds on this module
+
+        return read_bps_grid(entry, path)
     readers = {"xlsx": _read_xlsx, "csv": _read_csv, "records": _read_records}
     return readers[entry.reads_as](entry, path)
 
 
 def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
-    import python_calamine
-
     spec = entry.parse
+    fmt = real_format(head_of(path))
+    if fmt == "html":
+        from sources.grid_html import read_html_grid  # it builds on this module
+
+        return read_html_grid(entry, path)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for zip/xml damage and encryption
+        if fmt == "spreadsheetml":
+            raise spreadsheetml_error()
+        workbook = open_workbook(path, "xls" if fmt == "xls" else "xlsx")
+    except ContentError as exc:
         raise SourceError(
-            entry.id,
-            entry.location,
-            f"the workbook cannot be opened ({type(exc).__name__}: {exc})",
-            fix="check that the file is a complete, unencrypted .xlsx; download or export it again",
-            outcome="rejected",
+            entry.id, entry.location, exc.problem, fix=exc.fix, outcome="rejected"
         ) from None
     sheet_name, notes = _choose_sheet(entry, workbook.sheet_names)
     cells, merged = sheet_cells(workbook, sheet_name, path)
-    _fill_merged_headers(cells, merged, spec.header_row - 1, spec.header_depth)
+    fill_merged_headers(cells, merged, spec.header_row - 1, spec.header_depth)
     fill_header_groups(cells, merged, spec.header_row - 1, spec.header_depth)
     return Grid(
         notes=notes,
+        warnings=_unsaved_formulas(cells, sheet_name),
         cells=cells,
         describe=f"sheet `{sheet_name}`",
         locate=lambda r, c: f"{sheet_name}!{column_letter(c)}{r + 1}",
@@ -95,13 +108,19 @@ def _read_xlsx(entry: SourceEntry, path: Path) -> Grid:
 
 
 def sheet_cells(workbook, name: str, path: Path) -> tuple[list[list[object]], list[Merged]]:
-    """The cells of sheet `name` of an open calamine workbook (the file at `path`), with Excel
-    error cells as their text, and its merged ranges (r0, c0, r1, c1, inclusive)."""
+    """The cells of sheet `name` of an open calamine workbook (the file at `path`), with what
+    calamine misreads read again (sources/xlsx_cells.py: Excel error cells as their text,
+    formulas without a saved value, SheetJS date cells), and its merged ranges (r0, c0, r1,
+    c1, inclusive)."""
     sheet = workbook.get_sheet_by_name(name)
     cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
-    for (r, c), text in error_cells(path, name).items():
-        if r < len(cells) and c < len(cells[r]):
-            cells[r][c] = text  # "#DIV/0!": read as a cell to fix, not as an empty one
+    width = max((len(row) for row in cells), default=0)
+    for (r, c), value in sorted(fixed_cells(path, name).items()):
+        while r >= len(cells):  # calamine drops trailing rows of formulas without values
+            cells.append([""] * width)
+        if c >= len(cells[r]):
+            cells[r].extend([""] * (c + 1 - len(cells[r])))
+        cells[r][c] = value  # "#DIV/0!": read as a cell to fix, not as an empty one
     merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
     return cells, merged
 
@@ -111,6 +130,23 @@ def split_csv(text: str, delimiter: str | None = None) -> tuple[list[list[object
     text = text.lstrip("\ufeff")
     delimiter = delimiter or detect_delimiter(text[:65536])
     return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)], delimiter
+
+
+def _unsaved_formulas(cells: list[list[object]], sheet: str) -> list[str]:
+    found = [
+        f"{sheet}!{column_letter(c)}{r + 1}"
+        for r, row in enumerate(cells)
+        for c, value in enumerate(row)
+        if isinstance(value, UnsavedFormula)
+    ]
+    if not found:
+        return []
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    return [
+        f"{len(found)} formula(s) without a saved value ({shown}): the file was written by a "
+        "program that does not compute formulas, so these cells have no value; open the file "
+        "in Excel or LibreOffice and save it, or ask the agency for the values"
+    ]
 
 
 def _choose_sheet(entry: SourceEntry, names: list[str]) -> tuple[str, list[str]]:
@@ -128,6 +164,14 @@ def _choose_sheet(entry: SourceEntry, names: list[str]) -> tuple[str, list[str]]
         for name in names:
             if re.search(spec.sheet_pattern, name.strip(), re.IGNORECASE):
                 return name, [f"sheet {name!r} taken (matches `{spec.sheet_pattern}`)"]
+    if spec.sheet is None and spec.sheet_pattern is None:
+        raise SourceError(
+            entry.id,
+            entry.location,
+            "`parse.table` is for an HTML table export, but the file is a workbook with "
+            f"sheets ({', '.join(names)})",
+            fix=f"set `parse.sheet` (or `parse.sheet_pattern`) in {entry.catalog_file}",
+        )
     raise missing_sheet(entry, names)
 
 
@@ -165,7 +209,7 @@ def fill_header_groups(
                 row[c] = carried
 
 
-def _fill_merged_headers(
+def fill_merged_headers(
     cells: list[list[object]], merged: list[Merged], first: int, depth: int
 ) -> None:
     # A merged header ("Jenis Kelamin" over two columns) stores its text only in the top-left cell;

@@ -179,6 +179,7 @@ def header_year(entry: SourceEntry, grid: Grid, first: int) -> int | None:
     if period.year_from == "sheet":
         return find_year(grid.sheet or PurePosixPath(entry.location).stem)
     if period.year_from == "title":
-        title = " ".join(cell_text(v) for row in grid.cells[:first] for v in row if v is not None)
-        return find_year(title)
+        # An HTML table's title (its caption or heading) stands above its first row.
+        rows = [cell_text(v) for row in grid.cells[:first] for v in row if v is not None]
+        return find_year(" ".join([grid.title, *rows]))
     return None

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from sources.http import HttpConfig
 
 _SECRET_PARAM = re.compile(r"(token|key|secret|password|passwd|signature|sig|auth)", re.I)
+# A path segment that names a secret carried in the next one: BPS's WebAPI takes its key as
+# `.../key/<KEY>/` in the path, not as a query parameter.
+_SECRET_SEGMENT = re.compile(r"(?i)^(key|api_?key|token|access_?token)$")
 
 
 class HttpFailure(Exception):
@@ -66,7 +69,7 @@ class HttpFailure(Exception):
 
 def safe_url(url: str) -> str:
     """`url` fit for logs, errors and the warehouse: no user:password, secret-looking query
-    parameters masked."""
+    parameters masked, and the path segment after `/key/` (or `/token/`) masked."""
     parts = urlsplit(url)
     netloc = parts.hostname or ""
     if parts.port:
@@ -75,7 +78,15 @@ def safe_url(url: str) -> str:
         [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)],
         safe="*/:",
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, netloc, _masked_path(parts.path), query, ""))
+
+
+def _masked_path(path: str) -> str:
+    segments = path.split("/")
+    for i in range(1, len(segments)):
+        if segments[i] and _SECRET_SEGMENT.match(segments[i - 1]):
+            segments[i] = "***"
+    return "/".join(segments)
 
 
 def status_failure(response: requests.Response, tries: int) -> HttpFailure:

@@ -1,12 +1,23 @@
-"""Numbers and markers as agency spreadsheets write them, in two decimal styles.
+"""Numbers and markers as agency spreadsheets write them, in the number styles publishers use.
 
-The default is the Indonesian style (`decimal: comma`): "1.234,5" is 1234.5 (dot groups
-thousands, comma marks decimals). The English or machine style (`decimal: point`) reads
-"1,234.5" as 1234.5. In both, spaces (also no-break spaces) may group thousands ("21 575"), a
-trailing "%" is dropped, "-" is nil or missing as the catalog says, "…", "NA" and blanks are
-missing with a reason, and a trailing "*" marks a provisional figure (angka sementara).
+- `comma` (the default), the Indonesian style of Kota Malang's OPDs and BPS: "1.234,5" is 1234.5
+  (dot groups thousands, comma marks decimals);
+- `point`, the English style of ministries' and BPS RI's English exports: "34,527.10" is
+  34527.1 and "1,234" is 1234;
+- `space`, thousands grouped by spaces only ("21 575"; also the no-break spaces U+00A0 and
+  U+202F a locale's export writes): "." or "," can then only mark decimals, so "1.234" and
+  "1,234" are both 1.234;
+- `plain`, numbers stored as text by a program ("5345.00"): digits and a decimal point, no
+  grouping at all; "1,234" is refused rather than guessed.
 
-`decide_decimal` looks at a column's text cells and says which style they are written in.
+In `comma` and `point` spaces may group thousands too ("21 575"). In every style a trailing
+"%" is dropped, "-" is nil or missing as the catalog says, "…", "NA" and blanks are missing
+with a reason, and a trailing "*" marks a provisional figure (angka sementara). A separator
+after a leading zero ("0.250", "0,250") never groups thousands: it is a decimal one.
+
+`decide_decimal` looks at a column's text cells and says which style they are written in, with
+the cell that shows it; `ambiguous` cells ("1.234" reads 1234 or 1.234) are the ones only a
+declared or decided style may read.
 """
 
 from __future__ import annotations
@@ -21,8 +32,8 @@ from typing import Literal
 MISSING_MARKERS = {"", "…", "...", "..", "na", "n/a", "n.a.", "nan", "tt", "td", "x"}
 DASHES = {"-", "–", "—"}
 
-DecimalStyle = Literal["comma", "point"]
-DECIMAL_STYLES: tuple[DecimalStyle, ...] = ("comma", "point")
+DecimalStyle = Literal["comma", "point", "space", "plain"]
+DECIMAL_STYLES: tuple[DecimalStyle, ...] = ("comma", "point", "space", "plain")
 # decide_decimal reads at most this many samples: a column's style shows in its first cells, and
 # a sheet of 100k rows must not cost a second full pass.
 DECIDE_SAMPLE_LIMIT = 5000
@@ -31,52 +42,43 @@ DECIDE_SAMPLE_LIMIT = 5000
 # patterns RE2 (Arrow's pc.match_substring_regex) also accepts. The comma one is the pattern
 # sources/parse_fast.py reads in Arrow; parse_number reads the same text to the same float.
 PLAIN_NUMBER_PATTERNS: dict[str, str] = {
-    "comma": r"^[+-]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?$|^[+-]?[0-9]+(,[0-9]+)?$",
-    "point": r"^[+-]?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?$|^[+-]?[0-9]+(\.[0-9]+)?$",
+    "comma": r"^[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?$|^[+-]?[0-9]+(,[0-9]+)?$",
+    "point": r"^[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$|^[+-]?[0-9]+(\.[0-9]+)?$",
+    "space": r"^[+-]?[0-9]+([.,][0-9]+)?$",
+    "plain": r"^[+-]?[0-9]+(\.[0-9]+)?$",
 }
 
 # Kinds of space that group thousands: a locale's export writes a no-break space (U+00A0) or a
 # narrow one (U+202F) so the number does not wrap; both are read as a plain space.
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
-# "0.250" fits both styles' grammar, but no one groups thousands after a leading zero: the
-# separator is a decimal one.
-_LEADING_ZERO = re.compile(r"[+-]? *0+([.,])\d{3}(?: *%)?")
+# One separator before exactly three digits: 1234 in the Indonesian style, 1.234 in the English
+# one (and the other way round for ","). A leading zero ("0.250") is no such cell.
+_AMBIGUOUS = re.compile(r"[+-]? *[1-9]\d{0,2}[.,]\d{3}(?: *%)?")
 
 
-def _plain(group: str, point: str) -> re.Pattern[str]:
-    """The fast path: sign, digits and the style's two separators only."""
-    g, p = re.escape(group), re.escape(point)
-    return re.compile(rf"[+-]?(?:\d+|\d{{1,3}}(?:{g}\d{{3}})+)(?:{p}\d+)?")
-
-
-def _full(group: str, point: str) -> re.Pattern[str]:
+def _full(group: str | None, points: str) -> re.Pattern[str]:
     """Everything a cell may hold around the number once "*" and the outer spaces are gone: a
-    sign (a space may follow it), thousands grouped by the style's separator or by spaces (one
-    kind per number, so "1.234 567" is refused) and a "%" at the end."""
-    g, p = re.escape(group), re.escape(point)
+    sign (a space may follow it), the whole part, a fraction after one of `points` and a "%" at
+    the end. `group` is the style's thousands separator besides spaces ("" for spaces only,
+    None for no grouping at all); one kind per number, so "1.234 567" is refused, and a group
+    never follows a leading zero."""
+    if group is None:
+        whole = r"\d+"
+    else:
+        seps = re.escape(group) + " "
+        whole = rf"\d+|[1-9]\d{{0,2}}(?P<sep>[{seps}])\d{{3}}(?:(?P=sep)\d{{3}})*"
     return re.compile(
-        rf"(?P<sign>[+-]?) *"
-        rf"(?P<whole>\d+|\d{{1,3}}(?P<sep>[{g} ])\d{{3}}(?:(?P=sep)\d{{3}})*)"
-        rf"(?:{p}(?P<fraction>\d+))?"
+        rf"(?P<sign>[+-]?) *(?P<whole>{whole})(?:[{re.escape(points)}](?P<fraction>\d+))?"
         r"(?: *%)?"
     )
 
 
-def _comma_plain(text: str) -> float:
-    return float(text.replace(".", "").replace(",", "."))
-
-
-def _point_plain(text: str) -> float:
-    return float(text.replace(",", ""))
-
-
 @dataclass(frozen=True)
 class _Style:
-    """One decimal style: its grammar and the words its error messages use."""
+    """One number style: its grammar and the words its error messages use."""
 
     key: DecimalStyle
-    group: str  # the thousands separator besides spaces
-    plain: re.Pattern[str]
+    plain: re.Pattern[str]  # the fast path: sign, digits and the style's separators only
     plain_value: Callable[[str], float]
     full: re.Pattern[str]
     name: str  # "... is not a number in {name}"
@@ -86,7 +88,7 @@ class _Style:
 
     def value(self, match: re.Match[str]) -> float:
         """The number a match of `full` spells (the sign, the digits, the decimals)."""
-        whole = match["whole"].replace(self.group, "").replace(" ", "")
+        whole = re.sub(r"\D", "", match["whole"])
         fraction = match["fraction"]
         return float(f"{match['sign']}{whole}.{fraction}" if fraction else match["sign"] + whole)
 
@@ -94,9 +96,8 @@ class _Style:
 _STYLES: dict[str, _Style] = {
     "comma": _Style(
         key="comma",
-        group=".",
-        plain=_plain(".", ","),
-        plain_value=_comma_plain,
+        plain=re.compile(PLAIN_NUMBER_PATTERNS["comma"]),
+        plain_value=lambda text: float(text.replace(".", "").replace(",", ".")),
         full=_full(".", ","),
         name="the Indonesian style",
         shape="decimal comma: 1.234,5",
@@ -105,17 +106,37 @@ _STYLES: dict[str, _Style] = {
     ),
     "point": _Style(
         key="point",
-        group=",",
-        plain=_plain(",", "."),
-        plain_value=_point_plain,
+        plain=re.compile(PLAIN_NUMBER_PATTERNS["point"]),
+        plain_value=lambda text: float(text.replace(",", "")),
         full=_full(",", "."),
         name="the decimal point style",
         shape="decimal point: 1,234.5",
         examples="1234, 1,234, 12.5 or 1,234.5",
         reads_as="a decimal point number",
     ),
+    "space": _Style(
+        key="space",
+        plain=re.compile(PLAIN_NUMBER_PATTERNS["space"]),
+        plain_value=lambda text: float(text.replace(",", ".")),
+        full=_full("", ".,"),
+        name="the space style",
+        shape="thousands grouped by spaces: 21 575,5 or 21 575.5",
+        examples="21575, 21 575, 12,5 or 12.5",
+        reads_as="a number with thousands grouped by spaces",
+    ),
+    "plain": _Style(
+        key="plain",
+        plain=re.compile(PLAIN_NUMBER_PATTERNS["plain"]),
+        plain_value=float,
+        full=_full(None, "."),
+        name="the plain style",
+        shape="digits and a decimal point, no thousands separator: 5345.00",
+        examples="5345, 5345.00 or 0.25",
+        reads_as="a plain number",
+    ),
 }
-_OTHER = {"comma": _STYLES["point"], "point": _STYLES["comma"]}
+# Which other style a refused cell is offered, in this order: the two common ones first.
+_SUGGESTED: tuple[DecimalStyle, ...] = ("point", "comma", "space", "plain")
 
 
 @dataclass(frozen=True)
@@ -134,17 +155,18 @@ class NumberFormatError(ValueError):
 def parse_number(
     cell: object, *, dash: str = "null", decimal: DecimalStyle = "comma"
 ) -> ParsedValue:
-    """Parse one value cell in the column's decimal style.
+    """Parse one value cell in the column's number style (see the module docstring).
 
     `decimal="comma"` (the default) is the Indonesian style: "1.234,5" is 1234.5 and "1.234" is
-    1234. `decimal="point"` is the English or machine style: "1,234.5" is 1234.5, "1,234" is
-    1234 and "12.5" is 12.5. In both, spaces or no-break spaces may group thousands ("21 575"),
-    a leading "+" or "-" is the sign, and a "%" at the end is dropped: "12,5 %" is 12.5 (the
-    number as written, not 0.125). Cells that are already numbers (int, float) are read as they
-    are, whatever the style.
+    1234. `decimal="point"` is the English style: "1,234.5" is 1234.5, "1,234" is 1234 and
+    "12.5" is 12.5. `decimal="space"` groups thousands by spaces only ("21 575,5" and "21 575.5"
+    are 21575.5). `decimal="plain"` reads "5345.00" and refuses any grouping. A leading "+" or
+    "-" is the sign, and a "%" at the end is dropped: "12,5 %" is 12.5 (the number as written,
+    not 0.125). Cells that are already numbers (int, float) are read as they are, whatever the
+    style.
 
     Raises NumberFormatError naming the text, the style in force and what it expects; for text
-    that reads as a number in the other style, it says which `decimal` setting would read it.
+    that reads as a number in another style, it says which `decimal` setting would read it.
     """
     if cell is None:
         return ParsedValue(None, reason="kosong")
@@ -163,7 +185,8 @@ def parse_number(
 
 def _unknown_style(decimal: object) -> _Style:
     # A programming or catalog error, not a bad cell: not a NumberFormatError.
-    raise ValueError(f"decimal must be 'comma' or 'point', not {decimal!r}")
+    allowed = ", ".join(f"'{key}'" for key in DECIMAL_STYLES)
+    raise ValueError(f"decimal must be one of {allowed}, not {decimal!r}")
 
 
 def _parse_text(raw: str, dash: str, style: _Style) -> ParsedValue:
@@ -191,81 +214,142 @@ def _parse_text(raw: str, dash: str, style: _Style) -> ParsedValue:
 
 
 def _not_a_number(text: str, body: str, style: _Style) -> str:
-    """Why `text` is refused: the style in force, what it expects, and the fix when the other
-    style reads it."""
+    """Why `text` is refused: the style in force, what it expects, and the fix when another
+    style reads it (`space` first for a number grouped by spaces)."""
     refused = f"{text!r} is not a number in {style.name} ({style.shape})"
-    other = _OTHER[style.key]
-    if other.full.fullmatch(body):
-        fix = f"set `decimal: {other.key}` for this column"
-        return f"{refused}; it reads as {other.reads_as}: {fix}"
+    order = ("space", *_SUGGESTED) if re.search(r"\d \d", body) else _SUGGESTED
+    for key in dict.fromkeys(order):
+        other = _STYLES[key]
+        if key != style.key and other.full.fullmatch(body):
+            fix = f"set `decimal: {other.key}` for this column"
+            return f"{refused}; it reads as {other.reads_as}: {fix}"
     return f"{refused}; expected e.g. {style.examples}; or a marker -, …, NA"
+
+
+_LABELS = {
+    "comma": "decimal comma, Indonesian style",
+    "point": "decimal point",
+    "space": "thousands grouped by spaces",
+    "plain": "plain numbers",
+}
 
 
 @dataclass(frozen=True)
 class DecimalDecision:
-    """The decimal style of one column and why: `evidence` names the first cell that decided it
+    """The number style of one column and why: `evidence` names the first cell that decided it
     (None: no cell did, the Indonesian default), `conflict` a cell of each style when both
-    occur."""
+    occur, `ambiguous` the first cell that reads as two different numbers ("'15.234' at C5")."""
 
     style: DecimalStyle
     evidence: str | None = None
     conflict: str | None = None
+    ambiguous: str | None = None
 
     def describe(self) -> str:
         """The line the parser prints about the column, e.g. "decimal point (evidence: '12.5' at
         D4)" or "decimal comma, Indonesian style (no decisive cell; default)"."""
-        label = "decimal comma, Indonesian style" if self.style == "comma" else "decimal point"
         if self.evidence is not None:
             detail = f"evidence: {self.evidence}"
         elif self.style == "comma":
             detail = "no decisive cell; default"
         else:
             detail = "no decisive cell"
-        line = f"{label} ({detail})"
+        line = f"{_LABELS[self.style]} ({detail})"
         return f"{line}; conflict: {self.conflict}" if self.conflict else line
+
+    def misread_risk(self, *, default: bool) -> str | None:
+        """Why the column's ambiguous cells cannot be read without a declared style, or None.
+
+        `default=False` (`decimal: auto`): no cell decided between a decimal comma and a
+        decimal point (a number grouped by spaces hints, but does not prove), or cells
+        disagreed. `default=True` (the Indonesian default, declared nowhere): a cell reads only
+        with a decimal point, so "1.234" may well be 1.234."""
+        if self.ambiguous is None:
+            return None
+        two = f"{self.ambiguous} reads as {_two_readings(self.ambiguous)}"
+        if self.conflict is not None:
+            return f"{two}, and the column's cells disagree: {self.conflict}"
+        if default:
+            if self.style != "point":
+                return None
+            return (
+                f"{two}; the Indonesian default would take the first, but {self.evidence} "
+                "reads only with a decimal point"
+            )
+        if self.evidence is None or self.style == "space":
+            hint = f" ({self.evidence} groups thousands by spaces)" if self.evidence else ""
+            return f"{two}, and no cell of the column tells which{hint}"
+        return None
+
+
+def _two_readings(cell: str) -> str:
+    """ "1234 (Indonesian thousands dot) or 1.234 (decimal point)" for "'1.234' at C5"."""
+    text = cell[1 : cell.index("' at ")] if cell.startswith("'") else cell
+    body = text.strip().rstrip("*").strip().rstrip("%").strip()
+    comma = _STYLES["comma"].full.fullmatch(body)
+    point = _STYLES["point"].full.fullmatch(body)
+    if comma is None or point is None:
+        return "two numbers"
+    first, second = _STYLES["comma"].value(comma), _STYLES["point"].value(point)
+    if "." in body:
+        return f"{first:g} (Indonesian thousands dot) or {second:g} (decimal point)"
+    return f"{second:g} (English thousands comma) or {first:g} (decimal comma)"
 
 
 def decide_decimal(samples: Iterable[tuple[str, str]]) -> DecimalDecision:
-    """The decimal style one column's text cells are written in.
+    """The number style one column's text cells are written in.
 
     `samples` are (text, place) pairs, e.g. ("12,5", "D4"); only the first
     DECIDE_SAMPLE_LIMIT (5000) are read. A cell decides when it reads in one style only: "12,5",
     "0,25", "1.234,5", "1.234.567" and "3,14159" are comma cells; "12.5", "0.25", "1,234.5",
-    "1,234,567" and "3.14159" are point cells; so are "0,250" and "0.250" (no one groups
-    thousands after a leading zero). "1.224", "1,224" (one group of three digits), plain integers,
-    markers and text that is no number decide nothing. The first deciding cell sets the style;
-    when there is none, the style is comma (the Indonesian default). When cells of both styles
-    occur, the first still decides and `conflict` names the first cell of each.
+    "1,234,567", "3.14159" and "5345.00" are point cells; so are "0,250" and "0.250" (no one
+    groups thousands after a leading zero). "1.224", "1,224" (one group of three digits) are
+    ambiguous: they decide nothing and `ambiguous` names the first. The first deciding cell sets
+    the style; without one, a number grouped by spaces ("21 575") sets `space` (so a "." or
+    "," can only mark decimals), else the style is comma (the Indonesian default). When cells of
+    both styles occur, the first still decides and `conflict` names the first cell of each.
     """
     first: tuple[DecimalStyle, str] | None = None
-    contrary: str | None = None
+    contrary = ambiguous = spaced = None
     for text, place in islice(samples, DECIDE_SAMPLE_LIMIT):
-        style = _reading(text) if isinstance(text, str) else None  # numbers are no evidence
-        if style is None:
-            continue
+        if not isinstance(text, str):
+            continue  # numbers are no evidence
+        body = text.strip().rstrip("*").strip().translate(_SPACES)
+        style = _reading(body)
         cell = f"{text.strip()!r} at {place}"
-        if first is None:
+        if style is None:
+            if ambiguous is None and _AMBIGUOUS.fullmatch(body):
+                ambiguous = cell
+            elif spaced is None and _spaced(body):
+                spaced = cell
+        elif first is None:
             first = (style, cell)
-        elif style != first[0]:
+        elif style != first[0] and contrary is None:
             contrary = cell
-            break  # both styles seen: nothing further changes the decision
+        if contrary is not None and ambiguous is not None:
+            break  # nothing further changes the decision
     if first is None:
-        return DecimalDecision("comma")
+        if spaced is not None:
+            return DecimalDecision("space", spaced, ambiguous=ambiguous)
+        return DecimalDecision("comma", ambiguous=ambiguous)
     style, evidence = first
     if contrary is None:
-        return DecimalDecision(style, evidence)
+        return DecimalDecision(style, evidence, ambiguous=ambiguous)
     other = "point" if style == "comma" else "comma"
     conflict = f"{evidence} reads with a decimal {style} but {contrary} with a decimal {other}"
-    return DecimalDecision(style, evidence, conflict)
+    return DecimalDecision(style, evidence, conflict, ambiguous)
 
 
-def _reading(text: str) -> DecimalStyle | None:
+def _reading(body: str) -> DecimalStyle | None:
     """The style a text cell reads in when it reads in one only (None: both, or neither)."""
-    body = text.strip().rstrip("*").strip().translate(_SPACES)
     comma = _STYLES["comma"].full.fullmatch(body) is not None
     point = _STYLES["point"].full.fullmatch(body) is not None
     if comma != point:
         return "comma" if comma else "point"
-    if comma and (zero := _LEADING_ZERO.fullmatch(body)):
-        return "point" if zero[1] == "." else "comma"
     return None
+
+
+def _spaced(body: str) -> bool:
+    """Whether the text is a number whose thousands are grouped by spaces ("21 575")."""
+    match = _STYLES["space"].full.fullmatch(body)
+    return match is not None and " " in match["whole"]

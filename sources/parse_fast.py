@@ -39,7 +39,7 @@ from sources.cells import cell_text
 from sources.columns import resolve_columns
 from sources.errors import SourceError
 from sources.grid import Grid, fill_header_groups
-from sources.numbers import NumberFormatError, parse_number
+from sources.numbers import PLAIN_NUMBER_PATTERNS, NumberFormatError, parse_number
 from sources.parse import _period
 from sources.parsed import ParsedSource, total_warnings
 from sources.periods import PeriodFormatError
@@ -53,7 +53,7 @@ FAST_MIN_BYTES = 64 * 1024
 CSV_FIELD_LIMIT = 131072  # csv.field_size_limit(): a longer field is an error in csv.reader
 # Numbers parse_number reads as plain Indonesian text (ASCII digits only; anything else, e.g. a
 # trailing "*" or a space, goes through parse_number itself).
-_PLAIN_NUMBER = r"^[+-]?[0-9]{1,3}(\.[0-9]{3})*(,[0-9]+)?$|^[+-]?[0-9]+(,[0-9]+)?$"
+_PLAIN_NUMBER = PLAIN_NUMBER_PATTERNS["comma"]
 _SKIP, _TOTAL, _DROP, _DATA = 0, 1, 2, 3
 _BOM = b"\xef\xbb\xbf"
 _LINE_BREAKS = r"\r\n|\r|\n"  # what csv.reader and Arrow's reader both end a line at
@@ -134,6 +134,7 @@ def fast_vocabulary(spec: ParseSpec) -> bool:
         and not spec.column_decimal
         and not spec.region.aliases
         and not spec.region.subheaders
+        and spec.region.covers is None  # rows of other regions are sorted out row by row
         and not spec.row_rules("drop")[1]
         and not spec.row_rules("total")[1]
         and plain_period

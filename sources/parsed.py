@@ -15,16 +15,27 @@ from sources.quarantine import Quarantined
 MAX_LISTED_PROBLEMS = 10
 
 
+@dataclass(frozen=True)
+class OutsideRow:
+    """A row of another region in a table that covers a wider area than the city
+    (`parse.region.covers`): counted, never a fact, an error or a correction."""
+
+    lokasi: str
+    nama: str  # the region cell as written: "Malang"
+    wilayah: str  # what it names: "Kabupaten Malang (BPS 3507)"
+
+
 @dataclass
 class ParsedSource:
     """Tidy rows plus what the parser noticed without refusing the file: warnings (total
-    mismatches, skipped headers), cells it quarantined, and notes (choices it made: the sheet
-    it took, the number style of a column)."""
+    mismatches, skipped headers), cells it quarantined, notes (choices it made: the sheet
+    it took, the number style of a column) and rows of regions outside Kota Malang."""
 
     tidy: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    outside: list[OutsideRow] = field(default_factory=list)
 
     @property
     def values_quarantined(self) -> int:

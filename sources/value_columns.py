@@ -18,7 +18,7 @@ class ValueColumn:
     provisional: bool = False
     kode_wilayah: str | None = None  # from the header (wide_by_region, a `region` group)
     status: str | None = None  # from the header's `status` group
-    decimal: str = "comma"  # comma | point | auto (decided from the column's cells)
+    decimal: str = "comma"  # comma | point | space | plain | auto (decided from its cells)
     # Header period parts still waiting for the row's year (`period.year_column`).
     year_parts: tuple[tuple[str, str], ...] | None = None
     label: str = ""
@@ -35,3 +35,12 @@ def decimal_of(spec: ParseSpec, header: str) -> str:
         if same_label(cell_text(name), cell_text(header)):
             return style
     return spec.decimal
+
+
+def decimal_declared(spec: ParseSpec, header: str) -> bool:
+    """Whether the entry names the number style of the column under `header` (a
+    `column_decimal` entry, or `decimal` written out) instead of leaving it to the Indonesian
+    default."""
+    if "decimal" in spec.model_fields_set:
+        return True
+    return any(same_label(cell_text(name), cell_text(header)) for name in spec.column_decimal)

@@ -9,6 +9,9 @@ prefix ("Kec.", "Kel.", "Kota", ...) is stripped only when the whole name does n
 Lama" is the kelurahan Kotalama, not "Lama". Spellings folding cannot reach ("Tologowaru" for
 Tlogowaru, "Kodya Malang") come from the alias registry the walidata keeps in git
 (sources/wilayah_alias.csv) and from a catalog entry's own `aliases`, which win over the registry.
+A name that is no region of Kota Malang but another region of Indonesia ("Malang" and "Kab.
+Malang" are Kabupaten Malang, 35.07; "Kota Batu") raises OtherRegionError (sources/kabkota.py),
+so such a row is never read as the city's; no alias for the city may name such a region.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
+
+from sources.kabkota import KOTA_MALANG_BPS, Region, other_region
 
 HERE = Path(__file__).resolve().parent
 REFERENCE_CSV = HERE / "wilayah_kota_malang.csv"
@@ -96,6 +101,21 @@ class WrongParentError(UnknownRegionError):
             [region.nama],
             message=f"{level} {text!r} is in {actual.tingkat} {actual.nama}, not in "
             f"{expected.tingkat} {expected.nama} (the sub-header above it)",
+        )
+
+
+class OtherRegionError(UnknownRegionError):
+    """A name or code of another region of Indonesia (sources/kabkota.py): "Malang" is
+    Kabupaten Malang (35.07), "Kota Batu" is Kota Batu; never a region of Kota Malang."""
+
+    def __init__(self, text: str, level: str, region: Region) -> None:
+        self.region = region
+        super().__init__(
+            text,
+            level,
+            [],
+            message=f"region {text!r} is {region.describe()}, another region than Kota Malang "
+            f"({KODE_KOTA}, BPS {KOTA_MALANG_BPS})",
         )
 
 
@@ -258,6 +278,11 @@ def _alias_problem(spelling: str, code: str) -> str | None:
         return f"{where}: {code!r} is not a region code in {_shown(REFERENCE_CSV)}"
     if not normalise_name(spelling):
         return f"{where}: the spelling has no letters"
+    other = other_region(spelling) if code == KODE_KOTA else None
+    if other is not None:
+        # The trap an alias could set for every source: "Malang" -> 35.73 would load
+        # Kabupaten Malang's figures as the city's.
+        return f"{where}: the spelling names {other.describe()}, another region than Kota Malang"
     index = _name_index(region.tingkat)
     for key in name_keys(spelling):
         if code in index.get(key, ()):
@@ -344,6 +369,8 @@ class RegionResolver:
             self._check_parent(parent)
         found = self._candidates(key)
         if not found:
+            if (other := other_region(key)) is not None:
+                raise OtherRegionError(key, self.level, other)
             raise UnknownRegionError(key, self.level, self._closest(key))
         if parent is None:
             if len(found) > 1:

@@ -65,6 +65,8 @@ CITY_PRODUCERS = {
     # bkad_pendapatan_daerah Realisasi Pendapatan! row 9 "2023*": C9, G9
     "REALISASI_PAD": ("2023", 812.46, "sementara"),
     "RASIO_PAD_PENDAPATAN": ("2023", 34.32, "sementara"),
+    # bps/bps_ipm_jatim.SAMPLE.json datacontent["357341301240"]: Kota Malang's row, 2024
+    "INDEKS_PEMBANGUNAN_MANUSIA": ("2024", 84.12, "final"),
 }
 # City roll-ups of the indicators the bundled catalog declares `aggregation: sum` (or mean),
 # from the five kecamatan (order Kedungkandang, Sukun, Klojen, Blimbing, Lowokwaru unless said).

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from bench.floor import floor_catalog
-from bench.generate import LAYOUTS, generate_catalog
+from bench.generate import LAYOUTS, _periods, generate_catalog
 from sources.catalog import load_catalog
 from sources.parse import parse_landing
 from sources.tidy import TIDY_COLUMNS
@@ -86,3 +86,10 @@ def test_floor_builds_the_same_tidy_rows_as_the_pipeline(generated, tmp_path):
         return list(frame.where(frame.notna(), None).itertuples(index=False))
 
     assert rows(floor) == rows(parsed)
+
+
+def test_periods_end_in_2024_and_a_long_series_stays_in_the_years_the_parser_reads():
+    assert _periods(3) == ["2024-10", "2024-11*", "2024-12*"]
+    long = _periods(17_544)  # 1M lines, one indicator, 57 kelurahan
+    assert long[0] == "1000-01" and len(set(long)) == len(long)
+    assert all(1000 <= int(p[:4]) <= 2999 for p in long)

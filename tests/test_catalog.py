@@ -69,7 +69,8 @@ ERRORS = [
     ),
     (
         _set(["kind"], "pdf"),
-        "field `kind` has 'pdf'; allowed: 'xlsx', 'csv', 'ckan_datastore' or 'ckan_resource'",
+        "field `kind` has 'pdf'; allowed: 'xlsx', 'csv', 'ckan_datastore', 'ckan_resource' or "
+        "'bps_webapi'",
     ),
     (_set(["schedule"], KeyError), "field `schedule` is missing"),
     (
@@ -96,7 +97,8 @@ ERRORS = [
     ),
     (
         _set(["parse", "sheet"], KeyError),
-        "kind `xlsx` needs `parse.sheet` or `parse.sheet_pattern`",
+        "kind `xlsx` needs `parse.sheet` or `parse.sheet_pattern` (a workbook), or "
+        "`parse.table` (an HTML table export)",
     ),
     # Acquisition fields (issue 3): portal resources, wide_by_region, total checks.
     (

@@ -69,6 +69,14 @@ def test_local_location_exists_and_says_sample(entry: SourceEntry):
         files = list((REPO_ROOT / entry.recording / "files").iterdir())
         assert files and all(".SAMPLE." in f.name for f in files), files
         return
+    if entry.kind == "bps_webapi":
+        assert entry.recording, f"{entry.catalog_file}: a bundled BPS table needs `recording`"
+        assert ".SAMPLE." in entry.recording, f"{entry.recording}: the name must say SAMPLE"
+        answer = json.loads((REPO_ROOT / entry.recording).read_text("utf-8"))
+        assert "SAMPLE" in answer["_sample_note"]
+        assert "SAMPLE" in answer["var"][0]["label"]
+        assert entry.location.endswith(".invalid/v1/api"), "a sample must not reach BPS"
+        return
     assert not entry.is_url, f"{entry.catalog_file}: bundled sources are local files"
     path = entry.local_path()
     assert path.is_file(), f"{entry.catalog_file}: {entry.location} does not exist"
@@ -115,6 +123,7 @@ def test_bundled_catalog_covers_the_tricky_shapes():
     assert any(e.parse.header_depth == 2 for e in entries)
     assert any(e.kind == "ckan_resource" for e in entries)
     assert any(e.parse.layout == "wide_by_region" for e in entries)
+    assert any(e.kind == "bps_webapi" and e.parse.region.covers for e in entries)
 
 
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda e: e.id)

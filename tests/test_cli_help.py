@@ -40,7 +40,11 @@ def test_every_command_says_what_it_does_and_its_exit_codes(name):
 
 @pytest.mark.parametrize(
     ("name", "secret"),
-    [("publish", "KOTAPINTAR_PORTAL_TOKEN"), ("run", "KOTAPINTAR_FEED_TOKEN")],
+    [
+        ("publish", "KOTAPINTAR_PORTAL_TOKEN"),
+        ("run", "KOTAPINTAR_FEED_TOKEN"),
+        ("run", "KOTAPINTAR_BPS_KEY"),
+    ],
 )
 def test_commands_that_use_a_token_name_its_variable_as_a_secret(name, secret):
     text = " ".join(SUBCOMMANDS[name].format_help().split())

@@ -54,7 +54,12 @@ def test_a_real_workbook_passes():
             OLE2 + b"\x00" * 64 + "EncryptionInfo".encode("utf-16-le"),
             "the workbook is password-protected (encrypted), so it cannot be read",
         ),
-        (OLE2 + b"\x00" * 512, "the file is a legacy Excel 97-2003 workbook (.xls), not .xlsx"),
+        (
+            OLE2 + b"\x00" * 512,
+            "the Excel 97-2003 workbook (.xls) cannot be read: it is damaged or of a kind no "
+            "reader here supports (CalamineError: Cfb error: Invalid sector shift, expecting "
+            "0x09 or 0x0C found 0)",
+        ),
         (b"%PDF-1.7 ...", "the file is not an xlsx workbook (it starts with '%PDF-1.7 ...')"),
     ],
 )
@@ -234,3 +239,56 @@ def test_a_utf16_csv_parses_like_its_utf8_twin(tmp_path):
     got = parse_landing(entry, utf16).tidy
     assert got.drop(columns="lokasi").equals(expected.drop(columns="lokasi"))
     assert got["lokasi"].tolist() == expected["lokasi"].tolist()
+
+
+# -- files as websites and old offices save them (tests/test_file_formats.py reads them) -------
+
+AGENCY_FILES = REPO_ROOT / "tests/agency_files/files"
+BPS_HTML = AGENCY_FILES / "bps_penduduk_html.SAMPLE.xls"
+BIFF = AGENCY_FILES / "dinkes_nakes_xls.SAMPLE.xls"
+
+
+def test_each_workbook_passes_as_what_it_really_is(tmp_path):
+    assert check_content(XLSX, "xlsx").format == "xlsx"
+    assert check_content(BIFF, "xlsx").format == "xls"
+    assert check_content(BPS_HTML, "xlsx").format == "html"
+    # A landing keeps every workbook as .xlsx: the bytes decide, not the name.
+    renamed = write(tmp_path, BPS_HTML.read_bytes(), "0123.xlsx")
+    assert check_content(renamed, "xlsx").format == "html"
+
+
+def test_a_login_page_laid_out_in_a_table_is_still_refused(tmp_path):
+    page = (
+        b"<!DOCTYPE html><html><head><title>Masuk - Satu Data</title></head><body><form><table>"
+        b"<tr><td>Username</td><td><input name=u></td></tr>"
+        b"<tr><td>Password</td><td><input type=password></td></tr></table></form></body></html>"
+    )
+    error = refused(write(tmp_path, page))
+    assert error.problem == (
+        "the server sent an HTML page titled 'Masuk - Satu Data' instead of the xlsx file"
+    )
+    assert error.fix.startswith("the URL probably leads to a login or error page now")
+
+
+def test_an_html_table_where_a_csv_is_expected_says_which_kind_reads_it(tmp_path):
+    error = refused(write(tmp_path, BPS_HTML.read_bytes()), "csv")
+    assert error.problem == (
+        "the file is an HTML page with a table of figures (table 2 (9 rows x 5 columns, "
+        "'Tabel 3.1.2 Jumlah Penduduk menurut Kecamatan dan Jenis Kela')), as a website's "
+        '"download as Excel" saves it, not a csv file'
+    )
+    assert error.fix == (
+        "set `kind: xlsx` (it reads HTML tables too) and `parse.table` in the catalog"
+    )
+
+
+def test_an_excel_2003_xml_spreadsheet_is_refused_with_what_it_is(tmp_path):
+    xml = (
+        b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>'
+    )
+    error = refused(write(tmp_path, xml))
+    assert error.problem == (
+        "the file is an Excel 2003 XML Spreadsheet (SpreadsheetML), which no reader here supports"
+    )
+    assert error.fix.startswith("open it in Excel or LibreOffice and save it as .xlsx")

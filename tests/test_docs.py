@@ -20,6 +20,7 @@ from sources.catalog import (
     SourceEntry,
     StatusSpec,
 )
+from sources.catalog_bps import BpsSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -45,6 +46,7 @@ CATALOG_FIELDS = sorted(
             Indicator,
             QualitySpec,
             PersonalDataAllowance,
+            BpsSpec,
         )
         for f in _fields(m)
     }

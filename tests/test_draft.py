@@ -537,3 +537,63 @@ def test_the_yaml_reads_back_with_comments_and_mixed_rule_lists():
     assert yaml.safe_load(text) == entry
     assert text.startswith("# first line\nid: uji\nparse:\n  # region column")
     assert text.rstrip().endswith("# at the end")
+
+
+def comments(text: str) -> str:
+    """The draft's comment lines as one line (render wraps them)."""
+    parts = [line.strip().removeprefix("#").strip() for line in text.splitlines()]
+    return " ".join(p for p, line in zip(parts, text.splitlines(), strict=True) if "#" in line)
+
+
+def test_an_html_table_export_is_drafted_by_its_table():
+    drafted = draft_entry(AGENCY_FILES / "files" / "bps_penduduk_html.SAMPLE.xls")
+    parse = drafted.entry["parse"]
+    assert (parse["table"], "sheet" in parse) == (2, False)
+    assert drafted.summary[0] == "bps_penduduk_html.SAMPLE.xls: HTML table 2 of 3"
+    assert (
+        'an HTML table export (a website\'s "download as Excel"), read by table; tables '
+        "(numeric cells): 1 (0), 2 (24), 3 (0); taken: the one with the most numeric cells"
+    ) in comments(drafted.text)
+    assert drafted.problem is None
+    assert len(drafted.parsed.tidy) == 20
+
+
+def test_spaces_grouping_thousands_make_a_dot_a_decimal(tmp_path):
+    lines = ["Kecamatan;Penduduk;Rata-rata Anggota RT"]
+    lines += [f"{name};{201 + i}\u00a0234;3.8{i}6" for i, name in enumerate(KECAMATAN)]
+    path = tmp_path / "rumah_tangga.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    drafted = draft_entry(path)
+    assert drafted.entry["parse"]["decimal"] == "space"
+    assert (
+        "thousands grouped by spaces ('201\\xa0234' at B2) and never by '.' or ',': they mark "
+        "decimals, so '3.806' at C2 is a decimal"
+    ) in comments(drafted.text)
+    assert sorted(drafted.parsed.tidy["nilai"])[:2] == [3.806, 3.816]
+
+
+def test_a_dot_grouping_elsewhere_keeps_spaces_a_thousands_separator(tmp_path):
+    lines = ["Kecamatan;Penduduk;Luas;Pengunjung"]
+    lines += [f"{name};201 234;3.846;1.201.234" for name in KECAMATAN]
+    path = tmp_path / "penduduk.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    drafted = draft_entry(path)
+    assert "decimal" not in drafted.entry["parse"]  # Indonesian: 3.846 is 3846
+    assert (
+        "'201 234' at B2 groups thousands by spaces, but '1.201.234' at D2 by a separator: "
+        "decided per column"
+    ) in comments(drafted.text)
+    assert set(drafted.parsed.tidy["nilai"]) == {1201234.0, 201234.0, 3846.0}
+
+
+def test_numbers_stored_as_text_are_drafted_plain(tmp_path):
+    lines = ["Kecamatan;Anggaran (Rp);Capaian (%)"]
+    lines += [f"{name};4825000{i}.00;97,{i}" for i, name in enumerate(KECAMATAN)]
+    path = tmp_path / "anggaran.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    drafted = draft_entry(path)
+    assert drafted.entry["parse"]["column_decimal"] == {"Anggaran (Rp)": "plain"}
+    assert (
+        "plain numbers in 'Anggaran (Rp)': '48250000.00' at B2 has no thousands separator"
+    ) in comments(drafted.text)
+    assert sorted(drafted.parsed.tidy["nilai"])[-1] == 48250004.0

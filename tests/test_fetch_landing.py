@@ -1,8 +1,10 @@
 """What becomes the latest landing, and which validators a conditional GET may send.
 
-Refused content never lands (a zip bomb whose headers lie included), a file landed under older
-content checks is checked again before it is used, and an ETag / Last-Modified is sent only to
-the URL that issued it. Against the loopback fault server (tests/faultserver.py)."""
+Refused content never lands (a zip bomb whose headers lie included, a login page where a BPS
+table export was), a file landed under older content checks is checked again before it is used,
+and an ETag / Last-Modified is sent only to the URL that issued it; an HTML table export or a
+legacy .xls lands and parses by its bytes. Against the loopback fault server
+(tests/faultserver.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from sources.catalog import REPO_ROOT, parse_entry
 from sources.errors import SourceError
 from sources.landing import MANIFEST
+from sources.parse import parse_landing
 from tests.faultserver import FaultServer, ok
+from tests.test_agency_files import answer_key, differences
 from tests.test_content import lying_zip
 from tests.test_http_faults import CSV, XLSX, entry, failure, fetch
 
@@ -125,3 +130,35 @@ def test_a_local_file_after_a_url_carries_no_http_answer(server, tmp_path):
     assert answer == (None, None, None, None)
     assert landing.location == str(local)
     assert manifest(tmp_path, "diskopindag_umkm")["url"] is None
+
+
+def agency_fixture(name: str, url: str):
+    """An agency-shaped fixture's entry (tests/agency_files), fetched from `url`."""
+    import yaml
+
+    path = REPO_ROOT / f"tests/agency_files/catalog/{name}.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    return parse_entry({**data, "location": url}, f"tests/agency_files/catalog/{name}.yaml")
+
+
+@pytest.mark.parametrize("name", ["bps_penduduk_html", "dinkes_nakes_xls"])
+def test_a_website_or_legacy_xls_lands_and_parses_by_its_bytes(server, tmp_path, name):
+    body = (REPO_ROOT / f"tests/agency_files/files/{name}.SAMPLE.xls").read_bytes()
+    server.set("/unduh/tabel.xls", ok(body, etag='"v1"'))
+    e = agency_fixture(name, server.url("/unduh/tabel.xls"))
+    landed = fetch(e, tmp_path)
+    assert Path(landed.path).suffix == ".xlsx"  # every workbook lands as .xlsx
+    facts = parse_landing(e, Path(landed.path)).tidy
+    cols = ["indikator", "kode_wilayah", "periode", "nilai", "status"]
+    assert differences(facts[cols], answer_key(name)) == []
+
+
+def test_a_login_page_where_the_bps_table_was_is_still_refused(server, tmp_path):
+    page = b"<html><head><title>Sesi berakhir</title></head><body><p>Silakan masuk</p></html>"
+    server.set("/unduh/tabel.xls", ok(page))
+    error = failure(agency_fixture("bps_penduduk_html", server.url("/unduh/tabel.xls")), tmp_path)
+    assert error.outcome == "rejected"
+    assert error.problem == (
+        "the server sent an HTML page titled 'Sesi berakhir' instead of the xlsx file"
+    )
+    assert not (tmp_path / "landing" / "bps_penduduk_html" / MANIFEST).exists()

@@ -101,7 +101,7 @@ def test_wide_by_region_unknown_region_header_is_drift(tmp_path):
         parse_source(entry(WIDE_BY_REGION), path)
     assert caught.value.problem.startswith(
         "layout drift: 1 header(s) of sheet `Data` are not regions: Data!E2: region "
-        "'Kota Batu' is not a known kecamatan of Kota Malang (no similar name)"
+        "'Kota Batu' is Kota Batu (BPS 3579), another region than Kota Malang (35.73, BPS 3573)"
     )
 
 

@@ -76,13 +76,14 @@ def test_old_work_database_gains_the_new_meta_muat_columns(tmp_path):
         kept = con.execute("SELECT muat_id, katalog_sha256 FROM meta_muat").fetchall()
     finally:
         con.close()
-    assert columns[-6:] == [
+    assert columns[-7:] == [
         "url",
         "http_status",
         "etag",
         "last_modified",
         "katalog_sha256",
         "tahap",
+        "baris_luar_wilayah",
     ]
     assert kept == [("m1", None)]
 

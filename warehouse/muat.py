@@ -18,7 +18,7 @@ from warehouse.sqlutil import check_sumber_id
 OUTCOMES: tuple[str, ...] = ("loaded", "unchanged", "failed", "rejected")
 _COLUMNS = (
     "muat_id, sumber_id, lokasi, sha256, bytes, fetched_at, loaded_at, seconds, rows, outcome, "
-    "message, url, http_status, etag, last_modified, katalog_sha256, tahap"
+    "message, url, http_status, etag, last_modified, katalog_sha256, tahap, baris_luar_wilayah"
 )
 
 
@@ -42,12 +42,14 @@ def record_muat(
     last_modified: str | None = None,
     katalog_sha256: str | None = None,
     tahap: str | None = None,
+    baris_luar_wilayah: int | None = None,
 ) -> str:
     """Append one load record and return its `muat_id` (a new UUID unless given).
 
     `lokasi` is the catalog's URL or path; `url` what was actually requested (a resolved portal
     resource), `http_status` / `etag` / `last_modified` what the server answered, and
-    `katalog_sha256` the fingerprint of the catalog entry the rows were read under. `loaded_at`
+    `katalog_sha256` the fingerprint of the catalog entry the rows were read under, and
+    `baris_luar_wilayah` the rows of other regions a wider table listed (not loaded). `loaded_at`
     defaults to now; naive datetimes are taken as UTC. `message` and `url` must not contain
     secrets (they are published with the snapshot).
     """
@@ -75,6 +77,7 @@ def record_muat(
         last_modified,
         katalog_sha256,
         tahap,
+        baris_luar_wilayah,
     ]
     marks = ", ".join("?" for _ in values)
     con.execute(f"INSERT INTO meta_muat ({_COLUMNS}) VALUES ({marks})", values)

@@ -30,6 +30,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -43,6 +44,15 @@ from openpyxl.utils import get_column_letter
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))  # file_writers.py, beside this script
+from file_writers import (  # noqa: E402
+    Formula,
+    HtmlTable,
+    biff_workbook,
+    html_page,
+    sheetjs_workbook,
+)
+
 WILAYAH_CSV = ROOT / "sources" / "wilayah_kota_malang.csv"
 LOCATION = "tests/agency_files/files"
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — bukan data resmi"
@@ -62,6 +72,8 @@ FAMILIES: dict[int, str] = {
     6: "number style (decimal point, thousands dot, English style, auto)",
     7: "regions as agencies write them (sub-headers, spellings, aliases, unknown names)",
     8: "totals per period (years stacked in rows, a Kota Malang row per year)",
+    9: "files as other programs save them (an HTML table saved as .xls, a BIFF .xls, an xlsx "
+    "written by SheetJS, formulas without saved values)",
 }
 
 # The quarantine rules (sources/quarantine.py) that hold back a whole row; nilai_numeric holds
@@ -85,6 +97,7 @@ AGENCIES: dict[str, str] = {
     "dlh": "Dinas Lingkungan Hidup Kota Malang",
     "dp3ap2kb": "Dinas Pemberdayaan Perempuan, Perlindungan Anak, Pengendalian Penduduk dan KB",
     "pdam": "Perumda Air Minum Tugu Tirta Kota Malang",
+    "kemenkes": "Kementerian Kesehatan Republik Indonesia",
 }
 
 
@@ -190,10 +203,20 @@ class Fixture:
     delimiter: str = ";"
     newline: str = "\n"
     pad: bool = True  # csv: Excel writes every line to the table's full width
+    # How the file is written when not by openpyxl or csv: "html" (each of `sheets` a <table>,
+    # a non-empty name a heading above it, saved as .xls), "xls" (BIFF8), "sheetjs" (xlsx).
+    format: str = ""
 
     @property
     def file_name(self) -> str:
-        return f"{self.id}.SAMPLE.{self.kind}"
+        extension = "xls" if self.format in ("html", "xls") else self.kind
+        return f"{self.id}.SAMPLE.{extension}"
+
+    @property
+    def shape(self) -> str:
+        """What the file is, for the README: "xlsx", "csv", "xls (HTML table)", ..."""
+        names = {"html": "xls (HTML tables)", "xls": "xls (BIFF8)", "sheetjs": "xlsx (SheetJS)"}
+        return names.get(self.format, self.kind)
 
     def cells(self):
         """(row, column, cell) of the parsed table, 1-based."""
@@ -204,6 +227,9 @@ class Fixture:
     def place(self, r: int, c: int) -> str:
         """The cell's place as the parser names it: `Sheet!C7`, or `baris 7, kolom 3` (the
         physical line: a quoted cell with a line break pushes the lines below it down)."""
+        if self.format == "html":
+            number = 1 + [t for _, t in self.sheets].index(self.table)
+            return f"tabel {number}, baris {r}, kolom {c}"
         if self.kind == "xlsx":
             return f"{self.sheet}!{get_column_letter(c)}{r}"
         line = 1 + sum(
@@ -1711,18 +1737,21 @@ def disdikbud_murid_sd() -> Fixture:
         "region": {"column": "Kecamatan", "level": "kecamatan"},
         "period": {"value": "2023"},
         "values": {"Jumlah Murid SD": pupils, "APM SD (%)": apm, "Rasio Murid-Guru": ratio},
-        # Decided per column: "97.85" only reads with a decimal point; "15.234" reads either
-        # way, and without a deciding cell the Indonesian default (thousands dot) holds.
+        # Decided per column: "97.85" only reads with a decimal point. "15.234" reads either
+        # way and no cell of its column decides, so `auto` alone refuses the file: the pupils
+        # column is declared (thousands dot).
         "decimal": "auto",
+        "column_decimal": {"Jumlah Murid SD": "comma"},
         "total_exempt": [apm, ratio],
     }
     return Fixture(
         id=fid,
         kind="csv",
         families=(6,),
-        about="`decimal: auto`: the pupils column holds only ambiguous '15.234' cells (no cell "
-        "decides, so the Indonesian thousands dot holds), the APM and ratio columns '97.85' and "
-        "'17.4' (only a decimal point reads them); a Kota Malang row with exempt ratios.",
+        about="`decimal: auto`: the APM and ratio columns '97.85' and '17.4' (only a decimal "
+        "point reads them); the pupils column holds only ambiguous '15.234' cells (no cell "
+        "decides), so it is declared in column_decimal (comma: thousands dot), without which "
+        "the file is refused; a Kota Malang row with exempt ratios.",
         entry=entry(
             "SAMPLE — Murid SD, APM dan rasio murid-guru menurut kecamatan",
             "disdikbud",
@@ -2491,6 +2520,550 @@ def dinkes_posyandu_kelurahan() -> Fixture:
     )
 
 
+# --- 25. BPS: a "download as Excel" .xls that is an HTML page of three tables -------------------
+
+
+def bps_penduduk_html() -> Fixture:
+    fid = "bps_penduduk_html"
+    male, female = "PENDUDUK_LAKI_LAKI_KECAMATAN", "PENDUDUK_PEREMPUAN_KECAMATAN"
+    growth, density = "LAJU_PERTUMBUHAN_PENDUDUK_KECAMATAN", "KEPADATAN_PENDUDUK_KECAMATAN"
+    title = Table()
+    title.add("Tabel 3.1.2")
+    title.add("Jumlah Penduduk menurut Kecamatan dan Jenis Kelamin di Kota Malang, 2023")
+    title.add(SAMPLE_NOTE)
+    growth_label = "Laju Pertumbuhan Penduduk per Tahun 2020–2023 (%)"
+    density_label = "Kepadatan Penduduk per km²"
+    t = Table()
+    t.add("Kecamatan", "Jumlah Penduduk (jiwa)", None, growth_label, density_label, bold=True)
+    t.add(None, "Laki-laki", "Perempuan", None, None, bold=True)
+    for ref in ("A1:A2", "B1:C1", "D1:D2", "E1:E2"):
+        t.merge(ref)
+    t.add("(1)", "(2)", "(3)", "(4)", "(5)")
+    body = []
+    for name in BPS_ORDER:
+        kode = KECAMATAN[name]
+        m = pick(f"{fid}/l/{name}", 85_000, 130_000)
+        f = pick(f"{fid}/p/{name}", 86_000, 132_000)
+        g = pick(f"{fid}/g/{name}", 40, 160) / 100
+        d = pick(f"{fid}/d/{name}", 4_500, 13_000)
+        row = [
+            Fact(id_num(m), male, kode, "2023", m),
+            Fact(id_num(f), female, kode, "2023", f),
+            Fact(id_num(g, 2), growth, kode, "2023", g),
+            Fact(id_num(d), density, kode, "2023", d),
+        ]
+        body.append(row[:2])
+        # The web page pads some names with a no-break space (&nbsp;).
+        t.add(f"{NBSP}{name}" if name == "Klojen" else name, *row)
+    sums = column_totals(body)
+    t.add("Kota Malang", id_num(sums[0]), id_num(sums[1]), "0,87", id_num(7_561))
+    notes = Table()
+    notes.add("Sumber: Proyeksi Penduduk Interim 2020–2023 (angka contoh, SAMPLE)")
+    notes.add("Catatan: laju pertumbuhan dihitung dengan rumus geometrik")
+    parse = {
+        # The data table, found by its title (the title table right above it).
+        "table": "Penduduk menurut Kecamatan",
+        "header_row": 1,
+        "header_depth": 2,
+        "region": {"column": "Kecamatan", "level": "kecamatan"},
+        "period": {"value": "2023"},
+        "values": {
+            "Jumlah Penduduk (jiwa) / Laki-laki": male,
+            "Jumlah Penduduk (jiwa) / Perempuan": female,
+            growth_label: growth,
+            density_label: density,
+        },
+        "decimal": "comma",
+        "drop_rows": [r"^\(\d+\)$"],
+        "total_exempt": [growth, density],
+    }
+    return Fixture(
+        id=fid,
+        kind="xlsx",
+        families=(1, 6, 9),
+        about="A BPS website 'download as Excel' file: an HTML page saved as .xls (meta charset, "
+        "a <style> and a <script> holding '<table>' text, a <title>) with three tables: a title "
+        "table, the data table (header cells in <th> merged with ROWSPAN/colspan: 'Jumlah "
+        "Penduduk (jiwa)' over Laki-laki/Perempuan, 'Kecamatan' down two rows), a footnote "
+        "table. `parse.table` finds the data table by its title; a (1)..(5) column-number row "
+        "dropped; Indonesian numbers ('112.345', '0,95'); a name padded with &nbsp;; a Kota "
+        "Malang total row.",
+        entry=entry(
+            "SAMPLE — Penduduk, laju pertumbuhan dan kepadatan menurut kecamatan (BPS, HTML)",
+            "bps",
+            "smart_living",
+            "tahunan",
+            parse,
+            [
+                indicator(
+                    male,
+                    "Penduduk laki-laki",
+                    "Male population",
+                    "jiwa",
+                    "Penduduk laki-laki hasil proyeksi pertengahan tahun.",
+                ),
+                indicator(
+                    female,
+                    "Penduduk perempuan",
+                    "Female population",
+                    "jiwa",
+                    "Penduduk perempuan hasil proyeksi pertengahan tahun.",
+                ),
+                indicator(
+                    growth,
+                    "Laju pertumbuhan penduduk per tahun",
+                    "Annual population growth rate",
+                    "persen",
+                    "Rata-rata pertambahan penduduk per tahun, rumus geometrik.",
+                ),
+                indicator(
+                    density,
+                    "Kepadatan penduduk",
+                    "Population density",
+                    "jiwa per km²",
+                    "Penduduk dibagi luas wilayah daratan.",
+                ),
+            ],
+        ),
+        codes={
+            "Jumlah Penduduk (jiwa) / Laki-laki": male,
+            "Jumlah Penduduk (jiwa) / Perempuan": female,
+            growth_label: growth,
+            density_label: density,
+        },
+        table=t,
+        sheets=[("", title), ("", t), ("", notes)],
+        format="html",
+    )
+
+
+# --- 26. Dinkes: an Excel 97-2003 workbook (BIFF8 .xls) with a merged header -------------------
+
+
+def dinkes_nakes_xls() -> Fixture:
+    fid = "dinkes_nakes_xls"
+    kinds = {"Dokter": "DOKTER_KECAMATAN", "Perawat": "PERAWAT_KECAMATAN",
+             "Bidan": "BIDAN_KECAMATAN"}  # fmt: skip
+    ratio = "RASIO_DOKTER_PER_100RB"
+    ratio_label = "Rasio Dokter per 100.000 Penduduk"
+    info = Table()
+    info.add("Keterangan")
+    info.add(SAMPLE_NOTE)
+    t = Table()
+    title_rows(t, "Jumlah Tenaga Kesehatan menurut Kecamatan dan Jenis, 2023", 5)
+    t.add()
+    t.add("Kecamatan", "Tenaga Kesehatan", None, None, ratio_label, bold=True)
+    t.add(None, *kinds, None, bold=True)
+    for ref in ("A4:A5", "B4:D4", "E4:E5"):
+        t.merge(ref)
+    body = []
+    for name in BPS_ORDER:
+        kode = KECAMATAN[name]
+        row: list[object] = []
+        for label, code in kinds.items():
+            n = pick(f"{fid}/{code}/{name}", 20, 400)
+            if (name, label) == ("Sukun", "Bidan"):
+                row.append(Fact("…", code, kode, "2023", None))  # not available
+            else:
+                row.append(Fact(n, code, kode, "2023", n))  # BIFF NUMBER records
+        r = pick(f"{fid}/rasio/{name}", 250, 900) / 10
+        row.append(Fact(id_num(r, 1), ratio, kode, "2023", r))  # text: a LABEL record
+        body.append(row[:3])
+        t.add(name, *row)
+    sums = [total(column) for column in zip(*body, strict=True)]
+    t.add("Jumlah", *sums, "51,3", bold=True)
+    t.add("Sumber: Dinas Kesehatan Kota Malang (SAMPLE)")
+    parse = {
+        "sheet": "Tabel 4.2",
+        "header_row": 4,
+        "header_depth": 2,
+        "region": {"column": "Kecamatan", "level": "kecamatan"},
+        "period": {"value": "2023"},
+        "values": {
+            **{f"Tenaga Kesehatan / {label}": code for label, code in kinds.items()},
+            ratio_label: ratio,
+        },
+        "total_exempt": [ratio],
+    }
+    return Fixture(
+        id=fid,
+        kind="xlsx",
+        families=(1, 9),
+        about="An Excel 97-2003 workbook (BIFF8 in an OLE2 file, .xls) as an old office PC "
+        "saves it: a 'Keterangan' sheet, then 'Tabel 4.2' with a merged title and header "
+        "('Tenaga Kesehatan' over Dokter/Perawat/Bidan; MERGEDCELLS records), counts as NUMBER "
+        "records, a ratio as Indonesian text ('45,2', LABEL records), a '…' (not available) and "
+        "a Jumlah row. The catalog says `kind: xlsx`: the reader goes by the file's bytes.",
+        entry=entry(
+            "SAMPLE — Tenaga kesehatan menurut kecamatan (xls)",
+            "dinkes",
+            "smart_living",
+            "tahunan",
+            parse,
+            [
+                *[
+                    indicator(
+                        code,
+                        f"Jumlah {label.lower()}",
+                        english,
+                        "orang",
+                        f"{label} yang bertugas di kecamatan.",
+                    )
+                    for (label, code), english in zip(
+                        kinds.items(), ("Doctors", "Nurses", "Midwives"), strict=True
+                    )
+                ],
+                indicator(
+                    ratio,
+                    "Rasio dokter per 100.000 penduduk",
+                    "Doctors per 100,000 population",
+                    "dokter per 100.000 penduduk",
+                    "Jumlah dokter dibagi penduduk, dikali 100.000.",
+                ),
+            ],
+        ),
+        codes={**{f"Tenaga Kesehatan / {k}": v for k, v in kinds.items()}, ratio_label: ratio},
+        table=t,
+        sheet="Tabel 4.2",
+        sheets=[("Keterangan", info), ("Tabel 4.2", t)],
+        format="xls",
+    )
+
+
+# --- 27. Dishub: an xlsx written by SheetJS (a web app's export) --------------------------------
+
+
+def dishub_penumpang_sheetjs() -> Fixture:
+    fid = "dishub_penumpang_sheetjs"
+    columns = {"Angkutan Kota": "PENUMPANG_ANGKOT", "Bus Sekolah": "PENUMPANG_BUS_SEKOLAH"}
+    t = Table()
+    t.add("Bulan", *columns)
+    body = []
+    for m in range(1, 13):
+        row = []
+        for code in columns.values():
+            n = pick(f"{fid}/{code}/{m}", 9_000, 60_000)
+            row.append(Fact(n, code, KOTA, f"2024-{m:02d}", n))
+        body.append(row)
+        # SheetJS writes a date as t="d" with ISO text, which calamine hands over as text.
+        t.add(dt.datetime(2024, m, 1), *row)
+    sums = column_totals(body)
+    t.add("Jumlah", Formula("SUM(B2:B13)", sums[0]), Formula("SUM(C2:C13)", sums[1]))
+    t.add("Sumber: aplikasi e-Tiket Dinas Perhubungan (DATA CONTOH, SAMPLE)")
+    parse = {
+        "sheet": "Penumpang",
+        "region": {"code": KOTA, "level": "kota"},
+        "period": {"column": "Bulan"},
+        "values": dict(columns),
+    }
+    return Fixture(
+        id=fid,
+        kind="xlsx",
+        families=(4, 9),
+        about="An xlsx as SheetJS (a web app's 'Export to Excel') writes it: no sharedStrings.xml "
+        'and no styles.xml, strings inline (t="inlineStr" in the header, t="str" below), no '
+        '<dimension>, absolute part paths in the relationships, months as t="d" ISO dates '
+        "('2024-03-01T00:00:00.000Z', read as dates), and a Jumlah row of SUM formulas with "
+        "their saved values (checked as a total).",
+        entry=entry(
+            "SAMPLE — Penumpang angkutan kota dan bus sekolah bulanan (SheetJS)",
+            "dishub",
+            "smart_mobility",
+            "bulanan",
+            parse,
+            [
+                indicator(
+                    code,
+                    f"Penumpang {label.lower()}",
+                    f"{label} passengers",
+                    "orang",
+                    f"Penumpang {label.lower()} tercatat e-Tiket dalam sebulan.",
+                )
+                for label, code in columns.items()
+            ],
+        ),
+        codes=dict(columns),
+        table=t,
+        sheet="Penumpang",
+        sheets=[("Penumpang", t)],
+        format="sheetjs",
+    )
+
+
+# --- 28. Dinsos: formulas saved without their values (written by a program, e.g. openpyxl) -----
+
+
+def dinsos_kpm_formula() -> Fixture:
+    fid = "dinsos_kpm_formula"
+    pkh, bpnt, both = "KPM_PKH", "KPM_BPNT", "KPM_JUMLAH"
+    t = Table()
+    t.add("Keluarga Penerima Manfaat (KPM) Bantuan Sosial menurut Kecamatan, 2024")
+    t.add(SAMPLE_NOTE)
+    t.add("Kecamatan", "KPM PKH", "KPM BPNT", "Jumlah KPM")
+    start = t.next_row
+    for name in BPS_ORDER:
+        kode = KECAMATAN[name]
+        a = pick(f"{fid}/pkh/{name}", 2_000, 7_000)
+        b = pick(f"{fid}/bpnt/{name}", 3_000, 9_000)
+        r = t.next_row
+        # The sum is a formula the generating program never computed: no saved value.
+        t.add(name, Fact(a, pkh, kode, "2024", a), Fact(b, bpnt, kode, "2024", b),
+              Bad(f"=B{r}+C{r}", "nilai_numeric"))  # fmt: skip
+    end = t.next_row - 1
+    t.add("Jumlah", *[f"=SUM({c}{start}:{c}{end})" for c in "BCD"])
+    parse = {
+        "sheet": "KPM",
+        "header_row": 3,
+        "region": {"column": "Kecamatan", "level": "kecamatan"},
+        "period": {"value": "2024"},
+        "values": {"KPM PKH": pkh, "KPM BPNT": bpnt, "Jumlah KPM": both},
+    }
+    return Fixture(
+        id=fid,
+        kind="xlsx",
+        families=(9,),
+        about="A workbook written by a program that saves formulas without computing them "
+        "(openpyxl): 'Jumlah KPM' is '=B4+C4' on every row and the Jumlah row is '=SUM(..)', "
+        "all without a saved value. Calamine reads such cells as empty; each 'Jumlah KPM' "
+        "cell is quarantined (nilai_numeric) with the real reason (a formula without a saved "
+        "value: open and save the file in Excel or LibreOffice), never loaded as NULL; the "
+        "total row, unreadable, is not checked.",
+        entry=entry(
+            "SAMPLE — Keluarga penerima manfaat bansos menurut kecamatan (rumus tanpa nilai)",
+            "dinsos",
+            "smart_living",
+            "tahunan",
+            parse,
+            [
+                indicator(
+                    pkh,
+                    "KPM Program Keluarga Harapan",
+                    "PKH beneficiary families",
+                    "keluarga",
+                    "Keluarga penerima manfaat PKH.",
+                ),
+                indicator(
+                    bpnt,
+                    "KPM Bantuan Pangan Non Tunai",
+                    "BPNT beneficiary families",
+                    "keluarga",
+                    "Keluarga penerima manfaat BPNT.",
+                ),
+                indicator(
+                    both,
+                    "Jumlah KPM bansos",
+                    "Social assistance beneficiary families",
+                    "keluarga",
+                    "KPM PKH ditambah KPM BPNT.",
+                ),
+            ],
+            max_quarantine=0.4,
+        ),
+        codes={"KPM PKH": pkh, "KPM BPNT": bpnt, "Jumlah KPM": both},
+        table=t,
+        sheet="KPM",
+        sheets=[("KPM", t)],
+    )
+
+
+# --- 29. Kemenkes: an English CSV export, numbers quoted from 1,000, plain text amounts --------
+
+
+def kemenkes_imunisasi_en() -> Fixture:
+    fid = "kemenkes_imunisasi_en"
+    target, done, coverage, budget = (
+        "SASARAN_IMUNISASI_BAYI",
+        "BAYI_IMUNISASI_LENGKAP",
+        "CAKUPAN_IDL",
+        "ANGGARAN_VAKSIN",
+    )
+    labels = {"Target infants": target, "Fully immunized": done, "Coverage (%)": coverage,
+              "Vaccine budget (IDR)": budget}  # fmt: skip
+    t = Table()
+    t.add("Complete Basic Immunization by Subdistrict, Malang City, 2023")
+    t.add("DATA CONTOH (SAMPLE) — not official data")
+    t.add("Subdistrict", *labels)
+    body = []
+    for name in BPS_ORDER:
+        kode = KECAMATAN[name]
+        n = 987 if name == "Klojen" else pick(f"{fid}/t/{name}", 1_500, 4_200)
+        k = n * pick(f"{fid}/c/{name}", 900, 990) // 1000
+        rupiah = pick(f"{fid}/b/{name}", 30_000, 95_000) * 1000
+        row: list[object] = [
+            # "3,412" is quoted by the CSV writer (it holds the delimiter); "987" is not.
+            Fact(en_num(n), target, kode, "2023", n),
+            Fact(en_num(k), done, kode, "2023", k),
+            Fact(f"{100 * k / n:.2f}", coverage, kode, "2023", round(100 * k / n, 2)),
+            Fact(f"{rupiah}.00", budget, kode, "2023", rupiah),  # a number stored as text
+        ]
+        if name == "Blimbing":
+            row[3] = Bad(f"{rupiah:,}.00", "nilai_numeric")  # grouped: no plain number
+        body.append(row[:2])
+        t.add(name, *row)
+    sums = column_totals(body)
+    t.add("Total", en_num(sums[0]), en_num(sums[1]), f"{100 * sums[1] / sums[0]:.2f}", "")
+    parse = {
+        "header_row": 3,
+        "region": {"column": "Subdistrict", "level": "kecamatan"},
+        "period": {"value": "2023"},
+        "values": dict(labels),
+        "decimal": "point",
+        "column_decimal": {"Vaccine budget (IDR)": "plain"},
+        "total_exempt": [coverage, budget],
+    }
+    return Fixture(
+        id=fid,
+        kind="csv",
+        families=(6,),
+        about="A ministry dashboard's English CSV export (`,`, CRLF): counts in the English style "
+        "('3,412' quoted because it holds the delimiter, '987' not; decimal: point), a "
+        "coverage '96.66' and a budget stored as plain text '48250000.00' (column_decimal: "
+        "plain); one budget written grouped ('61,000,000.00') is quarantined, as a plain "
+        "column refuses any grouping; a Total row.",
+        entry=entry(
+            "SAMPLE — Imunisasi dasar lengkap menurut kecamatan (ekspor Kemenkes, English)",
+            "kemenkes",
+            "smart_living",
+            "tahunan",
+            parse,
+            [
+                indicator(
+                    target,
+                    "Sasaran bayi imunisasi",
+                    "Target infants",
+                    "bayi",
+                    "Bayi sasaran imunisasi dasar lengkap.",
+                ),
+                indicator(
+                    done,
+                    "Bayi imunisasi dasar lengkap",
+                    "Fully immunized infants",
+                    "bayi",
+                    "Bayi yang menerima imunisasi dasar lengkap.",
+                    "higher_is_better",
+                ),
+                indicator(
+                    coverage,
+                    "Cakupan imunisasi dasar lengkap",
+                    "Complete basic immunization coverage",
+                    "persen",
+                    "Bayi imunisasi dasar lengkap dibagi sasaran.",
+                    "higher_is_better",
+                ),
+                indicator(
+                    budget,
+                    "Anggaran vaksin",
+                    "Vaccine budget",
+                    "rupiah",
+                    "Anggaran pengadaan vaksin untuk kecamatan.",
+                ),
+            ],
+            max_quarantine=0.1,
+        ),
+        codes=dict(labels),
+        table=t,
+        delimiter=",",
+        newline="\r\n",
+        pad=False,
+    )
+
+
+# --- 30. BPS: thousands grouped by spaces (also no-break and narrow no-break spaces) -----------
+
+
+def bps_rumah_tangga_spasi() -> Fixture:
+    fid = "bps_rumah_tangga_spasi"
+    households, people, size, area = (
+        "RUMAH_TANGGA_KECAMATAN",
+        "PENDUDUK_KECAMATAN",
+        "RATA_ANGGOTA_RT",
+        "LUAS_KECAMATAN",
+    )
+    labels = {"Rumah Tangga": households, "Penduduk": people,
+              "Rata-rata Anggota Rumah Tangga": size, "Luas (km²)": area}  # fmt: skip
+    spaces = (" ", NBSP, "\u202f", " ", NBSP)
+    t = Table()
+    t.add("Rumah Tangga, Penduduk dan Luas Wilayah menurut Kecamatan, 2023")
+    t.add(SAMPLE_NOTE)
+    t.add("Kecamatan", *labels)
+    body = []
+    for i, name in enumerate(BPS_ORDER):
+        kode = KECAMATAN[name]
+        rt = pick(f"{fid}/rt/{name}", 30_000, 70_000)
+        pop = rt * pick(f"{fid}/ag/{name}", 3_200, 3_900) // 1000
+        avg = round(pop / rt, 3)
+        km2 = pick(f"{fid}/km/{name}", 880, 3_990) / 100
+        space = spaces[i]
+        row = [
+            Fact(f"{rt:,}".replace(",", space), households, kode, "2023", rt),
+            Fact(f"{pop:,}".replace(",", space), people, kode, "2023", pop),
+            # "3.846" looks like 3846 in the Indonesian style; grouped by spaces it is 3.846.
+            Fact(f"{avg:.3f}", size, kode, "2023", avg),
+            Fact(f"{km2:.2f}".replace(".", ","), area, kode, "2023", km2),
+        ]
+        body.append([row[0], row[1], row[3]])
+        t.add(name, *row)
+    sums = column_totals(body)
+    t.add(
+        "Kota Malang",
+        f"{int(sums[0]):,}".replace(",", " "),
+        f"{int(sums[1]):,}".replace(",", " "),
+        f"{sums[1] / sums[0]:.3f}",
+        f"{sums[2]:.2f}".replace(".", ","),
+    )
+    parse = {
+        "header_row": 3,
+        "region": {"column": "Kecamatan", "level": "kecamatan"},
+        "period": {"value": "2023"},
+        "values": dict(labels),
+        "decimal": "space",
+        "total_exempt": [size],
+    }
+    return Fixture(
+        id=fid,
+        kind="csv",
+        families=(6,),
+        about="A UTF-8 CSV (`;`) whose thousands are grouped by spaces: a plain space, a no-break "
+        "space (U+00A0) and a narrow no-break space (U+202F) ('52 318'); decimal: space, so "
+        "'3.846' (average household size) is 3.846 and '39,89' (km²) is 39.89; a Kota Malang "
+        "total row.",
+        entry=entry(
+            "SAMPLE — Rumah tangga, penduduk dan luas menurut kecamatan (ribuan dengan spasi)",
+            "bps",
+            "smart_living",
+            "tahunan",
+            parse,
+            [
+                indicator(
+                    households,
+                    "Jumlah rumah tangga",
+                    "Households",
+                    "rumah tangga",
+                    "Rumah tangga hasil proyeksi.",
+                ),
+                indicator(
+                    people,
+                    "Jumlah penduduk",
+                    "Population",
+                    "jiwa",
+                    "Penduduk hasil proyeksi pertengahan tahun.",
+                ),
+                indicator(
+                    size,
+                    "Rata-rata anggota rumah tangga",
+                    "Average household size",
+                    "jiwa per rumah tangga",
+                    "Penduduk dibagi rumah tangga.",
+                ),
+                indicator(area, "Luas wilayah", "Area", "km²", "Luas daratan kecamatan."),
+            ],
+        ),
+        codes=dict(labels),
+        table=t,
+        encoding="utf-8",
+    )
+
+
 FIXTURES: tuple[Callable[[], Fixture], ...] = (
     pdam_air_pelanggan,
     dinkes_tenaga_kesehatan,
@@ -2516,6 +3089,12 @@ FIXTURES: tuple[Callable[[], Fixture], ...] = (
     dlh_kualitas_udara,
     bps_kepadatan_kelurahan,
     dinkes_posyandu_kelurahan,
+    bps_penduduk_html,
+    dinkes_nakes_xls,
+    dishub_penumpang_sheetjs,
+    dinsos_kpm_formula,
+    kemenkes_imunisasi_en,
+    bps_rumah_tangga_spasi,
 )
 
 
@@ -2564,6 +3143,31 @@ def write_xlsx(fixture: Fixture, path: Path) -> None:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_ISO.encode(), data)
             dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data)
+
+
+def values(table: Table) -> list[list[object]]:
+    return [[shown(cell) for cell in row] for row in table.rows]
+
+
+def write_html(fixture: Fixture, path: Path) -> None:
+    """Each of `sheets` a <table> (its leading bold rows as <th>), a name a heading above it."""
+    blocks: list[HtmlTable | str] = []
+    for heading, table in fixture.sheets:
+        if heading:
+            blocks.append(heading)
+        header = next((r for r in range(len(table.rows)) if r + 1 not in table.bold_rows), 0)
+        blocks.append(HtmlTable(values(table), table.merges, header))
+    path.write_bytes(html_page(fixture.entry["title"], blocks))
+
+
+def write_xls(fixture: Fixture, path: Path) -> None:
+    sheets = [(name, values(table), table.merges) for name, table in fixture.sheets]
+    path.write_bytes(biff_workbook(sheets))
+
+
+def write_sheetjs(fixture: Fixture, path: Path) -> None:
+    sheets = [(name, values(table), table.merges) for name, table in fixture.sheets]
+    path.write_bytes(sheetjs_workbook(sheets))
 
 
 def write_csv(fixture: Fixture, path: Path) -> None:
@@ -2629,7 +3233,8 @@ def readme(fixtures: list[Fixture]) -> str:
         "",
         "    .venv/bin/python tests/agency_files/make_fixtures.py [--out DIR]",
         "",
-        "- `files/<id>.SAMPLE.xlsx|csv`: the agency file;",
+        "- `files/<id>.SAMPLE.xlsx|xls|csv`: the agency file (an .xls may be BIFF8 or an HTML",
+        "  table, as websites save them; `file_writers.py` writes what openpyxl cannot);",
         "- `catalog/<id>.yaml`: its catalog entry;",
         "- `answers/<id>.csv`: indikator,kode_wilayah,periode,nilai,status, sorted (an empty",
         "  nilai is a value the file marks missing: '-', '…', an empty cell);",
@@ -2648,13 +3253,13 @@ def readme(fixtures: list[Fixture]) -> str:
         "",
         "## Files",
         "",
-        "| id | format | families | facts | quarantined |",
+        "| id | file | families | facts | quarantined |",
         "| --- | --- | --- | --- | --- |",
     ]
     for f in fixtures:
         families = ", ".join(map(str, f.families))
         lines.append(
-            f"| {f.id} | {f.kind} | {families} | {len(f.facts())} | {len(f.quarantined())} |"
+            f"| {f.id} | {f.shape} | {families} | {len(f.facts())} | {len(f.quarantined())} |"
         )
     lines.append("")
     for f in fixtures:
@@ -2672,7 +3277,9 @@ def write_all(out: Path) -> list[Fixture]:
                 old.unlink()
     for f in fixtures:
         target = folders["files"] / f.file_name
-        (write_xlsx if f.kind == "xlsx" else write_csv)(f, target)
+        writers = {"html": write_html, "xls": write_xls, "sheetjs": write_sheetjs}
+        default = write_xlsx if f.kind == "xlsx" else write_csv
+        writers.get(f.format, default)(f, target)
         about = "\n".join(f"# {line}" for line in _wrap(f.about, 98))
         text = f"{GENERATED}\n{about}\n{dump_yaml(catalog_entry(f))}"
         (folders["catalog"] / f"{f.id}.yaml").write_text(text, encoding="utf-8")
