@@ -85,3 +85,20 @@ def test_every_cli_command_is_in_the_readme(capsys):
 def test_quickstart_targets_are_documented(target):
     assert target in README
     assert re.search(rf"^{target.split()[1]}:", (ROOT / "Makefile").read_text(), re.MULTILINE)
+
+
+ENTRY_EXCERPT = re.compile(
+    r"```yaml\n# (sources/catalog/\w+\.yaml)\n(.*?)indicators:[^\n]*\n```", re.S
+)
+
+
+def test_the_readme_shows_one_bundled_entry_of_each_kind_as_it_is():
+    from sources.catalog import Kind, load_entry
+
+    shown = {}
+    for path, head in ENTRY_EXCERPT.findall(README):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert text.startswith(head + "indicators:"), f"README's excerpt of {path} is stale"
+        shown[load_entry(ROOT / path).kind] = path
+    kinds = set(Kind.__args__)
+    assert set(shown) == kinds, f"kinds without an example entry: {kinds - set(shown)}"
