@@ -4,7 +4,9 @@ Every number here is made up (plausible in magnitude for Kota Malang, not offici
 says SAMPLE. The files are shaped the way agency files really arrive: title rows above the header,
 merged two-row headers, "Jumlah" rows, footnotes, Indonesian number text ("1.234,5"), markers
 ("-", "…", "2023*"), extra sheets, `;` CSV, inconsistent region spellings, CKAN DataStore pages, and
-a BPS WebAPI answer.
+a BPS WebAPI answer; and tables of other publishers that list every kab/kota of the province or
+the nation (only Kota Malang's row loads): a BPS Jawa Timur table as its website's "download as
+Excel" saves it (an HTML page named .xls) and a ministry's national CSV in English numbers.
 
 The output is byte-for-byte deterministic (seeded random numbers, fixed workbook timestamps), so the
 committed files change only when this script changes. Run from the repo root:
@@ -19,6 +21,7 @@ import io
 import json
 import random
 import re
+import sys
 import uuid
 import zipfile
 from collections.abc import Callable, Sequence
@@ -29,6 +32,15 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `scripts.*` importable
+from scripts.html_export import HtmlTable, html_page  # noqa: E402
+from scripts.sample_regions import (  # noqa: E402
+    JATIM_KABKOTA,
+    JAWA_TIMUR,
+    kabkota_indonesia,
+    title_case,
+)
+
 SAMPLES = ROOT / "sources" / "samples"
 WILAYAH_CSV = ROOT / "sources" / "wilayah_kota_malang.csv"
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — bukan data resmi"
@@ -105,10 +117,10 @@ def save_workbook(wb: Workbook, name: str) -> Path:
     return path
 
 
-def write_csv(name: str, lines: Sequence[Sequence[object]]) -> Path:
+def write_csv(name: str, lines: Sequence[Sequence[object]], delimiter: str = ";") -> Path:
     path = SAMPLES / name
     with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=";", lineterminator="\n").writerows(lines)
+        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(lines)
     return path
 
 
@@ -818,19 +830,6 @@ def write_package_show(folder: Path, dataset: str, file_name: str) -> None:
 # --- BPS WebAPI recording -------------------------------------------------------------------------
 
 BPS_WEBAPI = "https://webapi.bps.sample.invalid/v1/api"
-# Jawa Timur's kab/kota as BPS's provincial dynamic tables list them: kabupaten by their bare name
-# ("Malang" is Kabupaten Malang), kota with "Kota"; the province's own row last.
-JATIM_KABKOTA: dict[int, str] = {
-    3501: "Pacitan", 3502: "Ponorogo", 3503: "Trenggalek", 3504: "Tulungagung",
-    3505: "Blitar", 3506: "Kediri", 3507: "Malang", 3508: "Lumajang", 3509: "Jember",
-    3510: "Banyuwangi", 3511: "Bondowoso", 3512: "Situbondo", 3513: "Probolinggo",
-    3514: "Pasuruan", 3515: "Sidoarjo", 3516: "Mojokerto", 3517: "Jombang", 3518: "Nganjuk",
-    3519: "Madiun", 3520: "Magetan", 3521: "Ngawi", 3522: "Bojonegoro", 3523: "Tuban",
-    3524: "Lamongan", 3525: "Gresik", 3526: "Bangkalan", 3527: "Sampang", 3528: "Pamekasan",
-    3529: "Sumenep", 3571: "Kota Kediri", 3572: "Kota Blitar", 3573: "Kota Malang",
-    3574: "Kota Probolinggo", 3575: "Kota Pasuruan", 3576: "Kota Mojokerto",
-    3577: "Kota Madiun", 3578: "Kota Surabaya", 3579: "Kota Batu", 3500: "Jawa Timur",
-}  # fmt: skip
 
 
 def bps_ipm_jatim() -> Path:
@@ -881,6 +880,87 @@ def bps_ipm_jatim() -> Path:
     return path
 
 
+# --- other publishers' tables: the province's and the nation's ----------------------------------
+
+
+def bps_penduduk_jatim() -> Path:
+    """BPS Jawa Timur's "download as Excel" of a table by kab/kota: an HTML page saved as .xls
+    holding a title table, the data table (a two-row header in <th>: "Kabupaten/Kota" down two
+    rows, "Jumlah Penduduk (ribu jiwa)" across the three years), a column-number row, the 38
+    kab/kota and the province's total row, then a footnote table; Indonesian numbers ("1.234,5").
+    Only Kota Malang's row loads (`parse.region.covers: provinsi`)."""
+    rng = random.Random(3573_16)
+    years = (2021, 2022, 2023)
+    # In tenths of a thousand people: Kota Malang, Kabupaten Malang and Surabaya fixed.
+    known = {3573: (8456, 8472, 8491), 3507: (26_372, 26_544, 26_712)}
+    known[3578] = (28_806, 28_875, 28_937)
+    data: list[list[object]] = [
+        ["Kabupaten/Kota", "Jumlah Penduduk (ribu jiwa)", None, None],
+        [None, *(str(year) for year in years)],
+        ["(1)", "(2)", "(3)", "(4)"],
+    ]
+    totals = [0] * len(years)
+    for code, name in JATIM_KABKOTA.items():
+        if code == JAWA_TIMUR:
+            continue
+        tenths = known.get(code)
+        if tenths is None:
+            level = rng.randint(3_000, 20_000) if code < 3571 else rng.randint(1_200, 9_000)
+            growth = rng.uniform(0.002, 0.009)
+            tenths = tuple(round(level * (1 + growth) ** step) for step in range(len(years)))
+        totals = [a + b for a, b in zip(totals, tenths, strict=True)]
+        data.append([name, *(id_num(v / 10, 1) for v in tenths)])
+    data.append([JATIM_KABKOTA[JAWA_TIMUR], *(id_num(v / 10, 1) for v in totals)])
+    title = "Jumlah Penduduk menurut Kabupaten/Kota di Provinsi Jawa Timur (ribu jiwa), 2021–2023"
+    notes = [
+        ["Sumber: BPS Provinsi Jawa Timur, Proyeksi Penduduk Interim 2020–2023 (data contoh)"],
+        [f"Catatan: {SAMPLE_NOTE}; angka rekaan, bukan angka BPS"],
+    ]
+    blocks = [
+        HtmlTable([["Tabel 3.1.3"], [title], [SAMPLE_NOTE]], border=False),
+        HtmlTable(data, merges=("A1:A2", "B1:D1"), header_rows=2),
+        HtmlTable(notes, border=False),
+    ]
+    path = SAMPLES / "bps_penduduk_jatim.SAMPLE.xls"
+    path.write_bytes(html_page(f"SAMPLE — {title}", blocks))
+    return path
+
+
+def en_num(hundredths: int) -> str:
+    """English number text of hundredths: 24531650 -> "245,316.50"."""
+    whole, rest = divmod(hundredths, 100)
+    return f"{whole:,}.{rest:02d}"
+
+
+def klhk_timbulan_sampah() -> Path:
+    """The ministry's national SIPSN table as its website exports it: a `,` CSV, one row per
+    kab/kota of Indonesia (514) with its province, names as "Kab. Malang" / "Kota Malang",
+    English numbers ("245,316.50", quoted because of the comma; "94.60" below 1,000) and a
+    closing note. Only Kota Malang's row loads (`parse.region.covers: nasional`)."""
+    rng = random.Random(3573_17)
+    provinces, regions = kabkota_indonesia()
+    # Tons a day in hundredths: ranges by tingkat, Kota Malang's 672.10 fixed.
+    tons_a_day = {"kota": (3_000, 160_000), "kabupaten": (2_000, 120_000)}
+    city = {"3573": 672_10}
+    lines: list[list[object]] = [
+        [
+            "Tahun",
+            "Provinsi",
+            "Kabupaten/Kota",
+            "Timbulan Sampah Harian (ton)",
+            "Timbulan Sampah Tahunan (ton)",
+        ]
+    ]
+    for code, tingkat, nama in regions:
+        core = title_case(nama.removeprefix(f"{tingkat.upper()} "))
+        name = f"Kota {core}" if tingkat == "kota" else f"Kab. {core}"
+        daily = city.get(code) or rng.randint(*tons_a_day[tingkat])
+        province = title_case(provinces[code[:2]])
+        lines.append(["2023", province, name, en_num(daily), en_num(daily * 365)])
+    lines.append([f"Catatan: {SAMPLE_NOTE}; angka rekaan, bukan data SIPSN KLHK"])
+    return write_csv("klhk_timbulan_sampah.SAMPLE.csv", lines, delimiter=",")
+
+
 WRITERS: tuple[Callable[[], Path], ...] = (
     bps_luas_penduduk,
     dispendukcapil_penduduk_kelurahan,
@@ -898,6 +978,8 @@ WRITERS: tuple[Callable[[], Path], ...] = (
     dlh_ispu,
     dkpp_lahan_sawah,
     bps_ipm_jatim,
+    bps_penduduk_jatim,
+    klhk_timbulan_sampah,
 )
 
 

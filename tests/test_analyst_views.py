@@ -67,6 +67,12 @@ CITY_PRODUCERS = {
     "RASIO_PAD_PENDAPATAN": ("2023", 34.32, "sementara"),
     # bps/bps_ipm_jatim.SAMPLE.json datacontent["357341301240"]: Kota Malang's row, 2024
     "INDEKS_PEMBANGUNAN_MANUSIA": ("2024", 84.12, "final"),
+    # bps_penduduk_jatim.SAMPLE.xls, tabel 2 (the data table), baris 35 "Kota Malang", kolom 4
+    # (2023) "849,1" ribu jiwa; a projection (`estimate: true`), so perkiraan
+    "PROYEKSI_PENDUDUK": ("2023", 849.1, "perkiraan"),
+    # klhk_timbulan_sampah.SAMPLE.csv baris 260 "Kota Malang", kolom 5 "245,316.50" ton/tahun
+    # (its daily kolom 4 "672.10" × 365 = 245316.50)
+    "TIMBULAN_SAMPAH_SIPSN": ("2023", 672.10 * 365, "final"),
 }
 # City roll-ups of the indicators the bundled catalog declares `aggregation: sum` (or mean),
 # from the five kecamatan (order Kedungkandang, Sukun, Klojen, Blimbing, Lowokwaru unless said).
@@ -130,6 +136,43 @@ def test_latest_value_of_every_indicator_for_the_city(con):
     assert not {"ISPU_RATA_RATA", "PENGGUNA_WIFI_PUBLIK", "PREVALENSI_STUNTING"} & {
         r[0] for r in found
     }
+
+
+def test_only_the_city_row_of_a_provincial_or_national_table_is_loaded(con):
+    found = rows(
+        con,
+        """
+        SELECT indikator, kode_wilayah, periode, nilai, status, lokasi FROM nilai_indikator
+        WHERE indikator IN ('PROYEKSI_PENDUDUK', 'TIMBULAN_SAMPAH_SIPSN') ORDER BY ALL
+        """,
+    )
+    # bps_penduduk_jatim.SAMPLE.xls, tabel 2: its header is baris 1-2, the column numbers
+    # "(1)".."(4)" baris 3, then 29 kabupaten and "Kota Kediri", "Kota Blitar": "Kota Malang"
+    # is baris 3 + 32 = 35 ("845,6", "847,2", "849,1"), never "Malang" (baris 10, Kabupaten
+    # Malang: "2.637,2", "2.654,4", "2.671,2").
+    # klhk_timbulan_sampah.SAMPLE.csv: "Kota Malang" on baris 260 ("Kab. Malang" on baris 235).
+    assert found == [
+        ("PROYEKSI_PENDUDUK", KOTA, "2021", 845.6, "perkiraan", "tabel 2, baris 35, kolom 2"),
+        ("PROYEKSI_PENDUDUK", KOTA, "2022", 847.2, "perkiraan", "tabel 2, baris 35, kolom 3"),
+        ("PROYEKSI_PENDUDUK", KOTA, "2023", 849.1, "perkiraan", "tabel 2, baris 35, kolom 4"),
+        ("TIMBULAN_SAMPAH_SIPSN", KOTA, "2023", 245316.5, "final", "baris 260, kolom 5"),
+    ]
+    outside = rows(
+        con,
+        """
+        SELECT sumber_id, baris_luar_wilayah FROM meta_muat
+        WHERE sumber_id IN ('bps_ipm_jatim', 'bps_penduduk_jatim', 'klhk_timbulan_sampah')
+        ORDER BY ALL
+        """,
+    )
+    # Every other row is counted outside the city: the other 37 of Jawa Timur's 38 kab/kota
+    # (in each of BPS's 5 years for the WebAPI table, 37 × 5 = 185) and the other 513 of
+    # Indonesia's 514; the "Jawa Timur" total rows are neither.
+    assert outside == [
+        ("bps_ipm_jatim", 185),
+        ("bps_penduduk_jatim", 37),
+        ("klhk_timbulan_sampah", 513),
+    ]
 
 
 # dispendukcapil DKB Smt II 2023!D and E, kelurahan rows of each kecamatan:

@@ -8,7 +8,6 @@ through the real offline fetch and parse into tidy rows.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -86,16 +85,13 @@ def test_local_location_exists_and_says_sample(entry: SourceEntry):
 
 
 def xlsx_title(entry: SourceEntry, path: Path) -> str:
-    """The text of the rows above the header of the sheet the entry reads."""
-    import python_calamine
+    """The text of the rows above the header of the sheet or HTML table the entry reads, with
+    the HTML table's title (the title table right above it)."""
+    from sources.grid import read_grid
 
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    spec = entry.parse
-    name = spec.sheet or next(
-        n for n in workbook.sheet_names if re.search(spec.sheet_pattern, n, re.IGNORECASE)
-    )
-    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    return " ".join(str(v) for row in rows[: spec.header_row - 1] for v in row)
+    grid = read_grid(entry, path)
+    above = grid.cells[: entry.parse.header_row - 1]
+    return " ".join([grid.title, *(str(v) for row in above for v in row)])
 
 
 @pytest.mark.parametrize(
@@ -124,6 +120,10 @@ def test_bundled_catalog_covers_the_tricky_shapes():
     assert any(e.kind == "ckan_resource" for e in entries)
     assert any(e.parse.layout == "wide_by_region" for e in entries)
     assert any(e.kind == "bps_webapi" and e.parse.region.covers for e in entries)
+    # A website's "download as Excel" (an HTML page saved as .xls) of a provincial table, and
+    # a national CSV in English number style.
+    assert any(e.parse.table and e.parse.region.covers == "provinsi" for e in entries)
+    assert any(e.parse.decimal == "point" and e.parse.region.covers == "nasional" for e in entries)
 
 
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda e: e.id)

@@ -45,13 +45,10 @@ from openpyxl.utils import get_column_letter
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))  # file_writers.py, beside this script
-from file_writers import (  # noqa: E402
-    Formula,
-    HtmlTable,
-    biff_workbook,
-    html_page,
-    sheetjs_workbook,
-)
+sys.path.insert(0, str(ROOT))  # scripts/html_export.py, shared with the bundled samples
+from file_writers import Formula, biff_workbook, sheetjs_workbook  # noqa: E402
+
+from scripts.html_export import HtmlTable, html_page  # noqa: E402
 
 WILAYAH_CSV = ROOT / "sources" / "wilayah_kota_malang.csv"
 LOCATION = "tests/agency_files/files"
@@ -3234,7 +3231,8 @@ def readme(fixtures: list[Fixture]) -> str:
         "    .venv/bin/python tests/agency_files/make_fixtures.py [--out DIR]",
         "",
         "- `files/<id>.SAMPLE.xlsx|xls|csv`: the agency file (an .xls may be BIFF8 or an HTML",
-        "  table, as websites save them; `file_writers.py` writes what openpyxl cannot);",
+        "  table, as websites save them; `file_writers.py` and `scripts/html_export.py` write",
+        "  what openpyxl cannot);",
         "- `catalog/<id>.yaml`: its catalog entry;",
         "- `answers/<id>.csv`: indikator,kode_wilayah,periode,nilai,status, sorted (an empty",
         "  nilai is a value the file marks missing: '-', '…', an empty cell);",

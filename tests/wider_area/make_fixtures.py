@@ -28,6 +28,7 @@ import argparse
 import csv
 import io
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -37,7 +38,14 @@ from openpyxl.styles import Font
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-KABKOTA_CSV = ROOT / "sources" / "kabkota_indonesia.csv"
+sys.path.insert(0, str(ROOT))  # scripts/sample_regions.py, shared with the bundled samples
+from scripts.sample_regions import (  # noqa: E402
+    JATIM_KABKOTA,
+    JAWA_TIMUR,
+    kabkota_indonesia,
+    title_case,
+)
+
 LOCATION = "tests/wider_area/files"
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — bukan data resmi"
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
@@ -46,15 +54,8 @@ GENERATED = "# SAMPLE fixture written by tests/wider_area/make_fixtures.py: edit
 KOTA_MALANG = "3573"
 
 # Jawa Timur's kab/kota as BPS lists them (code order): kabupaten bare, kota with "Kota".
-_KABUPATEN = (
-    "Pacitan Ponorogo Trenggalek Tulungagung Blitar Kediri Malang Lumajang Jember Banyuwangi "
-    "Bondowoso Situbondo Probolinggo Pasuruan Sidoarjo Mojokerto Jombang Nganjuk Madiun Magetan "
-    "Ngawi Bojonegoro Tuban Lamongan Gresik Bangkalan Sampang Pamekasan Sumenep"
-)
-_KOTA = "Kediri Blitar Malang Probolinggo Pasuruan Mojokerto Madiun Surabaya Batu"
-JATIM: tuple[tuple[int, str], ...] = (
-    *enumerate(_KABUPATEN.split(" "), start=3501),
-    *enumerate((f"Kota {name}" for name in _KOTA.split(" ")), start=3571),
+JATIM: tuple[tuple[int, str], ...] = tuple(
+    (code, name) for code, name in JATIM_KABKOTA.items() if code != JAWA_TIMUR
 )
 JATIM_SHEET = "Tabel 3.1.1"
 JATIM_HEADER = ("Kode", "Kabupaten/Kota", "Jumlah Penduduk (ribu jiwa)", "Kepadatan (jiwa/km²)")
@@ -66,18 +67,12 @@ SIPSN_HEADER = (
     "Timbulan Sampah Harian (ton)",
     "Timbulan Sampah Tahunan (ton)",
 )
-# Names Kemendagri uses today, where BPS's list (the first name of a code) has the old one.
-KEMENDAGRI_NAMES = {"1206", "7605", "8101"}  # Toba, Pasangkayu, Kepulauan Tanimbar
 
 
 def indonesian(cents: int) -> str:
     """Hundredths as Indonesian text: 4505925 -> "45.059,25"."""
     whole, rest = divmod(cents, 100)
     return f"{whole:,}".replace(",", ".") + f",{rest:02d}"
-
-
-def title(name: str) -> str:
-    return " ".join(w if w in ("DKI", "DI") else w.capitalize() for w in name.split(" "))
 
 
 # --- the BPS Jawa Timur table -------------------------------------------------------------------
@@ -182,29 +177,15 @@ JATIM_ENTRY = {
 # --- the national SIPSN-style CSV ---------------------------------------------------------------
 
 
-def kabkota() -> tuple[dict[str, str], list[tuple[str, str, str]]]:
-    """(province code -> name, [(BPS code, tingkat, name)] one per kab/kota)."""
-    provinces: dict[str, str] = {}
-    names: dict[str, tuple[str, str]] = {}
-    with KABKOTA_CSV.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            code, tingkat, nama = row["kode_bps"], row["tingkat"], row["nama"]
-            if tingkat == "provinsi":
-                provinces.setdefault(code, nama)
-            elif code not in names or code in KEMENDAGRI_NAMES:
-                names[code] = (tingkat, nama)
-    return provinces, [(code, *names[code]) for code in sorted(names)]
-
-
 def sipsn_name(tingkat: str, nama: str) -> str:
-    core = title(nama.removeprefix(f"{tingkat.upper()} "))
+    core = title_case(nama.removeprefix(f"{tingkat.upper()} "))
     if tingkat == "kota":
         return "Kota  Malang" if core == "Malang" else f"Kota {core}"
     return f"Kab. {core}"
 
 
 def write_sipsn(path: Path) -> tuple[list[list[object]], list[list[object]]]:
-    provinces, regions = kabkota()
+    provinces, regions = kabkota_indonesia()
     assert len(regions) == 514, len(regions)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
@@ -214,10 +195,8 @@ def write_sipsn(path: Path) -> tuple[list[list[object]], list[list[object]]]:
         daily = 1000 + (i * 7919) % 150000  # tons with two decimals, as hundredths
         if code == KOTA_MALANG:
             daily = 51234
-        name = sipsn_name(tingkat, nama)
-        writer.writerow(
-            ["2023", title(provinces[code[:2]]), name, indonesian(daily), indonesian(daily * 365)]
-        )
+        name, province = sipsn_name(tingkat, nama), title_case(provinces[code[:2]])
+        writer.writerow(["2023", province, name, indonesian(daily), indonesian(daily * 365)])
         line = i + 2
         if code == KOTA_MALANG:
             facts += [
