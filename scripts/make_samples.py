@@ -17,13 +17,10 @@ committed files change only when this script changes. Run from the repo root:
 from __future__ import annotations
 
 import csv
-import io
 import json
 import random
-import re
 import sys
 import uuid
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -40,13 +37,12 @@ from scripts.sample_regions import (  # noqa: E402
     kabkota_indonesia,
     title_case,
 )
+from scripts.stable_xlsx import FIXED_ISO, save_stable  # noqa: E402
 
 SAMPLES = ROOT / "sources" / "samples"
 WILAYAH_CSV = ROOT / "sources" / "wilayah_kota_malang.csv"
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — bukan data resmi"
 PORTAL = "https://portal.sample.invalid"
-FIXED_TIME = (2024, 1, 1, 0, 0, 0)
-FIXED_ISO = "2024-01-01T00:00:00Z"
 
 # Kemendagri code -> canonical name, in the order BPS tables list them.
 KECAMATAN: dict[str, str] = {
@@ -100,21 +96,7 @@ def style_sheet(ws: Worksheet, title_rows: int, header_rows: Sequence[int], widt
 
 
 def save_workbook(wb: Workbook, name: str) -> Path:
-    """Save with fixed timestamps (zip entries and docProps) so reruns give identical bytes."""
-    wb.properties.creator = "scripts/make_samples.py"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    path = SAMPLES / name
-    with (
-        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_ISO.encode(), data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data)
-    return path
+    return save_stable(wb, SAMPLES / name, "scripts/make_samples.py")
 
 
 def write_csv(name: str, lines: Sequence[Sequence[object]], delimiter: str = ";") -> Path:

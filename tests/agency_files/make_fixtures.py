@@ -29,9 +29,7 @@ import argparse
 import csv
 import datetime as dt
 import io
-import re
 import sys
-import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,12 +47,11 @@ sys.path.insert(0, str(ROOT))  # scripts/html_export.py, shared with the bundled
 from file_writers import Formula, biff_workbook, sheetjs_workbook  # noqa: E402
 
 from scripts.html_export import HtmlTable, html_page  # noqa: E402
+from scripts.stable_xlsx import save_stable  # noqa: E402
 
 WILAYAH_CSV = ROOT / "sources" / "wilayah_kota_malang.csv"
 LOCATION = "tests/agency_files/files"
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — bukan data resmi"
-FIXED_TIME = (2024, 1, 1, 0, 0, 0)
-FIXED_ISO = "2024-01-01T00:00:00Z"
 NBSP = "\u00a0"
 GENERATED = (
     "# SAMPLE fixture written by tests/agency_files/make_fixtures.py: edit the script, not this."
@@ -3128,18 +3125,7 @@ def write_xlsx(fixture: Fixture, path: Path) -> None:
             ws.merge_cells(ref)
         for column, width in table.widths.items():
             ws.column_dimensions[column].width = width
-    wb.properties.creator = "tests/agency_files/make_fixtures.py"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with (
-        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_ISO.encode(), data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data)
+    save_stable(wb, path, "tests/agency_files/make_fixtures.py")
 
 
 def values(table: Table) -> list[list[object]]:

@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import re
 import sys
-import zipfile
 from pathlib import Path
 
 import yaml
@@ -45,11 +43,10 @@ from scripts.sample_regions import (  # noqa: E402
     kabkota_indonesia,
     title_case,
 )
+from scripts.stable_xlsx import save_stable  # noqa: E402
 
 LOCATION = "tests/wider_area/files"
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — bukan data resmi"
-FIXED_TIME = (2024, 1, 1, 0, 0, 0)
-FIXED_ISO = "2024-01-01T00:00:00Z"
 GENERATED = "# SAMPLE fixture written by tests/wider_area/make_fixtures.py: edit the script."
 KOTA_MALANG = "3573"
 
@@ -258,19 +255,7 @@ FIXTURES = {
 
 
 def save_xlsx(wb: Workbook, path: Path) -> None:
-    """Save with fixed timestamps (zip entries and docProps) so reruns give identical bytes."""
-    wb.properties.creator = "tests/wider_area/make_fixtures.py"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with (
-        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_ISO.encode(), data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data)
+    save_stable(wb, path, "tests/wider_area/make_fixtures.py")
 
 
 def write_rows(path: Path, header: list[str], rows: list[list[object]]) -> None:
