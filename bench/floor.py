@@ -37,13 +37,19 @@ DASHES = ["-", "–", "—"]
 _PREFIX = r"^(kota|kecamatan|kec|kelurahan|kel|desa|ds)\b\.?\s*"
 
 
-def region_table(con: duckdb.DuckDBPyConnection) -> None:
-    """`floor_regions(tingkat, kunci, kode)`: codes, BPS codes and normalised names."""
+def region_rows() -> list[tuple[str, str, str]]:
+    """(tingkat, kunci, kode): each region's code, BPS code and normalised name as keys."""
     rows = []
     for w in reference():
         rows += [(w.tingkat, w.kode, w.kode), (w.tingkat, normalise_name(w.nama), w.kode)]
         if w.kode_bps:
             rows.append((w.tingkat, w.kode_bps, w.kode))
+    return rows
+
+
+def region_table(con: duckdb.DuckDBPyConnection) -> None:
+    """`floor_regions(tingkat, kunci, kode)`: codes, BPS codes and normalised names."""
+    rows = region_rows()
     con.execute(
         "CREATE OR REPLACE TABLE floor_regions (tingkat VARCHAR, kunci VARCHAR, kode VARCHAR)"
     )
@@ -60,28 +66,38 @@ def _labels(rows: list[list[object]], depth: int) -> list[str]:
     return labels
 
 
+def csv_raw_sql(entry: SourceEntry, path: Path) -> tuple[list[str], str, str]:
+    """A CSV source's header labels, the statement that loads its body into `raw(r, c0, ...)`
+    and the SQL template of a cell's lokasi (bench/whole_floor.py runs the same statement)."""
+    spec = entry.parse
+    body_start = spec.header_row - 1 + spec.header_depth
+    encoding = detect_encoding(path) if spec.encoding == "auto" else spec.encoding
+    with path.open(encoding=encoding, newline="") as handle:
+        delimiter = spec.delimiter or detect_delimiter(handle.read(65536))
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
+        head = [row for _, row in zip(range(body_start), reader, strict=False)]
+    labels = _labels(head[spec.header_row - 1 :], spec.header_depth)
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(labels)))
+    sql = (
+        f"CREATE OR REPLACE TEMP TABLE raw AS "
+        f"SELECT row_number() OVER () + {body_start - 1} AS r, * "
+        f"FROM read_csv({_lit(str(path))}, delim={_lit(delimiter)}, header=false, "
+        f"skip={body_start}, quote='\"', escape='\"', null_padding=true, auto_detect=false, "
+        f"columns={{{columns}}})"
+    )
+    return labels, sql, "'baris ' || (r + 1) || ', kolom ' || ({c} + 1)"
+
+
 def _read_raw(con, entry: SourceEntry, path: Path) -> tuple[list[str], str]:
     """Load the body rows into `raw(r, c0, c1, ...)` (r = 0-based grid row); return the header
     labels and the SQL template of a cell's lokasi (`{r}`, `{c}` filled in SQL)."""
     spec = entry.parse
     body_start = spec.header_row - 1 + spec.header_depth
     if entry.reads_as == "csv":
-        encoding = detect_encoding(path) if spec.encoding == "auto" else spec.encoding
-        with path.open(encoding=encoding, newline="") as handle:
-            delimiter = spec.delimiter or detect_delimiter(handle.read(65536))
-            handle.seek(0)
-            reader = csv.reader(handle, delimiter=delimiter)
-            head = [row for _, row in zip(range(body_start), reader, strict=False)]
-        labels = _labels(head[spec.header_row - 1 :], spec.header_depth)
-        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(labels)))
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE raw AS "
-            f"SELECT row_number() OVER () + {body_start - 1} AS r, * "
-            f"FROM read_csv(?, delim=?, header=false, skip={body_start}, quote='\"', escape='\"', "
-            f"null_padding=true, auto_detect=false, columns={{{columns}}})",
-            [str(path), delimiter],
-        )
-        return labels, "'baris ' || (r + 1) || ', kolom ' || ({c} + 1)"
+        labels, sql, lokasi = csv_raw_sql(entry, path)
+        con.execute(sql)
+        return labels, lokasi
     if entry.reads_as == "records":
         pages = str(path / "datastore_search.offset-*.json")
         fields = con.execute(

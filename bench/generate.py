@@ -31,10 +31,11 @@ from sources.catalog import DIMENSIONS, load_catalog
 from sources.wilayah import RegionResolver, UnknownRegionError, reference
 
 SEED = 3573
-GENERATOR_VERSION = 2  # bump when the files change, so cached catalogs are made again
+GENERATOR_VERSION = 3  # bump when the files change, so cached catalogs are made again
 LAYOUTS = ("csv_long", "xlsx_long", "xlsx_wide", "ckan_long")
 KIND = {"csv_long": "csv", "xlsx_long": "xlsx", "xlsx_wide": "xlsx", "ckan_long": "ckan_datastore"}
 LAST_MONTH = 2024 * 12 + 11  # December 2024, as a month count
+FIRST_MONTH = 1000 * 12  # January 1000: the parser reads years 1000-2999 (sources/periods.py)
 AGENCIES = [
     ("dinkes", "Dinas Kesehatan Kota Malang"),
     ("dlh", "Dinas Lingkungan Hidup Kota Malang"),
@@ -174,8 +175,11 @@ def _feed_plan(plan: layouts.Plan) -> layouts.Plan:
 
 
 def _periods(count: int) -> list[str]:
-    """`count` months ending December 2024; the last two are provisional ("2024-11*")."""
-    months = [LAST_MONTH - count + 1 + i for i in range(count)]
+    """`count` months ending December 2024; the last two are provisional ("2024-11*"). A longer
+    series (a 1M-line CSV of 57 kelurahan has 17,544 months) starts in January 1000 instead and
+    runs on past 2024."""
+    first = max(LAST_MONTH - count + 1, FIRST_MONTH)
+    months = [first + i for i in range(count)]
     texts = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months]
     return [f"{t}*" if i >= count - 2 else t for i, t in enumerate(texts)]
 

@@ -8,8 +8,13 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import whole_report
 
 GIB = 1024.0
 # The targets (2 cores, 24 GiB).
@@ -268,18 +273,19 @@ def _md_table(table: list[list[str]]) -> str:
 
 
 def render(result: dict) -> str:
-    catalogs, csvs, stages, goals = rows(result)
+    catalogs, csvs, stages, _ = rows(result)
     parts = [machine_line(result["machine"])]
     for title, table in (("catalogs (medians; no-change = the same job again)", catalogs),
                          ("one CSV source", csvs), ("stages of the cold run, seconds", stages),
-                         ("targets", goals)):  # fmt: skip
+                         *whole_report.tables(result),
+                         ("targets", whole_report.goals(result["targets"]))):  # fmt: skip
         if len(table) > 1:
             parts += ["", title, _text_table(table)]
     return "\n".join(parts)
 
 
 def markdown(result: dict) -> str:
-    catalogs, csvs, stages, goals = rows(result)
+    catalogs, csvs, stages, _ = rows(result)
     m = result["machine"]
     parts = [
         f"Machine: {machine_line(m)}; after: {', '.join(f'{x:.2f}' for x in m['load_after'])}.",
@@ -289,7 +295,8 @@ def markdown(result: dict) -> str:
         ("Catalogs", catalogs),
         ("One CSV source", csvs),
         ("Stages of the cold run (seconds)", stages),
-        ("Targets", goals),
+        *whole_report.tables(result),
+        ("Targets", whole_report.goals(result["targets"])),
     ):
         if len(table) > 1:
             parts += ["", f"**{title}**", "", _md_table(table)]
@@ -297,6 +304,4 @@ def markdown(result: dict) -> str:
 
 
 if __name__ == "__main__":  # re-render a saved result: python bench/report.py results/full.json
-    import sys
-
     print(render(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))

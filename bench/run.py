@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import report
+from bench import report, whole, whole_report
 from bench.generate import GENERATOR_VERSION, generate_catalog
 
 BENCH = Path(__file__).resolve().parent
@@ -136,12 +136,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3573)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/kotapintar-bench"))
     parser.add_argument("--out", type=Path, default=None)
+    whole.add_arguments(parser)
     args = parser.parse_args()
     mode = "full" if args.full else "quick"
     default_sizes = "50,200,500" if args.full else "50"
     sizes = [int(s) for s in (default_sizes if args.sizes is None else args.sizes).split(",") if s]
     rows = args.rows or (10_000 if args.full else 2_000)
     csv_rows = args.csv_rows if args.csv_rows is not None else (1_000_000 if args.full else 200_000)
+    _whole_defaults(args, csv_rows)
     args.repeat_for = lambda catalog: args.large_repeat if _sources(catalog) >= 50 else args.repeat
     args.workdir.mkdir(parents=True, exist_ok=True)
     # Generated catalogs are shared between runs; the scratch folders are this run's own.
@@ -164,8 +166,11 @@ def main() -> None:
         print(f"{size} sources x {rows:,} rows ({facts:,} facts; generated in {generated:.0f} s)")
         label = f"{size} x {rows:,}"
         cases.append(_with_load(lambda: run_catalog(label, catalog, facts, args)))  # noqa: B023
+    found = [] if args.no_whole else whole.run_cases(args, lambda n, r: catalog_for(
+        args.workdir, n, r, args.seed))  # fmt: skip
     machine["load_after"] = os.getloadavg()
-    result = {"mode": mode, "machine": machine, "cases": cases, "targets": report.targets(cases)}
+    goals = report.targets(cases) + whole_report.targets(cases, found)
+    result = {"mode": mode, "machine": machine, "cases": cases, "whole": found, "targets": goals}
     text = report.render(result)
     print(text)
     out = args.out or BENCH / "results" / f"{mode}.json"
@@ -174,6 +179,18 @@ def main() -> None:
     out.with_suffix(".md").write_text(report.markdown(result), encoding="utf-8")
     print(f"written: {out} and {out.with_suffix('.md')}")
     shutil.rmtree(args.scratch, ignore_errors=True)
+
+
+def _whole_defaults(args, csv_rows: int) -> None:
+    """The whole-process cases (bench/whole.py): quick: the CSV case at --csv-rows and the
+    bundled catalog, one run each; full: the 1M-row CSV, bundled, and 200 and 500 x 10,000
+    (cold, no change, one source changed), medians of three runs where they repeat."""
+    if args.whole_csv_rows is None:
+        args.whole_csv_rows = 1_000_000 if args.full else csv_rows
+    args.whole_sizes = [
+        int(s) for s in (args.whole_sizes or ("200,500" if args.full else "")).split(",") if s
+    ]
+    args.whole_repeat = args.whole_repeat or (3 if args.full else 1)
 
 
 def _with_load(measure) -> dict:
