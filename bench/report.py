@@ -304,4 +304,6 @@ def markdown(result: dict) -> str:
 
 
 if __name__ == "__main__":  # re-render a saved result: python bench/report.py results/full.json
-    print(render(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
+    saved = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    # bench/whole.py alone writes only the whole-process cases (results/whole.json).
+    print(render(saved) if "machine" in saved else whole_report.render(saved))
