@@ -24,7 +24,15 @@ import requests
 from requests.adapters import BaseAdapter
 
 from sources.catalog_bps import BpsSpec
-from sources.http import BodyBroken, Deadline, HttpConfig, HttpFailure, body_chunks, broken_message
+from sources.http import (
+    BodyBroken,
+    BodyTooLarge,
+    Deadline,
+    HttpConfig,
+    HttpFailure,
+    broken_message,
+    read_capped,
+)
 from sources.http_errors import describe_request_error, status_failure
 from sources.replay import _response
 
@@ -146,22 +154,18 @@ class BpsClient:
 
     def _read(self, response: requests.Response, shown: str) -> bytes:
         """The body, refused past the size limit, read within the fetch's deadline."""
-        chunks, size, limit = [], 0, self.http.max_bytes
         try:
-            for chunk in body_chunks(response, self.deadline, shown):
-                size += len(chunk)
-                if size > limit:
-                    raise BpsError(
-                        f"{shown} answered more than the {limit:,}-byte limit "
-                        "(KOTAPINTAR_MAX_DOWNLOAD_MB)",
-                        status=response.status_code,
-                    )
-                chunks.append(chunk)
+            return read_capped(response, self.deadline, shown, self.http.max_bytes)
+        except BodyTooLarge as large:
+            raise BpsError(
+                f"{shown} answered more than the {large.limit:,}-byte limit "
+                "(KOTAPINTAR_MAX_DOWNLOAD_MB)",
+                status=response.status_code,
+            ) from None
         except BodyBroken as broken:
             raise BpsError(
                 f"{shown}: {broken_message(broken, self.http)}", status=response.status_code
             ) from None
-        return b"".join(chunks)
 
 
 def _is_json(raw: bytes) -> bool:

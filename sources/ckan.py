@@ -14,7 +14,15 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 
-from sources.http import BodyBroken, Deadline, HttpConfig, HttpFailure, body_chunks, broken_message
+from sources.http import (
+    BodyBroken,
+    BodyTooLarge,
+    Deadline,
+    HttpConfig,
+    HttpFailure,
+    broken_message,
+    read_capped,
+)
 from sources.http_errors import describe_request_error, safe_url
 from sources.replay import ReplayAdapter, replay_session
 
@@ -144,25 +152,22 @@ class CkanClient:
     def _read(self, response: requests.Response, name: str, url: str) -> bytes:
         """The body, refused past the size limit (a DataStore page is never that large), read
         as it arrives within the fetch's deadline."""
-        chunks, size, limit, shown = [], 0, self.http.max_bytes, safe_url(url)
+        shown = safe_url(url)
         try:
-            for chunk in body_chunks(response, self.deadline, url):
-                size += len(chunk)
-                if size > limit:
-                    raise CkanError(
-                        f"{name} at {shown} answered more than the {limit:,}-byte limit "
-                        "(KOTAPINTAR_MAX_DOWNLOAD_MB)",
-                        url=shown,
-                        status=response.status_code,
-                    )
-                chunks.append(chunk)
+            return read_capped(response, self.deadline, url, self.http.max_bytes)
+        except BodyTooLarge as large:
+            raise CkanError(
+                f"{name} at {shown} answered more than the {large.limit:,}-byte limit "
+                "(KOTAPINTAR_MAX_DOWNLOAD_MB)",
+                url=shown,
+                status=response.status_code,
+            ) from None
         except BodyBroken as broken:
             raise CkanError(
                 f"{name} at {shown}: {broken_message(broken, self.http)}",
                 url=shown,
                 status=response.status_code,
             ) from None
-        return b"".join(chunks)
 
     def package_show(self, dataset: str) -> dict:
         return self.action("package_show", id=dataset)

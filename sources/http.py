@@ -262,6 +262,26 @@ def body_chunks(
         yield chunk
 
 
+class BodyTooLarge(Exception):
+    """The body went past the size limit (`KOTAPINTAR_MAX_DOWNLOAD_MB`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} bytes")
+        self.limit = limit
+
+
+def read_capped(response: requests.Response, deadline: Deadline, url: str, limit: int) -> bytes:
+    """The whole body of an API answer kept in memory: BodyTooLarge past `limit` bytes,
+    BodyBroken as `body_chunks` raises it. Each client words both failures its own way."""
+    chunks, size = [], 0
+    for chunk in body_chunks(response, deadline, url):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def download(
     session: requests.Session,
     url: str,
