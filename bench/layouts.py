@@ -8,18 +8,15 @@ Files are byte-for-byte deterministic: workbooks get fixed zip and docProps time
 
 from __future__ import annotations
 
-import io
 import json
-import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.stable_xlsx import save_stable
+
 SAMPLE_NOTE = "DATA CONTOH (SAMPLE) — data sintetis untuk benchmark, bukan data resmi"
 PORTAL = "https://portal.sample.invalid"
-FIXED_TIME = (2024, 1, 1, 0, 0, 0)
-FIXED_ISO = b"2024-01-01T00:00:00Z"
 DATASTORE_PAGE = 32000  # the largest page the DataStore API serves (sources.ckan.MAX_PAGE)
 FOOTNOTES = ("Sumber: data sintetis benchmark Kota Pintar (SAMPLE)", "Catatan: * angka sementara")
 
@@ -194,16 +191,4 @@ def _letter(index: int) -> str:
 
 
 def _save_workbook(wb, path: Path) -> None:
-    """Save with fixed timestamps (zip entries and docProps) so reruns give identical bytes."""
-    wb.properties.creator = "bench/generate.py"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    with (
-        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", FIXED_ISO, data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=FIXED_TIME), data)
+    save_stable(wb, path, "bench/generate.py")
