@@ -54,7 +54,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         "does, the settings it reads and its exit codes.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    add_command(
+    run = add_command(
         commands,
         "run",
         summary="materialize every asset in process and print a summary",
@@ -78,6 +78,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
             2: "a folder cannot be written (preflight): nothing was run",
             130: "interrupted (Ctrl-C); the run is marked failed",
         },
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="start the job even when nothing is new (by default a night with nothing new is "
+        "decided before Dagster starts, prints the summary and records no run)",
     )
     add_command(
         commands,
@@ -135,7 +141,7 @@ def load_dotenv_file(path: Path) -> list[str]:
     return taken
 
 
-def _run(_args: argparse.Namespace, settings: Settings) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines import preflight
 
     # Before anything is fetched: a folder the run cannot write to would otherwise fail deep in
@@ -146,6 +152,18 @@ def _run(_args: argparse.Namespace, settings: Settings) -> int:
             print(f"kotapintar run: {problem.line()}", file=sys.stderr)
         print("kotapintar run: nothing was run.", file=sys.stderr)
         return 2
+    if not args.force:
+        from pipelines import quiet_night
+
+        verdict = quiet_night.check(settings)
+        if verdict.summary is not None:
+            print(
+                "kotapintar run: nothing new since the analyst snapshot; no Dagster run "
+                "started (--force starts one)"
+            )
+            print(verdict.summary.render())
+            return _exit_code(verdict.summary)
+        print(f"kotapintar run: starting the job ({verdict.reason})")
     import dagster as dg
 
     from pipelines.definitions import NIGHTLY_JOB, build_definitions

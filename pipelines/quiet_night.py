@@ -1,0 +1,140 @@
+"""A night with nothing new, decided before Dagster is started.
+
+Most nights no agency publishes anything. The job then rebuilds nothing (assets/changes_asset.py),
+but starting it still costs ~8-10 s on the bundled catalog: importing Dagster and Great
+Expectations, building the job, creating a run whose ~250 planned events are each written to the
+event log. `kotapintar run` first asks the same questions the sources step and `run_changes`
+ask, in plain Python and without the network, and when every answer is "nothing new" it prints
+the summary and stops (~1 s). `kotapintar run --force` always starts the job.
+
+It says "nothing new" only when all of these hold, and otherwise starts the job, which then
+decides for itself as it always did:
+- every source can be looked at without the network: a local file, or any source when the
+  pipeline runs offline (its recording). A URL or portal feed online must be fetched to know
+  (a conditional request), which is the job's work;
+- every source's file and catalog entry equal those of its last good load, and its latest fetch
+  was good (sources/conditional.py: the same rule as the sources step, so the two agree);
+- nothing was loaded, failed or rejected since the analyst file was published, the reference
+  tables equal the catalog, and the open exports show the analyst file (warehouse/changes.py);
+- no source is late (quality/freshness.py): a late source is news a person must hear, and the
+  alerts are sent from the job's run (pipelines/alert_sensors.py).
+The work database is only read, under the run lock (warehouse/run_lock.py), so a run that is
+writing it meanwhile is waited for; a fetch of a local file refreshes its landing manifest as
+the job's fetch would. Nothing else is written: a quiet night leaves no run in the Dagster UI.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.settings import Settings
+from pipelines.summary import RunSummary, SourceLine
+
+WORK_DB_FILE = "work.duckdb"  # assets/resources.py WORK_DB_FILE (held equal by a test)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer: `summary` when nothing is new, else `reason` (why the job must run)."""
+
+    summary: RunSummary | None = None
+    reason: str = ""
+
+
+def check(settings: Settings) -> Verdict:
+    """Whether tonight's run would find nothing new (see the module docstring)."""
+    started = time.perf_counter()
+    work_path = settings.data_dir / WORK_DB_FILE
+    if not work_path.is_file():
+        return Verdict(reason="no work database yet")
+    if not settings.warehouse.is_file():
+        return Verdict(reason="no analyst file yet")
+    from sources.catalog import load_catalog
+
+    entries = load_catalog(settings.catalog_dir)
+    online = [e.id for e in entries if not settings.offline and _needs_network(e)]
+    if online:
+        return Verdict(reason=f"{len(online)} source(s) must be fetched to know ({online[0]}, …)")
+    from warehouse.run_lock import hold_work_db
+
+    with hold_work_db(work_path, "", "kotapintar run (nothing-new check)", notify=_say):
+        return _check_held(settings, entries, work_path, started)
+
+
+def _check_held(settings: Settings, entries, work_path: Path, started: float) -> Verdict:
+    import duckdb
+
+    from sources.catalog_frames import indikator_frame, sumber_frame
+    from sources.wilayah import reference_frame
+    from warehouse.changes import detect_changes
+    from warehouse.source_state import source_states
+
+    try:
+        con = duckdb.connect(str(work_path), read_only=True)
+    except duckdb.Error as exc:  # held by a process outside the run lock: let the job wait
+        return Verdict(reason=f"the work database cannot be read now ({type(exc).__name__})")
+    try:
+        states = source_states(con, [e.id for e in entries])
+        lines: list[SourceLine] = []
+        for entry in entries:
+            line = _unchanged_line(entry, settings, states[entry.id])
+            if isinstance(line, str):
+                return Verdict(reason=line)
+            lines.append(line)
+        reference = {
+            "dim_wilayah": reference_frame(),
+            "dim_indikator": indikator_frame(entries),
+            "meta_sumber": sumber_frame(entries),
+        }
+        changes = detect_changes(con, settings.warehouse, reference, settings.export_path)
+    finally:
+        con.close()
+    if changes.changed:
+        return Verdict(reason=changes.summary())
+    published = changes.published_at.isoformat(timespec="seconds")
+    summary = RunSummary(
+        sources=sorted(lines, key=lambda s: s.source_id),
+        snapshot=None,
+        seconds=time.perf_counter() - started,
+        unchanged_since=published,
+    )
+    return Verdict(summary=summary)
+
+
+def _unchanged_line(entry, settings: Settings, state) -> SourceLine | str:
+    """The summary line of an unchanged source, or why the source needs the job."""
+    from quality.freshness import freshness
+    from sources.conditional import LastLoad, entry_fingerprint, is_unchanged
+    from sources.errors import SourceError
+    from sources.fetch import fetch_source
+
+    started = time.perf_counter()
+    try:
+        landing = fetch_source(entry, settings.data_dir / "landing", offline=settings.offline)
+    except SourceError:
+        return f"{entry.id}: its fetch fails"  # the job reports it, with the fix
+    last = state.last_good_load
+    unchanged = state.loaded_sha256 == landing.sha256 and is_unchanged(
+        landing, entry_fingerprint(entry), LastLoad(*last) if last else None
+    )
+    if not unchanged:
+        return f"{entry.id}: new content or catalog entry"
+    fresh = freshness(entry.schedule, state.data_changed_at)
+    if fresh.late:
+        return f"{entry.id} is late ({fresh.describe()})"
+    return SourceLine(
+        source_id=entry.id,
+        outcome="unchanged",
+        rows=state.rows,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _needs_network(entry) -> bool:
+    return entry.is_url or entry.kind in ("ckan_datastore", "ckan_resource", "bps_webapi")
+
+
+def _say(message: str) -> None:
+    print(f"kotapintar run: {message}", flush=True)

@@ -1,0 +1,201 @@
+"""The nothing-new check before a run (pipelines/quiet_night.py): it says "nothing new" only when
+the job would find nothing new, and otherwise names why the job must run."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from pipelines import quiet_night
+from pipelines.settings import Settings
+from sources.catalog import REPO_ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
+FASKES = "dinkes_faskes"
+# A local workbook (copied, so a test can change it), a local CSV and an offline CKAN feed.
+ENTRIES = [FASKES, "kominfo_wifi_publik", "dishub_angkutan"]
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory) -> Path:
+    """A folder after one successful nightly job over ENTRIES (catalog, data, analyst file)."""
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+
+    root = tmp_path_factory.mktemp("quiet")
+    catalog = root / "catalog"
+    catalog.mkdir()
+    for source in ENTRIES:
+        shutil.copy(REPO_ROOT / f"sources/catalog/{source}.yaml", catalog)
+    shutil.copy(REPO_ROOT / f"sources/samples/{FASKES}.SAMPLE.xlsx", root / "faskes.xlsx")
+    _edit_entry(catalog, FASKES, location=str(root / "faskes.xlsx"))
+    job = build_definitions(_settings(root)).resolve_job_def(NIGHTLY_JOB)
+    assert job.execute_in_process(raise_on_error=False).success
+    return root
+
+
+@pytest.fixture
+def night(first_night, tmp_path) -> Path:
+    """A copy of the first night's data and analyst folders for one test to change. The catalog
+    and the workbook stay where they are (a catalog in another folder is another entry):
+    `catalog` and `faskes` change those and restore them."""
+    root = tmp_path / "night"
+    for folder in ("data", "analyst"):
+        shutil.copytree(first_night / folder, root / folder)
+    (root / "catalog").symlink_to(first_night / "catalog")
+    return root
+
+
+@pytest.fixture
+def catalog(first_night):
+    """The catalog folder, restored after the test."""
+    folder = first_night / "catalog"
+    kept = {path: path.read_bytes() for path in folder.iterdir()}
+    yield folder
+    for path in folder.iterdir():
+        path.unlink()
+    for path, content in kept.items():
+        path.write_bytes(content)
+
+
+@pytest.fixture
+def faskes(first_night):
+    """The workbook dinkes_faskes reads, restored after the test."""
+    path = first_night / "faskes.xlsx"
+    kept = path.read_bytes()
+    yield path
+    path.write_bytes(kept)
+
+
+def _settings(root: Path, **changes) -> Settings:
+    settings = Settings(
+        warehouse=root / "analyst" / "kotapintar.duckdb",
+        data_dir=root / "data",
+        catalog_dir=(root / "catalog").resolve(),
+        offline=True,
+    )
+    return dataclasses.replace(settings, **changes)
+
+
+def _edit_entry(catalog: Path, source: str, **fields) -> None:
+    path = catalog / f"{source}.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    path.write_text(yaml.safe_dump({**data, **fields}, allow_unicode=True), "utf-8")
+
+
+def _work(root: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(root / "data" / quiet_night.WORK_DB_FILE))
+
+
+def test_the_work_database_file_name_is_the_resources_one():
+    from assets.resources import WORK_DB_FILE
+
+    assert quiet_night.WORK_DB_FILE == WORK_DB_FILE
+
+
+def test_nothing_new_after_a_good_night_with_each_sources_rows(night):
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.summary is not None, verdict.reason
+    summary = verdict.summary
+    assert [s.source_id for s in summary.sources] == sorted(ENTRIES)
+    assert {s.outcome for s in summary.sources} == {"unchanged"}
+    with _work(night) as con:
+        for line in summary.sources:
+            loaded = con.execute(f"SELECT count(*) FROM tidy.{line.source_id}").fetchone()[0]
+            assert line.rows == loaded > 0
+    assert summary.success and summary.unchanged_since
+    assert "Nothing new since the analyst snapshot" in summary.render()
+
+
+def test_a_changed_file_needs_the_job(night, faskes):
+    shutil.copy(REPO_ROOT / "sources/samples/dinkes_stunting.SAMPLE.xlsx", faskes)
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.summary is None
+    assert verdict.reason == f"{FASKES}: new content or catalog entry"
+
+
+def test_an_edited_catalog_entry_needs_the_job(night, catalog):
+    _edit_entry(catalog, "kominfo_wifi_publik", title="Titik WiFi publik (SAMPLE, diubah)")
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.reason == "kominfo_wifi_publik: new content or catalog entry"
+
+
+def test_a_removed_catalog_entry_needs_the_job(night, catalog):
+    (catalog / "kominfo_wifi_publik.yaml").unlink()
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.summary is None
+    assert "differs from the catalog" in verdict.reason
+
+
+def test_a_missing_file_is_left_to_the_job_to_report(night, faskes):
+    faskes.unlink()
+    assert quiet_night.check(_settings(night)).reason == f"{FASKES}: its fetch fails"
+
+
+def test_a_failure_since_the_snapshot_needs_the_job(night):
+    with _work(night) as con:
+        con.execute(
+            "INSERT INTO meta_muat (muat_id, sumber_id, loaded_at, outcome, message) "
+            "VALUES ('later:dlh', 'dlh_ispu', now() + INTERVAL 1 MINUTE, 'failed', 'x')"
+        )
+    assert "dlh_ispu failed" in quiet_night.check(_settings(night)).reason
+
+
+def test_stale_exports_need_the_job(night):
+    (night / "data" / "exports" / "kp_export.json").unlink()
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.summary is None and "export" in verdict.reason
+
+
+def test_a_late_source_needs_the_job_so_its_alert_is_sent(night):
+    with _work(night) as con:
+        con.execute(
+            "UPDATE meta_muat SET loaded_at = loaded_at - INTERVAL 3 YEAR "
+            f"WHERE sumber_id = '{FASKES}'"
+        )
+    assert quiet_night.check(_settings(night)).reason.startswith(f"{FASKES} is late (")
+
+
+def test_online_feeds_must_be_fetched_to_know(night):
+    verdict = quiet_night.check(_settings(night, offline=False))
+    assert verdict.reason == "1 source(s) must be fetched to know (dishub_angkutan, …)"
+
+
+def test_a_first_night_needs_the_job(tmp_path):
+    assert quiet_night.check(_settings(tmp_path)).reason == "no work database yet"
+
+
+def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    settings = _settings(root)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KOTAPINTAR_CATALOG": str(settings.catalog_dir),
+        "KOTAPINTAR_DATA_DIR": str(settings.data_dir),
+        "KOTAPINTAR_WAREHOUSE": str(settings.warehouse),
+        "KOTAPINTAR_OFFLINE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_the_cli_stops_before_dagster_on_a_quiet_night_and_force_runs_the_job(night):
+    analyst = _settings(night).warehouse
+    before = analyst.stat().st_mtime_ns
+    quiet = _cli(night)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert "nothing new since the analyst snapshot; no Dagster run started" in quiet.stdout
+    assert "3/3 sources ok" in quiet.stdout
+    assert analyst.stat().st_mtime_ns == before
+    forced = _cli(night, "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "assets, warehouse" in forced.stdout  # the job's header: the job ran
+    assert "no Dagster run started" not in forced.stdout
+    assert "Nothing new since the analyst snapshot" in forced.stdout  # and found nothing new
