@@ -152,6 +152,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"kotapintar run: {problem.line()}", file=sys.stderr)
         print("kotapintar run: nothing was run.", file=sys.stderr)
         return 2
+    unchanged = []  # sources the check found unchanged: they stay out of the run
     if not args.force:
         from pipelines import quiet_night
 
@@ -163,8 +164,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
             print(verdict.summary.render())
             return _exit_code(verdict.summary)
-        print(f"kotapintar run: starting the job ({verdict.reason})")
+        print(f"kotapintar run: starting the job: {verdict.reason}")
+        unchanged = list(verdict.unchanged)
     import dagster as dg
+    from dagster import AssetKey
 
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
 
@@ -178,8 +181,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     defs = build_definitions(settings)
     job = defs.resolve_job_def(NIGHTLY_JOB)
-    total = len(defs.resolve_asset_graph().get_all_asset_keys())
-    print(f"kotapintar run: {total} assets, warehouse {settings.warehouse}")
+    keys = job.asset_layer.selected_asset_keys
+    # Their rows and last results stand; the warehouse build still sees every source's rows.
+    left_out = {AssetKey(f"{kind}_{s.source_id}") for s in unchanged for kind in ("raw", "tidy")}
+    selection = sorted(keys - left_out) if left_out else None
+    print(
+        f"kotapintar run: {len(keys) - len(left_out)} assets"
+        + (f" ({len(unchanged)} unchanged sources left out)" if unchanged else "")
+        + f", warehouse {settings.warehouse}"
+    )
     print(
         "  (DAGSTER_HOME set: the run is recorded for the UI)"
         if os.environ.get("DAGSTER_HOME")
@@ -187,17 +197,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     try:
-        result = execute_marked(job, instance)
+        result = execute_marked(job, instance, selection)
     except KeyboardInterrupt:
         print("\nkotapintar run: interrupted; the run is marked failed.", file=sys.stderr)
         return 130
     summary = summarize(result, settings, time.perf_counter() - started)
+    summary.sources = sorted([*summary.sources, *unchanged], key=lambda s: s.source_id)
     print(summary.render())
     return _exit_code(summary)
 
 
-def execute_marked(job, instance):
-    """Execute `job` in process so that its run never stays STARTED in the run history.
+def execute_marked(job, instance, asset_selection=None):
+    """Execute `job` in process (only `asset_selection`, asset keys, when given) so that its
+    run never stays STARTED in the run history.
 
     Dagster turns SIGINT and SIGTERM during the steps into a failed run itself. An interrupt it
     does not catch (a second Ctrl-C while it records the failure, one between the steps) would
@@ -219,6 +231,7 @@ def execute_marked(job, instance):
             run_config=quiet,
             run_id=run_id,
             tags=worker_tags(),
+            asset_selection=asset_selection,
         )
     except BaseException:
         if instance is not None:

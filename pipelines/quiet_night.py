@@ -7,8 +7,11 @@ event log. `kotapintar run` first asks the same questions the sources step and `
 ask, in plain Python and without the network, and when every answer is "nothing new" it prints
 the summary and stops (~1 s). `kotapintar run --force` always starts the job.
 
-It says "nothing new" only when all of these hold, and otherwise starts the job, which then
-decides for itself as it always did:
+It says "nothing new" only when all of these hold; otherwise it starts the job with the sources
+it could not call unchanged (the job then decides for each as it always did), and the warehouse
+build, snapshot and exports, which rebuild only when `run_changes` finds something new. On a
+night when one agency of 200 published, the run thus plans, fetches and records one source,
+not 200. The rules:
 - every source can be looked at without the network: a local file, or any source when the
   pipeline runs offline (its recording). A URL or portal feed online must be fetched to know
   (a conditional request), which is the job's work;
@@ -37,10 +40,12 @@ WORK_DB_FILE = "work.duckdb"  # assets/resources.py WORK_DB_FILE (held equal by 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer: `summary` when nothing is new, else `reason` (why the job must run)."""
+    """The answer: `summary` when nothing is new, else `reason` (why the job must run) and the
+    sources found `unchanged` (their summary lines), which the job may leave out."""
 
     summary: RunSummary | None = None
     reason: str = ""
+    unchanged: tuple[SourceLine, ...] = ()
 
 
 def check(settings: Settings) -> Verdict:
@@ -54,9 +59,6 @@ def check(settings: Settings) -> Verdict:
     from sources.catalog import load_catalog
 
     entries = load_catalog(settings.catalog_dir)
-    online = [e.id for e in entries if not settings.offline and _needs_network(e)]
-    if online:
-        return Verdict(reason=f"{len(online)} source(s) must be fetched to know ({online[0]}, …)")
     from warehouse.run_lock import hold_work_db
 
     with hold_work_db(work_path, "", "kotapintar run (nothing-new check)", notify=_say):
@@ -78,11 +80,13 @@ def _check_held(settings: Settings, entries, work_path: Path, started: float) ->
     try:
         states = source_states(con, [e.id for e in entries])
         lines: list[SourceLine] = []
+        reasons: list[str] = []
         for entry in entries:
+            if not settings.offline and _needs_network(entry):
+                reasons.append(f"{entry.id} must be fetched to know")
+                continue
             line = _unchanged_line(entry, settings, states[entry.id])
-            if isinstance(line, str):
-                return Verdict(reason=line)
-            lines.append(line)
+            (reasons if isinstance(line, str) else lines).append(line)
         reference = {
             "dim_wilayah": reference_frame(),
             "dim_indikator": indikator_frame(entries),
@@ -91,11 +95,15 @@ def _check_held(settings: Settings, entries, work_path: Path, started: float) ->
         changes = detect_changes(con, settings.warehouse, reference, settings.export_path)
     finally:
         con.close()
+    unchanged = tuple(sorted(lines, key=lambda s: s.source_id))
+    if reasons:
+        more = f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
+        return Verdict(reason="; ".join(reasons[:3]) + more, unchanged=unchanged)
     if changes.changed:
-        return Verdict(reason=changes.summary())
+        return Verdict(reason=changes.summary(), unchanged=unchanged)
     published = changes.published_at.isoformat(timespec="seconds")
     summary = RunSummary(
-        sources=sorted(lines, key=lambda s: s.source_id),
+        sources=list(unchanged),
         snapshot=None,
         seconds=time.perf_counter() - started,
         unchanged_since=published,

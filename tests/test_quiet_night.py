@@ -118,6 +118,7 @@ def test_a_changed_file_needs_the_job(night, faskes):
     verdict = quiet_night.check(_settings(night))
     assert verdict.summary is None
     assert verdict.reason == f"{FASKES}: new content or catalog entry"
+    assert [s.source_id for s in verdict.unchanged] == ["dishub_angkutan", "kominfo_wifi_publik"]
 
 
 def test_an_edited_catalog_entry_needs_the_job(night, catalog):
@@ -162,9 +163,10 @@ def test_a_late_source_needs_the_job_so_its_alert_is_sent(night):
     assert quiet_night.check(_settings(night)).reason.startswith(f"{FASKES} is late (")
 
 
-def test_online_feeds_must_be_fetched_to_know(night):
+def test_online_feeds_must_be_fetched_to_know_the_local_files_need_not(night):
     verdict = quiet_night.check(_settings(night, offline=False))
-    assert verdict.reason == "1 source(s) must be fetched to know (dishub_angkutan, …)"
+    assert verdict.reason == "dishub_angkutan must be fetched to know"
+    assert [s.source_id for s in verdict.unchanged] == [FASKES, "kominfo_wifi_publik"]
 
 
 def test_a_first_night_needs_the_job(tmp_path):
@@ -184,6 +186,24 @@ def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "pipelines.cli", "run", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
+
+
+def test_the_cli_runs_only_the_sources_that_may_have_changed(night, faskes):
+    shutil.copy(REPO_ROOT / "sources/samples/dinkes_stunting.SAMPLE.xlsx", faskes)
+    run = _cli(night)
+    assert run.returncode == 1, run.stdout + run.stderr  # not a faskes workbook any more
+    assert f"starting the job: {FASKES}: new content or catalog entry" in run.stdout
+    assert "(2 unchanged sources left out)" in run.stdout
+    outcomes = {}  # the summary table's rows (the reasons follow it)
+    for line in (line.split() for line in run.stdout.splitlines()):
+        if line and line[0] in ENTRIES:
+            outcomes.setdefault(line[0], line[1])
+    assert outcomes == {
+        FASKES: "failed",
+        "dishub_angkutan": "unchanged",
+        "kominfo_wifi_publik": "unchanged",
+    }
+    assert "2/3 sources ok, 1 failed" in run.stdout
 
 
 def test_the_cli_stops_before_dagster_on_a_quiet_night_and_force_runs_the_job(night):
