@@ -20,6 +20,7 @@ Selected on its own (no `run_changes` in the run, e.g. from the UI), it rebuilds
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
@@ -33,6 +34,7 @@ from assets.table_metadata import table_metadata, work_table
 from sources.catalog import DIMENSIONS, SourceEntry
 from sources.catalog_frames import indikator_frame, sumber_frame
 from sources.wilayah import reference_frame
+from warehouse.build import dimensions_of, update_fact
 from warehouse.integrity import fact_problems
 from warehouse.load import (
     build_dimension_table,
@@ -168,11 +170,11 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
     def warehouse(context: dg.AssetExecutionContext, kotapintar: KotaPintarResource):
         selected = context.selected_asset_keys
         checks = context.selected_asset_check_keys
-        quiet = _nothing_new(context)
-        if quiet is not None:
-            context.log.info(f"warehouse: nothing new ({quiet}); the tables stay as they are")
+        plan = _plan(context)
+        if plan.quiet is not None:
+            context.log.info(f"warehouse: nothing new ({plan.quiet}); the tables stay as they are")
             for key in sorted(checks, key=lambda k: k.to_user_string()):
-                again = repeat_last(context.instance, key, f"nothing new: {quiet}")
+                again = repeat_last(context.instance, key, f"nothing new: {plan.quiet}")
                 if again is not None:
                     yield again
             return
@@ -188,13 +190,28 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                 "meta_sumber", con, lambda: load_meta_sumber(con, sumber_frame(entries))
             )
             extra = {}
+            # Which dimension tables to rebuild: every one, or those whose indicators' rows
+            # changed hands (None: every one).
+            rebuild_dimensions: set[str] | None = None
 
             def fact() -> None:
+                nonlocal rebuild_dimensions
                 loaded = loaded_sources(con, source_ids)
-                build_fact(con, loaded)
                 extra.update(sources_loaded=len(loaded), sources=len(source_ids))
+                if plan.sources is None:
+                    build_fact(con, loaded)
+                    return
+                _rows, touched = update_fact(con, loaded, sorted(plan.sources))
+                rebuild_dimensions = dimensions_of(con, touched)
+                extra["sources_rebuilt"] = dg.MetadataValue.json(sorted(plan.sources))
 
             yield from build.table("fact_indikator", con, fact, extra)
+            if plan.sources is not None:
+                context.log.info(
+                    f"warehouse: {len(plan.sources)} source(s) changed since the analyst file "
+                    f"({', '.join(sorted(plan.sources)) or 'none'}); rebuilding "
+                    f"{', '.join(sorted(rebuild_dimensions or ())) or 'no dimension table'}"
+                )
             integrity_ok = True
             if dg.AssetCheckKey(dg.AssetKey("fact_indikator"), "fact_integrity") in checks:
                 problems = fact_problems(con)
@@ -205,9 +222,14 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                     passed=integrity_ok,
                     metadata={name: dg.MetadataValue.md(text) for name, text in problems.items()},
                 )
+            kept: list[str] = []
             for dimension in DIMENSIONS:
                 if not integrity_ok:  # blocked: as the separate steps were skipped
                     context.log.error(f"{dimension} not rebuilt: fact_integrity failed")
+                    continue
+                if rebuild_dimensions is not None and dimension not in rebuild_dimensions:
+                    kept.append(dimension)
+                    yield from build.kept(dimension, con, plan.why)
                     continue
                 rows: list[int] = []
 
@@ -224,21 +246,46 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                         severity=dg.AssetCheckSeverity.WARN,
                         metadata={"rows": count},
                     )
-            yield from build.suites(con, indicators)
-            yield from build.guard(con, published, source_allow)
+            yield from build.suites(con, indicators, kept, plan.why)
+            yield from build.guard(con, [t for t in published if t not in kept], source_allow)
 
     return warehouse
 
 
-def _nothing_new(context: dg.AssetExecutionContext) -> str | None:
-    """The summary of `run_changes` when it found nothing new in THIS run, else None."""
+@dataclass(frozen=True)
+class _Plan:
+    """What this run's build must do, from `run_changes` (materialized earlier in the run):
+    `quiet` (why nothing is new) when nothing is; else `sources`, the sources whose rows may
+    differ from the analyst file's (None: rebuild everything)."""
+
+    quiet: str | None = None
+    sources: frozenset[str] | None = None
+
+    @property
+    def why(self) -> str:
+        return "no source of this dimension changed since the analyst file was published"
+
+
+# Reference tables joined into every dimension table: when one differs, everything is rebuilt.
+_REBUILD_ALL = {"dim_wilayah", "dim_indikator", "meta_sumber"}
+
+
+def _plan(context: dg.AssetExecutionContext) -> _Plan:
     event = context.instance.get_latest_materialization_event(dg.AssetKey(RUN_CHANGES))
     if event is None or event.run_id != context.run.run_id:
-        return None  # run on its own: rebuild what was asked for
+        return _Plan()  # run on its own: rebuild what was asked for
     metadata = event.asset_materialization.metadata
-    if getattr(metadata.get("changed"), "value", True):
-        return None
-    return str(getattr(metadata.get("summary"), "value", "no change"))
+
+    def value(key: str, default):
+        return getattr(metadata.get(key), "value", default)
+
+    if not value("changed", True):
+        return _Plan(quiet=str(value("summary", "no change")))
+    if value("published_at", None) is None or _REBUILD_ALL & set(value("tables_differing", [])):
+        return _Plan()
+    # A failed or rejected source kept its rows; only a load changed them.
+    loaded = {s for s, outcome in value("since_publish", {}).items() if outcome == "loaded"}
+    return _Plan(sources=frozenset(loaded))
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -264,10 +311,38 @@ class _Build:
             asset_key=table, metadata={**table_metadata(con, table), **(extra or {})}
         )
 
-    def suites(self, con, indicators: list[str]) -> Iterator[dg.AssetCheckResult]:
+    def kept(self, table: str, con, why: str) -> Iterator:
+        """A dimension table left as it is: materialized with its current description (the
+        analyst snapshot follows every table of the step), saying it was not rebuilt."""
+        if dg.AssetKey(table) not in self.selected:
+            return
+        count = _count(con, table)
+        yield dg.MaterializeResult(
+            asset_key=table,
+            metadata={**table_metadata(con, table), "rebuilt": False, "not_rebuilt_because": why},
+        )
+        if dg.AssetCheckKey(dg.AssetKey(table), "has_rows") in self.checks:
+            yield dg.AssetCheckResult(
+                asset_key=table,
+                check_name="has_rows",
+                passed=count > 0,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"rows": count},
+            )
+
+    def suites(
+        self, con, indicators: list[str], kept: list[str], why: str
+    ) -> Iterator[dg.AssetCheckResult]:
+        """The GX suite of each table; a `kept` table's last result stands (evaluated when this
+        instance has none)."""
         quality = self.kotapintar.quality
         for table in SUITE_TABLES:
-            if dg.AssetCheckKey(dg.AssetKey(table), "gx_suite") not in self.checks:
+            key = dg.AssetCheckKey(dg.AssetKey(table), "gx_suite")
+            if key not in self.checks:
+                continue
+            again = repeat_last(self.context.instance, key, why) if table in kept else None
+            if again is not None:
+                yield again
                 continue
             report = suite_report(con, table, indicators)
             links = []

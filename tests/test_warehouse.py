@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sources import tidy as source_tidy
+from warehouse.build import dimensions_of, update_fact
 from warehouse.db import connect, work_db
 from warehouse.load import (
     TIDY_COLUMNS,
@@ -235,6 +236,37 @@ def test_build_fact_refuses_a_key_from_two_sources(loaded):
 def test_build_fact_names_sources_never_loaded(loaded):
     with pytest.raises(ValueError, match=r"no tidy table for source\(s\) `zz`"):
         build_fact(loaded, ["a", "zz"])
+
+
+def _sorted_fact(con) -> list[tuple]:
+    return con.execute(
+        "SELECT * FROM fact_indikator ORDER BY indikator, kode_wilayah, periode"
+    ).fetchall()
+
+
+def test_update_fact_replaces_one_sources_rows_as_a_full_rebuild_would(loaded):
+    build_fact(loaded, ["a", "b"])
+    replace_tidy(loaded, "a", tidy("a", [("AKSES_AIR", "35.73", "2024", 92.0)]), SHA_B)
+    assert update_fact(loaded, ["a", "b"], ["a"]) == (2, ["AKSES_AIR"])
+    incremental = _sorted_fact(loaded)
+    build_fact(loaded, ["a", "b"])
+    assert incremental == _sorted_fact(loaded)
+    assert dimensions_of(loaded, ["AKSES_AIR"]) == {"smart_living"}
+
+
+def test_update_fact_drops_a_source_no_longer_loaded_and_keeps_the_others(loaded):
+    build_fact(loaded, ["a", "b"])
+    assert update_fact(loaded, ["b"], ["a"]) == (1, ["AKSES_AIR"])
+    assert loaded.sql("SELECT DISTINCT sumber_id FROM fact_indikator").fetchall() == [("b",)]
+
+
+def test_update_fact_refuses_a_key_another_source_holds_and_changes_nothing(loaded):
+    build_fact(loaded, ["a", "b"])
+    before = _sorted_fact(loaded)
+    replace_tidy(loaded, "c", tidy("c", [("AKSES_AIR", "35.73", "2023", 88.0)]), SHA_B)
+    with pytest.raises(ValueError, match=r"come from more than one source \(`a`, `c`\)"):
+        update_fact(loaded, ["a", "b", "c"], ["c"])
+    assert _sorted_fact(loaded) == before
 
 
 def test_dimension_table_joins_names(loaded):

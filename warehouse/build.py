@@ -89,6 +89,74 @@ def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int
         return scalar(con, "SELECT count(*) FROM fact_indikator")
 
 
+def update_fact(
+    con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str], changed: Sequence[str]
+) -> tuple[int, list[str]]:
+    """Replace in `fact_indikator` the rows of the `changed` sources only: their old rows out,
+    the rows of their `tidy.<id>` in (for those of them in `sumber_ids`, the sources loaded now).
+    Returns (the table's rows, the indicators whose rows changed hands), in one transaction.
+
+    The same table as build_fact over `sumber_ids` gives, row for row, as long as the rows of
+    the other sources are those build_fact took (the caller knows: warehouse/changes.py lists
+    every source loaded since the analyst file was published). Each source's rows are inserted
+    in key order, so the table stays clustered by indicator, not wholly sorted.
+    """
+    changed = sorted(set(check_sumber_id(s) for s in changed))
+    loaded = sorted(set(check_sumber_id(s) for s in sumber_ids))
+    incoming = [s for s in changed if s in loaded]
+    missing = [s for s in incoming if not table_exists(con, "tidy", s)]
+    if missing:
+        raise ValueError(
+            f"fact_indikator: no tidy table for source(s) {', '.join(f'`{s}`' for s in missing)}."
+        )
+    columns = ", ".join(FACT_COLUMNS)
+    with transaction(con):
+        old = con.execute(
+            "SELECT DISTINCT indikator FROM fact_indikator WHERE sumber_id IN (SELECT unnest(?))",
+            [changed],
+        ).fetchall()
+        con.execute("DELETE FROM fact_indikator WHERE sumber_id IN (SELECT unnest(?))", [changed])
+        touched = {row[0] for row in old}
+        if incoming:
+            union = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in incoming)
+            counts = indicator_counts(con, f"SELECT indikator, sumber_id FROM ({union})")
+            new = [indikator for indikator, _, _ in counts]
+            touched.update(new)
+            # A key can only be shared if its indicator is: among the incoming sources, or
+            # with a source whose rows stay.
+            kept = {
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT indikator FROM fact_indikator "
+                    "WHERE indikator IN (SELECT unnest(?))",
+                    [new],
+                ).fetchall()
+            }
+            shared = sorted(kept | {i for i, sources, _ in counts if len(sources) > 1})
+            if shared:
+                everyone = " UNION ALL ".join(
+                    f"SELECT {columns} FROM tidy.{quote(s)}" for s in loaded
+                )
+                _refuse_shared_keys(con, everyone, shared)
+            for batch, sources in indicator_batches(counts):
+                some = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in sources)
+                con.execute(
+                    f"INSERT INTO fact_indikator ({columns}) SELECT {columns} FROM ({some}) "
+                    f"WHERE indikator IN (SELECT unnest(?)) ORDER BY {_KEY}",
+                    [batch],
+                )
+        return scalar(con, "SELECT count(*) FROM fact_indikator"), sorted(touched)
+
+
+def dimensions_of(con: duckdb.DuckDBPyConnection, indicators: Sequence[str]) -> set[str]:
+    """The smart-city dimensions of `indicators`, as `dim_indikator` says."""
+    rows = con.execute(
+        "SELECT DISTINCT dimensi FROM dim_indikator WHERE kode IN (SELECT unnest(?))",
+        [list(indicators)],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def build_dimension_table(con: duckdb.DuckDBPyConnection, dimension: str) -> int:
     """Rebuild one analyst table (e.g. `smart_mobility`) from the fact rows of that dimension.
 
