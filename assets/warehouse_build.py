@@ -9,10 +9,15 @@ skipped steps left every check reading "Skipped" in the UI for data that is unch
 
 Every night the step reads `run_changes` (materialized by the sources step in the same run):
 - something is new: each selected table is rebuilt in one transaction, in dependency order, and
-  each check evaluated; the blocking ones (`gx_suite`, `fact_integrity`, `personal_data_guard`)
-  fail the step after all results are recorded, which skips the analyst snapshot and the
-  exports, and the previous analyst file stays. Inside the step, a failed `fact_integrity`
-  also skips the smart_* tables, as the separate steps did.
+  each check evaluated. When only sources' rows changed (the reference tables equal the catalog),
+  the build follows the change: those sources' facts are replaced (warehouse/build.py
+  update_fact) and only the dimension tables of their indicators are rebuilt, validated and
+  scanned; the others are materialized as they are (`rebuilt: false`) with their checks' last
+  results. A changed catalog or region reference rebuilds everything. The blocking checks
+  (`gx_suite`, `fact_integrity`, `personal_data_guard`) fail the step after all results are
+  recorded, which skips the analyst snapshot and the exports, and the previous analyst file
+  stays. Inside the step, a failed `fact_integrity` also skips the smart_* tables, as the
+  separate steps did.
 - nothing is new: no table is rebuilt or materialized; each check's last real result is
   repeated with the run that evaluated it (assets/check_history.py). The snapshot and the
   exports, whose inputs were not materialized, are skipped by Dagster.

@@ -42,7 +42,11 @@ def add_commands(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     )
     draft.add_argument("--sheet", help="the sheet to read (default: the most numeric cells)")
     draft.add_argument("--id", dest="entry_id", help="the entry id (default: from the file name)")
-    draft.add_argument("--out", help="write the entry here instead of to stdout")
+    draft.add_argument(
+        "--out",
+        help="write the entry here instead of to stdout; its first line then names the "
+        "catalog's JSON Schema relative to this file (for editors)",
+    )
     preview = add_command(
         commands,
         "preview",
@@ -78,9 +82,10 @@ def _draft(args: argparse.Namespace, _settings: Settings) -> int:
     if not path.is_file():
         print(f"kotapintar draft: no file {path}", file=sys.stderr)
         return 2
-    draft = draft_entry(path, sheet=args.sheet, entry_id=args.entry_id)
-    if args.out:
-        Path(args.out).write_text(draft.text, encoding="utf-8")
+    out = Path(args.out) if args.out else None
+    draft = draft_entry(path, sheet=args.sheet, entry_id=args.entry_id, entry_file=out)
+    if out:
+        out.write_text(draft.text, encoding="utf-8")
         print(f"kotapintar draft: wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(draft.text)

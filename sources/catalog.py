@@ -108,30 +108,44 @@ class CatalogError(ValueError):
 class Agency(_Strict):
     """The producing agency (produsen data, an OPD or BPS)."""
 
-    code: Slug
-    name: str
+    code: Slug = Field(
+        description="snake_case agency code; the asset owner `team:<code>` (e.g. `dinkes`)"
+    )
+    name: str = Field(description="the agency's full name, e.g. Dinas Kesehatan Kota Malang")
 
 
 class RegionSpec(_Strict):
     """Where the region of each row comes from, and at which level names are resolved. Layout
     `wide_by_region` reads regions from the header and takes `level` only."""
 
-    column: str | None = None
-    code: str | None = None
-    level: Level
-    # Spellings this agency uses that the normaliser and sources/wilayah_alias.csv do not know:
-    # spelling -> kode_wilayah. They win over the shared registry.
-    aliases: dict[str, str] = Field(default_factory=dict)
-    # Level `kelurahan`: rows that name a kecamatan above its kelurahan ("KEC. BLIMBING") set
-    # the parent of the rows below; such a row is neither a fact nor an error (with values, it
-    # is the kecamatan's subtotal and is checked like a total row).
-    subheaders: bool = False
-    # The table lists a wider area than the city: `provinsi` (Jawa Timur's kab/kota, a BPS
-    # provincial table) or `nasional` (Indonesia's). Rows of other regions (sources/kabkota.py:
-    # "Malang" is Kabupaten Malang) are counted as outside Kota Malang: neither facts nor
-    # errors. Only the city's rows (and its kecamatan/kelurahan at those levels) load, and a
-    # table without a row for Kota Malang fails.
-    covers: Covers | None = None
+    column: str | None = Field(
+        None, description="the header of the region column (give `column` or `code`, not both)"
+    )
+    code: str | None = Field(
+        None, description="one fixed region for every row: its kode_wilayah (e.g. `35.73`)"
+    )
+    level: Level = Field(
+        description="the level region names are resolved at: `kota`, `kecamatan` or `kelurahan`"
+    )
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="spellings this agency uses that the normaliser and "
+        "sources/wilayah_alias.csv do not know: spelling -> kode_wilayah; they win over the "
+        "shared registry",
+    )
+    subheaders: bool = Field(
+        False,
+        description="level `kelurahan`: rows naming a kecamatan above its kelurahan "
+        '("KEC. BLIMBING") set the parent of the rows below; such a row is neither a fact nor '
+        "an error (with values, it is the kecamatan's subtotal, checked like a total row)",
+    )
+    covers: Covers | None = Field(
+        None,
+        description="the table lists a wider area than the city: `provinsi` (Jawa Timur's "
+        'kab/kota) or `nasional` (Indonesia\'s); rows of other regions ("Malang" is Kabupaten '
+        "Malang) count as outside Kota Malang, only the city's rows load, and a table without "
+        "a row for Kota Malang fails",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> RegionSpec:
@@ -162,13 +176,26 @@ class PeriodSpec(_Strict):
     "Semester 2"); their year then comes from the text itself, or from `year`, `year_column` or
     `year_from` (the first year found in the sheet name or the title rows above the header)."""
 
-    column: str | None = None
-    value: str | None = None
-    year: int | None = Field(None, ge=1900, le=2100)
-    year_column: str | None = None
-    year_from: Literal["sheet", "title"] | None = None
-    # How a bare number or Roman numeral ("III", "2") in a period reads.
-    kind: PeriodKind | None = None
+    column: str | None = Field(None, description="the header of the period column")
+    value: str | None = Field(
+        None,
+        description='one fixed period for every row (`"2023"`, `"2024-03"`, `"2024-Q1"`); '
+        '`"2023*"` means provisional',
+    )
+    year: int | None = Field(None, ge=1900, le=2100, description="the year of periods in words")
+    year_column: str | None = Field(
+        None, description="the header of a column of years, for periods in words"
+    )
+    year_from: Literal["sheet", "title"] | None = Field(
+        None,
+        description="take the year of periods in words from the first year in the sheet name "
+        "(or a CSV's file name: `sheet`) or in the title rows above the header (`title`)",
+    )
+    kind: PeriodKind | None = Field(
+        None,
+        description='how a bare number or Roman numeral ("III", "2") in a period reads: '
+        "`month`, `quarter` or `semester`",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> PeriodSpec:
@@ -194,8 +221,10 @@ class PeriodSpec(_Strict):
 class RowRule(_Strict):
     """A row rule that looks at one named column instead of the row's first non-empty cell."""
 
-    column: str
-    pattern: str
+    column: str = Field(description="the header of the column the rule looks at")
+    pattern: str = Field(
+        description="a regular expression (case-insensitive) searched in that column's cell"
+    )
 
 
 class StatusSpec(_Strict):
@@ -203,67 +232,153 @@ class StatusSpec(_Strict):
     matched against `words` (regular expression -> status, tried before the defaults:
     "sementara"/"perbaikan" -> sementara, "proyeksi"/"perkiraan" -> perkiraan)."""
 
-    column: str | None = None
-    words: dict[str, Status] = Field(default_factory=dict)
+    column: str | None = Field(
+        None, description="the header of a remark column (e.g. `Keterangan`) that gives status"
+    )
+    words: dict[str, Status] = Field(
+        default_factory=dict,
+        description="regular expression -> `final`, `sementara` or `perkiraan`, tried before "
+        "the defaults",
+    )
 
 
 class ParseSpec(_Strict):
     """How to turn the file or feed into tidy rows. Header texts are matched after trimming
     and collapsing whitespace; a two-row header reads as "Top / Sub"."""
 
-    sheet: str | None = None
-    sheet_pattern: str | None = None
-    # A file that is an HTML table export (BPS "download as Excel" .xls): which `<table>` holds
-    # the data, by number (1-based, in document order) or by a regular expression searched in
-    # its title (caption, the text just before it, or its first row).
-    table: Annotated[int, Field(ge=1)] | str | None = None
-    header_row: int = Field(1, ge=1)
-    header_depth: Literal[1, 2, 3] = 1
-    delimiter: str | None = None
-    encoding: str = "auto"
-    layout: Layout = "long"
-    region: RegionSpec
-    period: PeriodSpec | None = None
-    values: dict[str, Code] = Field(default_factory=dict)
-    indicator: Code | None = None
-    period_columns: str = r"^\d{4}\s*\*?$"
-    # Layouts `wide` and `indicators_as_rows` (and optionally `wide_by_period`): a regular
-    # expression over each column's header path ("Top / Sub / Leaf"); a column it matches holds
-    # values, and its named groups say what: indicator, year, month, quarter, semester, period,
-    # status, region.
-    header_pattern: str | None = None
-    # Layout `wide`: the text the `indicator` group captures -> indicator code.
-    indicator_labels: dict[str, Code] = Field(default_factory=dict)
-    # Layout `indicators_as_rows`: a row label (or "Group / Label" under a group row) -> code.
-    row_indicators: dict[str, Code] = Field(default_factory=dict)
-    label_column: str | None = None  # default: the row's first non-empty cell
-    status: StatusSpec | None = None
-    # Number style of text cells: `comma` (Indonesian, 1.234,5), `point` (English, 1,234.5),
-    # `space` (21 575), `plain` (5345.00) or `auto` (decided per column from its cells; the
-    # choice and its evidence are reported, and a column only ambiguous cells fails).
-    decimal: Literal["comma", "point", "space", "plain", "auto"] = "comma"
-    column_decimal: dict[str, DecimalStyle] = Field(default_factory=dict)
-    # Extra row rules, added to the defaults (DEFAULT_DROP_ROWS / DEFAULT_TOTAL_ROWS) unless
-    # `default_row_rules: false`: a pattern for the row's first non-empty cell, or
-    # {column, pattern} for a named column.
-    drop_rows: list[str | RowRule] = Field(default_factory=list)
-    default_row_rules: bool = True
-    dash: Literal["zero", "null"] = "null"
-    # A free-text column (e.g. "Keterangan") kept in `catatan` of the row's values; the
-    # personal-data guard scans it before anything is loaded.
-    notes: str | None = None
-    # Layout `wide_by_region`: header cells that are neither a region nor a total column.
-    drop_columns: list[str] = Field(
-        default_factory=lambda: [r"^(no|nomor)\.?$", r"^kota malang$", r"^(keterangan|catatan)$"]
+    sheet: str | None = Field(
+        None,
+        description="xlsx and xls: the sheet by name (case and surrounding spaces ignored)",
     )
-    # Rows (and, in `wide_by_region`, columns) that total the others: dropped and checked.
-    total_rows: list[str | RowRule] = Field(default_factory=list)
-    total_check: Literal["warn", "fail", "off"] = "warn"
-    # Relative tolerance of a total against its parts; default: exact for whole counts, 0.5 %
-    # otherwise (rounded percentages and averages).
-    total_tolerance: float | None = Field(None, ge=0, lt=1)
-    # Indicators whose total row is not a sum (a ratio, a percentage, an average).
-    total_exempt: list[Code] = Field(default_factory=list)
+    sheet_pattern: str | None = Field(
+        None, description="xlsx and xls: the first sheet whose name matches this regex"
+    )
+    table: Annotated[int, Field(ge=1)] | str | None = Field(
+        None,
+        description='an HTML table export (BPS "download as Excel" .xls): which `<table>` holds '
+        "the data, by number (1-based, in document order) or by a regex searched in its title "
+        "(caption, the text just before it, or its first row)",
+    )
+    header_row: int = Field(
+        1, ge=1, description="first header row, 1-based like Excel; rows above are title rows"
+    )
+    header_depth: Literal[1, 2, 3] = Field(
+        1,
+        description="header rows; merged cells fill their range and several rows read as one "
+        'path "Top / Mid / Sub"',
+    )
+    delimiter: str | None = Field(
+        None, description="CSV separator; unset: detected among `,` `;` tab `|`"
+    )
+    encoding: str = Field(
+        "auto",
+        description="CSV encoding; `auto`: UTF-8 (with or without BOM), else cp1252, else latin-1",
+    )
+    layout: Layout = Field(
+        "long",
+        description="how values are laid out: `long`, `wide_by_period`, `wide_by_region`, "
+        "`wide` or `indicators_as_rows`",
+    )
+    region: RegionSpec = Field(description="where each row's region comes from")
+    period: PeriodSpec | None = Field(
+        None, description="where each row's period comes from (a wide layout: the header)"
+    )
+    values: dict[str, Code] = Field(
+        default_factory=dict, description="layout `long`: header -> indicator code"
+    )
+    indicator: Code | None = Field(
+        None,
+        description="layouts `wide_by_period`, `wide_by_region` and `wide` without an "
+        "`indicator` group: the indicator code of every value column",
+    )
+    period_columns: str = Field(
+        r"^\d{4}\s*\*?$",
+        description="layouts `wide_by_period` and `indicators_as_rows` without `header_pattern`: "
+        "regex of the period headers, matched on the header or its last part",
+    )
+    header_pattern: str | None = Field(
+        None,
+        description="layouts `wide` and `indicators_as_rows` (optional for `wide_by_period`): "
+        'a regex searched in each column\'s header path ("Top / Sub / Leaf"); a column it '
+        "matches holds values, and its named groups say what: indicator, year, month, quarter, "
+        "semester, period, status, region",
+    )
+    indicator_labels: dict[str, Code] = Field(
+        default_factory=dict,
+        description="with an `indicator` group in `header_pattern`: the text it captures -> "
+        "indicator code",
+    )
+    row_indicators: dict[str, Code] = Field(
+        default_factory=dict,
+        description='layout `indicators_as_rows`: row label (or "Group / Label" under a group '
+        "row) -> indicator code",
+    )
+    label_column: str | None = Field(
+        None,
+        description="layout `indicators_as_rows`: the header of the label column (default: "
+        "each row's first non-empty cell)",
+    )
+    status: StatusSpec | None = Field(
+        None, description="where a figure's status comes from besides the `*` marker"
+    )
+    decimal: Literal["comma", "point", "space", "plain", "auto"] = Field(
+        "comma",
+        description="number style of text cells: `comma` (Indonesian, 1.234,5), `point` "
+        "(English, 1,234.5), `space` (21 575), `plain` (5345.00) or `auto` (decided per column "
+        "from its cells; a column of only ambiguous cells fails)",
+    )
+    column_decimal: dict[str, DecimalStyle] = Field(
+        default_factory=dict,
+        description="per-column number style, header -> `comma`, `point`, `space` or `plain`; "
+        "wins over `decimal`",
+    )
+    drop_rows: list[str | RowRule] = Field(
+        default_factory=list,
+        description="row rules added to the defaults (`Jumlah`/`Total` rows, `Sumber:` lines, "
+        "`*) ...` footnotes): a regex for the row's first non-empty cell, or "
+        "{column, pattern} for a named column",
+    )
+    default_row_rules: bool = Field(
+        True,
+        description="`false`: only the entry's own `drop_rows` and `total_rows` apply, not the "
+        "defaults",
+    )
+    dash: Literal["zero", "null"] = Field(
+        "null", description='what "-" means: `null` (no data) or `zero` (nihil, as BPS writes)'
+    )
+    notes: str | None = Field(
+        None,
+        description="the header of a free-text column (e.g. `Keterangan`) kept in `catatan` of "
+        "the row's values; the personal-data guard scans it",
+    )
+    drop_columns: list[str] = Field(
+        default_factory=lambda: [r"^(no|nomor)\.?$", r"^kota malang$", r"^(keterangan|catatan)$"],
+        description="layout `wide_by_region`: regexes of header cells that are neither a region "
+        "nor a total column",
+    )
+    total_rows: list[str | RowRule] = Field(
+        default_factory=list,
+        description="total rules added to the default `^(jumlah|total)\\b` (a regex for the "
+        "first non-empty cell, or {column, pattern}); totals are dropped and checked against "
+        "their parts (in `wide_by_region` also total columns)",
+    )
+    total_check: Literal["warn", "fail", "off"] = Field(
+        "warn",
+        description="what a total that does not equal the sum of its parts does: `warn` "
+        "(loaded, the mismatch reported), `fail` (nothing loaded) or `off`",
+    )
+    total_tolerance: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="relative difference a total may have from its parts; default: exact for "
+        "whole counts, 0.5 % otherwise (rounded percentages and averages)",
+    )
+    total_exempt: list[Code] = Field(
+        default_factory=list,
+        description="indicator codes whose total row is not a sum (a ratio, a percentage, an "
+        "average), so not checked",
+    )
 
     @field_validator("region")
     @classmethod
@@ -371,41 +486,97 @@ class Indicator(_Strict):
     quality rules its values must meet (quality/catalog_rules.py turns them into GX
     expectations)."""
 
-    code: Code
-    name_id: str
-    name_en: str
-    unit: str
-    definition: str
-    direction: Direction
-    dimension: Dimension | None = None
-    schedule: Schedule | None = None
-    pillar: Pillar | None = None
+    code: Code = Field(description="UPPER_SNAKE indicator code, unique in the catalog")
+    name_id: str = Field(description="the indicator's name in Indonesian")
+    name_en: str = Field(description="the indicator's name in English")
+    unit: str = Field(description="the unit of `nilai` (satuan), e.g. `unit`, `persen`, `jiwa`")
+    definition: str = Field(description="the Indonesian definition (definisi)")
+    direction: Direction = Field(
+        description="whether a higher value is better: `higher_is_better`, `lower_is_better` or "
+        "`neutral`"
+    )
+    dimension: Dimension | None = Field(
+        None, description="the smart-city dimension; default: the entry's `dimension`"
+    )
+    schedule: Schedule | None = Field(
+        None, description="update schedule (jadwal pemutakhiran); default: the entry's"
+    )
+    pillar: Pillar | None = Field(
+        None,
+        description='the national "Gerakan Menuju 100 Smart City" pillar; default derived from '
+        "the dimension",
+    )
     # Satu Data Indonesia / BPS MS-Ind (Peraturan BPS 5/2020) metadata. Optional here so a
     # draft entry loads; `kotapintar metadata --check` (quality/metadata_check.py) lists what is
     # missing, and the portal does not publish an indicator until it is complete.
-    # `definition` above is the Indonesian definisi; `definition_en` its English counterpart.
-    definition_en: str | None = None
-    concept: str | None = None  # konsep
-    classification: str | None = None  # klasifikasi penyajian, e.g. "menurut kecamatan"
-    measure: Measure | None = None  # ukuran
-    interpretation: str | None = None  # interpretasi
-    method: str | None = None  # metode / rumus penghitungan
-    estimation_level: Level | None = None  # level estimasi: the finest level published
-    references: dict[ReferenceScheme, str] = Field(default_factory=dict)  # kode referensi
-    iso_indicator: Annotated[str, Field(pattern=ISO_INDICATOR)] | None = None
-    aggregation: Aggregation | None = None
-    weighted_by: Code | None = None  # with `aggregation: mean`: the weight indicator
-    min_value: float | None = None
-    max_value: float | None = None
-    allowed_values: list[float] | None = Field(None, min_length=1)
-    max_change_pct: float | None = Field(None, gt=0)
-    expected_regions: str | list[str] | None = None  # a Level, or kode_wilayah codes
-    expected_periods: list[Annotated[str, Field(pattern=PERIODE_FORMAT)]] | None = Field(
-        None, min_length=1
+    definition_en: str | None = Field(
+        None, description="MS-Ind definition: the English definition (`definition` in English)"
     )
-    # Published as estimates or projections (angka perkiraan / proyeksi, e.g. a population
-    # projection): every row of this indicator gets status `perkiraan`.
-    estimate: bool = False
+    concept: str | None = Field(None, description="MS-Ind konsep: the idea measured, in Indonesian")
+    classification: str | None = Field(
+        None,
+        description="MS-Ind klasifikasi penyajian: how figures are broken down, e.g. "
+        "`menurut kecamatan`",
+    )
+    measure: Measure | None = Field(None, description="MS-Ind ukuran: what kind of figure it is")
+    interpretation: str | None = Field(
+        None, description="MS-Ind interpretasi: how to read a higher or lower value"
+    )
+    method: str | None = Field(
+        None, description="MS-Ind metode / rumus: how the figure is computed, with the formula"
+    )
+    estimation_level: Level | None = Field(
+        None, description="MS-Ind level estimasi: the finest level published"
+    )
+    references: dict[ReferenceScheme, str] = Field(
+        default_factory=dict,
+        description="MS-Ind kode referensi: codes in planning documents (`SDGs`, `RPJMN`, "
+        "`RPJMD`, `SPM`, `IKU`, `Renstra`) -> code",
+    )
+    iso_indicator: Annotated[str, Field(pattern=ISO_INDICATOR)] | None = Field(
+        None,
+        description="the matching ISO 37120 / 37122 / 37123 indicator, e.g. `ISO 37120:2018 8.1`",
+    )
+    aggregation: Aggregation | None = Field(
+        None,
+        description="how kelurahan/kecamatan values roll up in the analyst views: `sum`, `mean` "
+        "(weighted by `weighted_by`) or `none`",
+    )
+    weighted_by: Code | None = Field(
+        None,
+        description="with `aggregation: mean`: the code of the indicator whose values weigh the "
+        "mean (e.g. a population count)",
+    )
+    min_value: float | None = Field(
+        None, description="quality rule: the smallest plausible `nilai` (inclusive)"
+    )
+    max_value: float | None = Field(
+        None, description="quality rule: the largest plausible `nilai` (inclusive)"
+    )
+    allowed_values: list[float] | None = Field(
+        None, min_length=1, description="quality rule: the only values `nilai` may take"
+    )
+    max_change_pct: float | None = Field(
+        None,
+        gt=0,
+        description="quality rule: the largest change, in percent, from the same region and "
+        "period a year earlier",
+    )
+    expected_regions: str | list[str] | None = Field(
+        None,
+        description="quality rule: every period has a row for each of these regions: a level "
+        "(`kota`, `kecamatan`, `kelurahan`) or a list of kode_wilayah",
+    )
+    expected_periods: list[Annotated[str, Field(pattern=PERIODE_FORMAT)]] | None = Field(
+        None,
+        min_length=1,
+        description='quality rule: periods the file must contain, e.g. `["2022", "2023"]`',
+    )
+    estimate: bool = Field(
+        False,
+        description="published as estimates or projections (angka perkiraan / proyeksi): every "
+        "row of this indicator gets status `perkiraan`",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -462,48 +633,94 @@ class Indicator(_Strict):
 class PersonalDataAllowance(_Strict):
     """A column the personal-data guard may let through, and why (a false positive)."""
 
-    column: str
-    reason: str = Field(min_length=10)
+    column: str = Field(description="the header of the column the guard lets through")
+    reason: str = Field(
+        min_length=10,
+        description="why it is not personal data (e.g. an office's public phone number)",
+    )
 
 
 class QualitySpec(_Strict):
     """How strict the quality gate is for one source."""
 
-    max_quarantine_share: float = Field(0.0, ge=0.0, lt=1.0)
-    personal_data_allow: list[PersonalDataAllowance] = Field(default_factory=list)
-    # A file with no data rows (a header-only template export, an empty feed) is refused by
-    # default, so it can never wipe a source's published rows (assets/quality_stage.py
-    # refuse_empty). Only a source that can truly have nothing to report says so here.
-    may_be_empty: bool = False
+    max_quarantine_share: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="`0`: all-or-nothing, any failed row keeps the whole file out; above 0: a "
+        "partial load is allowed when at most this share of rows breaks row-level rules (those "
+        "rows are quarantined)",
+    )
+    personal_data_allow: list[PersonalDataAllowance] = Field(
+        default_factory=list, description="columns the personal-data guard lets through"
+    )
+    # Refused by default so an empty file can never wipe a source's published rows
+    # (assets/quality_stage.py refuse_empty).
+    may_be_empty: bool = Field(
+        False,
+        description="`true`: the source may legitimately have no data rows and an empty result "
+        "loads; `false`: a file or feed with no data rows is refused",
+    )
 
 
 class SourceEntry(_Strict):
     """One dataset: where it comes from, who produces it, how to read it, what it yields."""
 
-    id: Slug
-    title: str
-    agency: Agency
-    kind: Kind
-    location: str
-    resource_id: str | None = None
-    # kind `ckan_resource`: the dataset (package id or name), how to pick its resource, and how
-    # to read the downloaded file.
-    dataset: str | None = None
-    resource_name: str | None = None
-    resource_format: str | None = None
-    format: FileFormat | None = None
-    # kind `bps_webapi`: the BPS dynamic table (domain, variable, selections; catalog_bps.py).
-    bps: BpsSpec | None = None
-    # A portal feed's recording folder (kind `ckan_*`) or the recorded WebAPI answer, a JSON
-    # file (kind `bps_webapi`): what the offline run replays through the same client code.
-    recording: str | None = None
-    sample: bool = False
-    dimension: Dimension
-    schedule: Schedule
-    parse: ParseSpec
-    indicators: list[Indicator] = Field(min_length=1)
-    quality: QualitySpec = Field(default_factory=QualitySpec)
-    catalog_file: str = Field("", exclude=True)
+    id: Slug = Field(
+        description="snake_case identifier, equal to the file name; also the asset keys "
+        "`raw_<id>`, `tidy_<id>`"
+    )
+    title: str = Field(description="dataset title (must contain SAMPLE when `sample` is true)")
+    agency: Agency = Field(description="the producing agency (produsen data)")
+    kind: Kind = Field(
+        description="`xlsx` (a spreadsheet file: .xlsx, .xls or an HTML table export), `csv`, "
+        "`ckan_datastore` (a DataStore table), `ckan_resource` (a file attached to a portal "
+        "dataset) or `bps_webapi` (a dynamic table of BPS's WebAPI)"
+    )
+    location: str = Field(
+        description="a URL, or a path relative to the repository; for `ckan_*` the portal's "
+        "base URL; for `bps_webapi` the WebAPI's base URL, never with the key"
+    )
+    resource_id: str | None = Field(
+        None,
+        description="`ckan_datastore`: the DataStore resource id; `ckan_resource`: optionally "
+        "the exact resource to download",
+    )
+    dataset: str | None = Field(
+        None, description="`ckan_resource` only: the dataset (package) id or name"
+    )
+    resource_name: str | None = Field(
+        None,
+        description="`ckan_resource` only: pick the dataset's resource with this name (case "
+        "and surrounding spaces ignored)",
+    )
+    resource_format: str | None = Field(
+        None,
+        description="`ckan_resource` only: pick the resource with this format (`XLSX`, `CSV`)",
+    )
+    format: FileFormat | None = Field(
+        None, description="`ckan_resource` only: how to read the downloaded file"
+    )
+    bps: BpsSpec | None = Field(
+        None, description="`bps_webapi` only: which BPS dynamic table (catalog_bps.py)"
+    )
+    recording: str | None = Field(
+        None,
+        description="`ckan_*`: a folder of recorded Action API answers; `bps_webapi`: the "
+        "recorded WebAPI answer (a JSON file); what the offline run replays through the same "
+        "client code",
+    )
+    sample: bool = Field(False, description="`true` for made-up sample data")
+    dimension: Dimension = Field(
+        description="the smart-city dimension (the asset group), default for its indicators"
+    )
+    schedule: Schedule = Field(description="update schedule (jadwal pemutakhiran)")
+    parse: ParseSpec = Field(description="how to turn the file or feed into tidy rows")
+    indicators: list[Indicator] = Field(min_length=1, description="what it yields")
+    quality: QualitySpec = Field(
+        default_factory=QualitySpec, description="how strict the quality gate is"
+    )
+    catalog_file: str = Field("", exclude=True)  # set by the loader, not written in YAML
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceEntry:
@@ -687,8 +904,14 @@ class DuplicateKeyError(yaml.YAMLError):
     """A key given twice in one mapping: YAML would keep the last one silently."""
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses a key repeated in one mapping (`dimension:` twice)."""
+# libyaml's parser when PyYAML was built with it: the pure-Python one took ~20 ms per entry,
+# a third of a quiet night's `kotapintar run` on the bundled catalog.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class UniqueKeyLoader(_SafeLoader):
+    """`yaml.SafeLoader` (libyaml's when available) that refuses a key repeated in one mapping
+    (`dimension:` twice)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}

@@ -12,10 +12,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
-# BPS ids as the WebAPI takes them: one id, a list `1;2;3` or a range `2:6`.
-BpsIds = Annotated[str, Field(pattern=r"^\d+([;:]\d+)*$")]
+# BPS ids as the WebAPI takes them: one id, a list `1;2;3` or a range `2:6`. YAML reads a
+# single id as a number, which the validators below accept: the JSON Schema says so too.
+IDS_PATTERN = r"^\d+([;:]\d+)*$"
+BpsIds = Annotated[
+    str,
+    Field(pattern=IDS_PATTERN),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": IDS_PATTERN}, {"type": "integer", "minimum": 0}]}
+    ),
+]
+Domain = Annotated[
+    str,
+    Field(pattern=r"^\d{4}$"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}$"},
+                {"type": "integer", "minimum": 0, "maximum": 9999},
+            ]
+        }
+    ),
+]
 
 
 class BpsSpec(BaseModel):
@@ -23,16 +43,30 @@ class BpsSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    domain: Annotated[str, Field(pattern=r"^\d{4}$")]  # 3573 Kota Malang, 3500 Jawa Timur
-    variable: int = Field(ge=1)  # the `var` id (in the address of the table on bps.go.id)
-    turvar: BpsIds | None = None  # derived variables to ask for (default: all)
-    vervar: BpsIds | None = None  # vertical variable values (regions) to ask for (default: all)
-    th: BpsIds | None = None  # period (year) ids: BPS numbers 2023 as 123 (default: all)
-    turth: BpsIds | None = None  # derived period ids (months, quarters; default: all)
-    lang: Literal["ind", "eng"] = "ind"
-    # The unit BPS gives the variable, as BPS writes it ("Ribu Jiwa"), when it is not the
-    # `unit` of the indicators the table yields; a different unit from BPS is a warning.
-    unit: str | None = None
+    domain: Domain = Field(
+        description='four digits: `3573` Kota Malang, `3500` Jawa Timur, `"0000"` Indonesia'
+    )
+    variable: int = Field(
+        ge=1, description="the `var` id (in the address of the table on bps.go.id)"
+    )
+    turvar: BpsIds | None = Field(
+        None, description="derived variables to ask for (`1;2;3`, `2:6`; default: all)"
+    )
+    vervar: BpsIds | None = Field(
+        None, description="vertical variable values (regions) to ask for (default: all)"
+    )
+    th: BpsIds | None = Field(
+        None, description="period (year) ids: BPS numbers 2023 as `123` (default: all)"
+    )
+    turth: BpsIds | None = Field(
+        None, description="derived period ids (months, quarters; default: all)"
+    )
+    lang: Literal["ind", "eng"] = Field("ind", description="the language of BPS's labels")
+    unit: str | None = Field(
+        None,
+        description='the unit as BPS writes it ("Ribu Jiwa") when it is not the `unit` of the '
+        "indicators the table yields; a different unit from BPS is a warning",
+    )
 
     @field_validator("domain", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sources.catalog import REPO_ROOT, parse_entry
+from sources.catalog_schema import schema_comment
 from sources.draft_header import find_header
 from sources.draft_layout import Planner
 from sources.draft_names import agency_code, source_id
@@ -80,8 +81,11 @@ def draft_entry(
     entry_id: str | None = None,
     root: Path = REPO_ROOT,
     test_parse: bool = True,
+    entry_file: Path | None = None,
 ) -> Draft:
-    """Draft a catalog entry for the agency file at `path` (see the module docstring)."""
+    """Draft a catalog entry for the agency file at `path` (see the module docstring).
+    `entry_file` is where the draft will be written, if known: its first line names the JSON
+    Schema relative to it (else relative to the repository) for editors."""
     path = Path(path)
     source = read_source(path)
     chosen = source.sheet(sheet)
@@ -114,7 +118,7 @@ def draft_entry(
         parsed, problem = _test_parse(checked, path)
         preamble.append(_parse_line(parsed, problem))
         summary.append(preamble[-1])
-    text = render(entry, comments, preamble)
+    text = f"{schema_comment(entry_file)}\n{render(entry, comments, preamble)}"
     return Draft(entry, text, summary, parsed, problem)
 
 

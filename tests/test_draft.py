@@ -383,7 +383,9 @@ def test_the_draft_is_a_valid_entry_and_reads_back_as_written(tmp_path):
     assert yaml.safe_load(drafted.text) == drafted.entry
     entry = parse_entry(yaml.safe_load(drafted.text), "bps_luas.yaml")
     assert entry.id == "bps_luas" and entry.sample and "SAMPLE" in entry.title
-    assert drafted.text.startswith("# Draft catalog entry for bps_luas.SAMPLE.xlsx")
+    first, second = drafted.text.splitlines()[:2]
+    assert first == "# yaml-language-server: $schema=sources/catalog.schema.json"
+    assert second.startswith("# Draft catalog entry for bps_luas.SAMPLE.xlsx")
 
 
 def test_a_dash_is_nil_in_a_count_column_that_writes_no_zero(tmp_path):

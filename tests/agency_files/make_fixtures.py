@@ -48,6 +48,7 @@ from file_writers import Formula, biff_workbook, sheetjs_workbook  # noqa: E402
 
 from scripts.html_export import HtmlTable, html_page  # noqa: E402
 from scripts.stable_xlsx import save_stable  # noqa: E402
+from sources.catalog_schema import schema_comment  # noqa: E402
 
 WILAYAH_CSV = ROOT / "sources" / "wilayah_kota_malang.csv"
 LOCATION = "tests/agency_files/files"
@@ -3265,7 +3266,9 @@ def write_all(out: Path) -> list[Fixture]:
         default = write_xlsx if f.kind == "xlsx" else write_csv
         writers.get(f.format, default)(f, target)
         about = "\n".join(f"# {line}" for line in _wrap(f.about, 98))
-        text = f"{GENERATED}\n{about}\n{dump_yaml(catalog_entry(f))}"
+        # The schema's path as seen from the committed catalog/ folder, whatever --out is.
+        schema = schema_comment(HERE / "catalog" / f"{f.id}.yaml")
+        text = f"{schema}\n{GENERATED}\n{about}\n{dump_yaml(catalog_entry(f))}"
         (folders["catalog"] / f"{f.id}.yaml").write_text(text, encoding="utf-8")
         facts = [(i, k, p, nilai_text(n), s) for i, k, p, n, s in f.facts()]
         write_rows(
