@@ -92,22 +92,24 @@ def run_pipeline(work: Path, catalog: Path, log: Path, *, persistent: bool = Tru
     env = pipeline_env(work, catalog, persistent=persistent)
     result = measure([str(KOTAPINTAR), "run"], log, env=env, cwd=work)
     if persistent:
-        events = run_events(work / "dagster_home")
+        events = run_events(work / "dagster_home", since=result["started_at"])
         result |= run_phases(events, result["started_at"], result["ended_at"])
     return result
 
 
-def run_events(home: Path) -> list[tuple[float, str, str | None, str]]:
-    """(timestamp, event type, step key, label) of the newest run in `home`, in order. The label
-    is the output's name, the asset's key or the first words of a log message."""
+def run_events(home: Path, since: float = 0.0) -> list[tuple[float, str, str | None, str]]:
+    """(timestamp, event type, step key, label) of the newest run in `home` created after
+    `since` (a process's start), in order; none when the command created no run (it stopped
+    before, or found nothing new before starting Dagster). The label is the output's name, the
+    asset's key or the first words of a log message."""
     import dagster as dg
 
     instance = dg.DagsterInstance.from_config(str(home))
     try:
-        runs = instance.get_runs(limit=1)
-        if not runs:  # the command stopped before the run was created
+        records = instance.get_run_records(limit=1)
+        if not records or records[0].create_timestamp.timestamp() < since:
             return []
-        run, events = runs[0], []
+        run, events = records[0].dagster_run, []
         for entry in instance.all_logs(run.run_id):
             event = entry.dagster_event
             kind = event.event_type_value if event else "LOG"
@@ -128,8 +130,8 @@ def run_phases(events, started_at: float, ended_at: float) -> dict:
     Then each step, the gaps between steps, the run's end, and after its last event: the
     summary and the exit. Inside a step, the time before an output or a log line is work,
     the time before any other event is Dagster writing events."""
-    if not events:
-        return {"phases": {"no events": round(ended_at - started_at, 3)}, "spans": []}
+    if not events:  # no Dagster run: the whole process is the nothing-new check
+        return {"phases": {"no Dagster run": round(ended_at - started_at, 3)}, "spans": []}
     first = events[0][0]
     run_start = next((t for t, k, *_ in events if k in RUN_START), first)
     run_end = next((t for t, k, *_ in reversed(events) if k in RUN_END), events[-1][0])
