@@ -105,6 +105,8 @@ def build_publish_assets() -> list[dg.AssetsDefinition]:
                 "path": dg.MetadataValue.path(str(result.info.folder)),
                 "tables": dg.MetadataValue.json(result.info.tables),
                 "files": len(result.info.files),
+                # Same rows as in the previous export: its files were kept, not written again.
+                "unchanged_tables": dg.MetadataValue.json(list(result.info.carried)),
                 "withheld": dg.MetadataValue.json(result.withheld),
             }
         )

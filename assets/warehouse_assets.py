@@ -59,6 +59,8 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
                 # The analyst views (warehouse/analyst.py), named as in the file.
                 "views": dg.MetadataValue.json(analyst_table_names(info.path, info.views)),
                 "blocked_tables": dg.MetadataValue.json(blocked),
+                # Same rows as in the previous file: kept there, not copied again.
+                "unchanged_tables": dg.MetadataValue.json(list(info.unchanged)),
             }
         )
 

@@ -3,6 +3,7 @@
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,8 +14,12 @@ import pytest
 
 from pipelines.cli import main
 from portal.exports import export_gated
-from tests.portal_data import build_analyst, snapshot_rows
-from warehouse.export import export_dimensions
+from tests.portal_data import build_analyst, set_value, snapshot_rows
+from warehouse import export
+from warehouse.changes import published_at
+from warehouse.db import connect
+from warehouse.dictionary import DIMENSION_COLUMNS
+from warehouse.export import export_dimensions, export_staleness
 from warehouse.reference import DIMENSIONS
 
 
@@ -125,3 +130,86 @@ def test_the_nightly_job_writes_exports_of_the_bundled_catalog(bundled_run):
                     assert sum(1 for _ in handle) - 1 == rows
     validation = frictionless_validate(out / "datapackage.json")
     assert validation.returncode == 0, validation.stdout[-3000:]
+
+
+# --- in proportion to change -------------------------------------------------------------------
+
+
+def _sorted_copy(con, table: str, path: Path, options: str) -> bytes:
+    """Today's way: every file written through ORDER BY the key."""
+    con.execute(
+        f"COPY (SELECT {export._COLUMNS} FROM {table} ORDER BY {export._KEY}) TO '{path}' "
+        f"({options})"
+    )
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(tmp_path, shuffled):
+    """A table built by sorted batch inserts (warehouse/build.py: row groups left partly
+    filled) is written without a sort and gives the sorted bytes; one out of order is sorted."""
+    con = connect(tmp_path / "work.duckdb")
+    con.execute("SET threads = 4")
+    columns = ", ".join(c.name for c in DIMENSION_COLUMNS)
+    # Key order is the order of i.
+    values = ", ".join(
+        {
+            "indikator": "'IND_' || (i // 100000)",
+            "kode_wilayah": "'35.73.' || lpad(((i // 1000) % 100)::VARCHAR, 2, '0')",
+            "periode": "lpad((i % 1000)::VARCHAR, 4, '0')",
+            "nilai": "i / 4",
+        }.get(c.name, "'x' || (i % 13)" if c.type == "string" else "NULL")
+        for c in DIMENSION_COLUMNS
+    )
+    for start, end in ((0, 130_000), (130_000, 200_000), (200_000, 300_000)):
+        order = "random()" if shuffled else "i"
+        con.execute(
+            f"INSERT INTO smart_people ({columns}) SELECT {values} FROM range({start}, {end}) "
+            f"AS r(i) ORDER BY {order}"
+        )
+    assert export.in_key_order(con, "smart_people") is not shuffled
+    for write, options in (
+        (export.write_table_csv, export.CSV_OPTIONS),
+        (export.write_table_parquet, export.PARQUET_OPTIONS),
+    ):
+        assert write(con, "smart_people", tmp_path / "new") == 300_000
+        expected = _sorted_copy(con, "smart_people", tmp_path / "sorted", options)
+        assert (tmp_path / "new").read_bytes() == expected, write.__name__
+    con.close()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.name != export.MANIFEST}
+
+
+def test_an_export_writes_only_the_tables_that_changed(analyst, tmp_path):
+    work, analyst_path = analyst
+    out = tmp_path / "exports"
+    first = export_dimensions(analyst_path, out, DIMENSIONS)
+    assert first.carried == ()
+    inodes = {p.name: p.stat().st_ino for p in out.iterdir()}
+
+    set_value(work, analyst_path, "smart_people", ("PEOPLE_IND_1", "35.73", "2023"), 99.0)
+    second = export_dimensions(analyst_path, out, DIMENSIONS)
+    assert set(second.carried) == set(DIMENSIONS) - {"smart_people"}
+    for name in ("smart_living.csv", "smart_living.parquet"):
+        assert (out / name).stat().st_ino == inodes[name]  # linked, not written
+    assert (out / "smart_people.csv").stat().st_ino != inodes["smart_people.csv"]
+    assert "99.0" in (out / "smart_people.csv").read_text(encoding="utf-8")
+    # The same files and hashes as an export written from nothing, and it shows the snapshot.
+    fresh = export_dimensions(analyst_path, tmp_path / "fresh", DIMENSIONS)
+    assert _files(out) == _files(tmp_path / "fresh") and second.files == fresh.files
+    assert export_staleness(out, published_at(analyst_path)) == ""
+    manifest = json.loads((out / export.MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["snapshot_published_at"] == published_at(analyst_path).isoformat()
+
+    # A file touched since, or files of another format, are written again.
+    os.utime(out / "smart_living.csv", ns=(1, 1))
+    assert "smart_living" not in export_dimensions(analyst_path, out, DIMENSIONS).carried
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(export, "FILE_FORMAT", "other")
+    try:
+        assert export_dimensions(analyst_path, out, DIMENSIONS).carried == ()
+    finally:
+        monkey.undo()
+    assert _files(out) == _files(tmp_path / "fresh")

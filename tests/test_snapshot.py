@@ -181,3 +181,81 @@ def test_publish_refuses_bad_table_lists(tmp_path, tables, error, message):
 def test_open_analyst_names_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"does not exist yet: run the pipeline once"):
         open_analyst(tmp_path / "nothing.duckdb")
+
+
+# --- in proportion to change: unchanged tables stay in a copy of the previous file ---------------
+
+
+def storage_version(path) -> str:
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{path}' AS a (READ_ONLY)")
+        return con.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'a'"
+        ).fetchall()[0][0]
+
+
+def test_a_publish_keeps_unchanged_tables_and_copies_changed_ones(paths):
+    work, analyst = paths
+    first = query("SELECT max(published_at) AS t FROM kp_snapshot", analyst).t[0]
+    again = publish_snapshot(work, analyst, TABLES)
+    assert again.unchanged == ("fact_indikator", "tidy.a") and again.tables["tidy.a"] == 3
+    fill_work(work, 5)  # both tables change
+    changed = publish_snapshot(work, analyst, TABLES)
+    assert changed.unchanged == () and changed.tables == {"fact_indikator": 5, "tidy.a": 5}
+    assert query("SELECT sum(nilai) AS s FROM fact_indikator", analyst).s[0] == 15
+    noted = query("SELECT table_name, rows, published_at FROM kp_snapshot ORDER BY 1", analyst)
+    assert noted[["table_name", "rows"]].values.tolist() == [["fact_indikator", 5], ["tidy.a", 5]]
+    assert (noted.published_at > first).all()
+    # Still the format the oldest supported DuckDB reads, and nothing else left in the file.
+    assert storage_version(analyst) == f"{snapshot.ANALYST_STORAGE_VERSION}+"
+    with open_analyst(analyst) as con:
+        tables = con.sql(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE database_name = 'kotapintar' ORDER BY 1"
+        ).fetchall()
+    assert [t for (t,) in tables] == [
+        "main.fact_indikator",
+        "main.kamus_data",
+        "main.kp_snapshot",
+        "tidy.a",
+    ]
+
+
+def test_a_blocked_table_keeps_its_previous_version_in_the_kept_file(paths):
+    work, analyst = paths
+    fill_work(work, 4)
+    info = publish_snapshot(work, analyst, ["tidy.a"], carry_over=["fact_indikator"])
+    assert info.carried_over == ("fact_indikator",) and info.unchanged == ()
+    assert info.tables == {"tidy.a": 4, "fact_indikator": 3}
+    assert query("SELECT count(*) AS n FROM fact_indikator", analyst).n[0] == 3
+
+
+def test_a_previous_file_in_another_storage_version_is_not_reused(paths):
+    work, analyst = paths
+    analyst.unlink()
+    with duckdb.connect() as con:  # as a pipeline that wrote the library's newest format
+        con.execute(f"ATTACH '{analyst}' AS a")
+        con.execute("CREATE TABLE a.fact_indikator AS SELECT 1 AS x")
+    info = publish_snapshot(work, analyst, TABLES)
+    assert info.unchanged == () and info.tables == {"fact_indikator": 3, "tidy.a": 3}
+    assert storage_version(analyst) == f"{snapshot.ANALYST_STORAGE_VERSION}+"
+
+
+def test_the_kept_file_does_not_grow_without_bound(paths):
+    work, analyst = paths
+    sizes = []
+    for n in [4000, 3, 5000, 4, 4000, 5, 5000, 6]:
+        fill_work(work, n)
+        publish_snapshot(work, analyst, TABLES)
+        sizes.append(analyst.stat().st_size)
+        with duckdb.connect() as con:
+            con.execute(f"ATTACH '{analyst}' AS a (READ_ONLY)")
+            used, free = con.execute(
+                "SELECT used_blocks, free_blocks FROM pragma_database_size() "
+                "WHERE database_name = 'a'"
+            ).fetchall()[0]
+        # A file more than half free is not reused: the next publish writes a compact one.
+        assert free <= used + 8, sizes
+    fresh = analyst.with_name("fresh.duckdb")
+    publish_snapshot(work, fresh, TABLES)
+    assert max(sizes[2:]) <= 3 * fresh.stat().st_size + 2**20, sizes

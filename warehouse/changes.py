@@ -12,7 +12,8 @@ disagree with them:
   entry added, removed or edited; compared as text, row for row);
 - open exports that do not show the analyst file (their `kp_export.json` names another
   snapshot, or is missing): a run killed between the snapshot's rename and the exports' swap
-  must not leave them stale forever behind "nothing new" (warehouse/export.py).
+  must not leave them stale forever behind "nothing new" (warehouse/export.py). Rebuilding
+  them then costs little: tables whose rows the current export already holds are carried.
 """
 
 from __future__ import annotations

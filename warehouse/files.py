@@ -12,6 +12,9 @@ Two rules:
   names of exactly that pattern, and only when the pid is no longer running or the file is
   more than a day old (a pid can be reused), so a run in progress in another process keeps
   its files.
+
+An export carries the files of unchanged tables into its new folder by hard link
+(`link_or_copy`): no bytes are written, and removing the old folder leaves the new name.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ def keep_access(new: Path, old: Path) -> None:
             os.chown(new, -1, was.st_gid)
     # After chown, which may clear setgid bits.
     os.chmod(new, stat.S_IMODE(was.st_mode))
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Make `target` a hard link to `source`, or a copy keeping its mtime where the file
+    system cannot link (another device, no hard links)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def remove_stale(folder: Path, pattern: re.Pattern[str], *, now: float | None = None) -> list[Path]:
