@@ -78,15 +78,22 @@ def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int
         shared = [indikator for indikator, sources, _ in counts if len(sources) > 1]
         if shared:
             _refuse_shared_keys(con, union, shared)
-        for batch, sources in indicator_batches(counts):
-            # Only the tables that hold the batch's indicators: each is read about once.
-            some = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in sources)
-            con.execute(
-                f"INSERT INTO fact_indikator ({columns}) SELECT {columns} FROM ({some}) "
-                f"WHERE indikator IN (SELECT unnest(?)) ORDER BY {_KEY}",
-                [batch],
-            )
+        _insert_in_key_order(con, counts)
         return scalar(con, "SELECT count(*) FROM fact_indikator")
+
+
+def _insert_in_key_order(con: duckdb.DuckDBPyConnection, counts) -> None:
+    """Insert the facts of `counts` (indicator_counts) from their tidy tables, each batch of
+    indicators sorted by the key."""
+    columns = ", ".join(FACT_COLUMNS)
+    for batch, sources in indicator_batches(counts):
+        # Only the tables that hold the batch's indicators: each is read about once.
+        some = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in sources)
+        con.execute(
+            f"INSERT INTO fact_indikator ({columns}) SELECT {columns} FROM ({some}) "
+            f"WHERE indikator IN (SELECT unnest(?)) ORDER BY {_KEY}",
+            [batch],
+        )
 
 
 def update_fact(
@@ -138,13 +145,7 @@ def update_fact(
                     f"SELECT {columns} FROM tidy.{quote(s)}" for s in loaded
                 )
                 _refuse_shared_keys(con, everyone, shared)
-            for batch, sources in indicator_batches(counts):
-                some = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in sources)
-                con.execute(
-                    f"INSERT INTO fact_indikator ({columns}) SELECT {columns} FROM ({some}) "
-                    f"WHERE indikator IN (SELECT unnest(?)) ORDER BY {_KEY}",
-                    [batch],
-                )
+            _insert_in_key_order(con, counts)
         return scalar(con, "SELECT count(*) FROM fact_indikator"), sorted(touched)
 
 
