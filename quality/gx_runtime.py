@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from great_expectations.core import ExpectationSuite
     from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.core.expectation_validation_result import (
@@ -104,6 +105,15 @@ def run_suite(
         warnings.filterwarnings("ignore", message=REGEX_GROUP_WARNING, category=UserWarning)
         batch = batch_definition.get_batch(batch_parameters={"dataframe": df})
         return batch.validate(suite, result_format=result_format)
+
+
+def arrow_frame(table: pa.Table) -> pd.DataFrame:
+    """A DuckDB result as Arrow (`to_arrow_table()`) as the DataFrame GX validates fastest, text
+    as pandas categoricals: the codes convert without one Python string per value, GX's batch
+    fingerprint (`hash_pandas_object`, twice per validation, no option turns it off) hashes the
+    few categories, and its metrics (null, in set, regex, duplicates) give the same verdicts.
+    On 1M rows of a smart_* table's 7 checked columns: 1.1 s instead of 3.1-3.5 s (the README)."""
+    return table.to_pandas(strings_to_categorical=True)
 
 
 def warm_up() -> None:

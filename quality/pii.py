@@ -59,9 +59,14 @@ class PiiFinding:
 
 @dataclass(frozen=True)
 class PiiReport:
+    """The verdict on one table. `covered` names the columns this table's scan did not screen
+    again because another table's scan in the same guard already had (`lokasi`:
+    "fact_indikator.lokasi", a copy): their findings here are those values found in THIS table."""
+
     table: str
     rows: int
     findings: list[PiiFinding]
+    covered: dict[str, str] = field(default_factory=dict)
 
     @property
     def blocking(self) -> list[PiiFinding]:
@@ -95,6 +100,7 @@ class PiiReport:
                 }
                 for f in self.findings
             ],
+            "covered": dict(self.covered),
         }
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from quality.pii import scan_frame
-from quality.pii_table import scan_table
+from quality.pii_table import Copied, scan_table, scan_tables
 
 NIK_WOMAN = "3573014506900003"
 NIK_MAN = "3201010101850007"
@@ -151,4 +151,184 @@ def test_agency_headers_label_columns_as_in_the_frame_scan(con):
         ("catatan", "nik"),
         ("catatan", "nama"),
         ("kk", "no_kk"),
+    ]
+
+
+# --- scan_tables: a column copied from a scanned column is not screened again -------------
+
+PHONE = "0812-3456-7890"
+
+
+def derived_tables(con):
+    """`src` (a fact table: lokasi, catatan, nilai of two sources), `lookup` (names) and
+    `derived`, built from both as warehouse/build.py builds a smart_* table."""
+    con.execute(
+        "CREATE TABLE src AS SELECT 'IND_' || (i % 3) AS indikator, 's' || (i % 2) AS sumber_id, "
+        "'baris ' || i || ', kolom 2' AS lokasi, NULL::VARCHAR AS catatan, i * 1.5 AS nilai "
+        "FROM range(3000) r(i)"
+    )
+    con.execute(f"UPDATE src SET lokasi = 'telp {PHONE}' WHERE nilai IN (6.0, 10.5)")
+    con.execute("UPDATE src SET catatan = 'hubungi a@b.co.id' WHERE nilai = 9.0")
+    con.execute(f"UPDATE src SET nilai = {NIK_MAN} WHERE nilai = 1500.0")
+    con.execute(
+        "CREATE TABLE lookup AS SELECT * FROM (VALUES ('IND_0', 'Indikator nol', '0341 551234'), "
+        "('IND_1', 'Indikator satu', NULL), ('IND_2', 'Tidak dipakai', NULL)) "
+        "t(kode, judul, kontak)"
+    )
+    con.execute(
+        "CREATE TABLE derived AS SELECT s.indikator, l.judul AS nama_indikator, l.kontak, "
+        "s.sumber_id, s.lokasi, s.catatan, s.nilai FROM src AS s JOIN lookup AS l "
+        "ON l.kode = s.indikator WHERE s.indikator IN ('IND_0', 'IND_1') ORDER BY s.rowid"
+    )
+
+
+COPIES = {
+    "derived": [
+        Copied(
+            "src",
+            {c: c for c in ("indikator", "sumber_id", "lokasi", "catatan", "nilai")},
+            ("indikator", "indikator"),
+        ),
+        Copied("lookup", {"nama_indikator": "judul", "kontak": "kontak"}),
+    ]
+}
+
+
+def test_copied_columns_report_what_a_whole_scan_reports(con):
+    derived_tables(con)
+    source_allow = {"s1": {"lokasi": "nomor kantor"}}
+    # Derived first in the list: the sources are still scanned before it.
+    reports = scan_tables(
+        con, ["derived", "src", "lookup"], source_allow=source_allow, copies=COPIES
+    )
+    assert [r.table for r in reports] == ["derived", "src", "lookup"]
+    for report in reports:
+        whole = scan_table(con, report.table, source_allow=source_allow)
+        assert {**report.as_dict(), "covered": {}} == report_dict(whole), report.table
+    derived = reports[0]
+    assert derived.covered == {
+        "indikator": "src.indikator",
+        "sumber_id": "src.sumber_id",
+        "lokasi": "src.lokasi",
+        "catatan": "src.catatan",
+        "nilai": "src.nilai",
+        "nama_indikator": "lookup.judul",
+        "kontak": "lookup.kontak",
+    }
+    # The findings are the derived table's own: its rows, its places, its allow-lists.
+    assert [(f.column, f.kind, f.count) for f in derived.findings] == [
+        ("kontak", "telepon", 1000),
+        ("lokasi", "telepon", 1),
+        ("lokasi", "telepon", 1),
+        ("catatan", "email", 1),
+        ("nilai", "nik", 1),
+    ]
+    assert not derived.passed and derived.as_dict()["covered"]["lokasi"] == "src.lokasi"
+
+
+def test_a_copy_of_a_source_with_personal_data_fails_too(con):
+    """fact_indikator blocked on lokasi: the smart_* table holding that lokasi is blocked as
+    well, though its own lokasi was never screened (issue 14)."""
+    derived_tables(con)
+    src, derived = scan_tables(con, ["src", "derived"], copies=COPIES)
+    assert "lokasi" in derived.covered
+    assert not src.passed and not derived.passed
+    [lokasi] = [f for f in derived.blocking if f.column == "lokasi"]
+    assert lokasi.examples == ["0812******90"] and lokasi.count == 2
+
+
+def test_a_table_not_rebuilt_since_its_source_changed_is_scanned_whole(con):
+    derived_tables(con)
+    # The source no longer holds the phone numbers; the derived table, built before, still does.
+    con.execute("UPDATE src SET lokasi = 'baris 0, kolom 1' WHERE lokasi LIKE 'telp%'")
+    con.execute("UPDATE lookup SET kontak = NULL")
+    src, lookup, derived = scan_tables(con, ["src", "lookup", "derived"], copies=COPIES)
+    assert src.passed is False  # catatan and nilai still hold personal data
+    assert "lokasi" not in [f.column for f in src.findings] and lookup.passed
+    assert "lokasi" not in derived.covered and "kontak" not in derived.covered
+    assert {(f.column, f.count) for f in derived.findings} >= {("lokasi", 2), ("kontak", 1000)}
+    assert report_dict(derived) == {
+        **report_dict(scan_table(con, "derived")),
+        "covered": derived.covered,
+    }
+
+
+def test_copies_of_columns_judged_otherwise_are_scanned(con):
+    """A person-name column is judged on its own share of name-like values, and a column
+    named `nik` reads any 16 digits: such copies are not covered by the source's scan."""
+    con.execute(
+        "CREATE TABLE src AS SELECT * FROM (VALUES ('Budi Santoso', '3573015213900007'), "
+        "('Siti Aminah', '1')) t(nama, catatan)"
+    )
+    con.execute("CREATE TABLE derived AS SELECT nama AS pelapor, catatan AS nik FROM src")
+    copies = {"derived": [Copied("src", {"pelapor": "nama", "nik": "catatan"})]}
+    src, derived = scan_tables(con, ["src", "derived"], copies=copies)
+    assert src.findings and derived.covered == {}
+    assert [(f.column, f.kind) for f in derived.findings] == [("pelapor", "nama"), ("nik", "nik")]
+
+
+def test_columns_skipped_in_the_source_are_not_covered(con):
+    derived_tables(con)
+    reports = scan_tables(con, ["src", "derived"], skip={"src": ["lokasi"]}, copies=COPIES)
+    assert "lokasi" not in reports[1].covered
+    assert [f.count for f in reports[1].findings if f.column == "lokasi"] == [2]
+
+
+# --- the guard of the warehouse step over the tables warehouse/build.py builds -----------
+
+
+def test_the_guard_blocks_a_smart_table_holding_a_blocked_fact_value(tmp_path):
+    from assets.quality_assets import guard_tables
+    from sources.wilayah import reference_frame
+    from warehouse.db import work_db
+    from warehouse.kualitas import blocked_tables
+    from warehouse.load import build_dimension_table, load_dim_wilayah
+
+    tables = ["dim_wilayah", "dim_indikator", "fact_indikator", "smart_people", "smart_living"]
+    with work_db(tmp_path / "work.duckdb") as con:
+        load_dim_wilayah(con, reference_frame())
+        con.execute(
+            "INSERT INTO dim_indikator (kode, nama_id, dimensi, sumber_id, sampel) VALUES "
+            "('IND_A', 'Indikator A', 'smart_people', 'src_a', false), "
+            "('IND_B', 'Indikator B', 'smart_living', 'src_a', false)"
+        )
+        con.execute(
+            "INSERT INTO fact_indikator SELECT 'IND_A', '35.73.01', (2000 + i)::VARCHAR, i, "
+            f"'final', NULL, 'src_a', '{'ab' * 32}', 'Data!C' || i FROM range(500) r(i)"
+        )
+        # The agency's sheet is named after a person's phone: every lokasi of one row shows it.
+        con.execute(f"UPDATE fact_indikator SET lokasi = 'HP {PHONE}!C9' WHERE periode = '2009'")
+        build_dimension_table(con, "smart_people")
+        build_dimension_table(con, "smart_living")
+
+        reports = {r.table: r for r in guard_tables(con, tables, {})}
+        people = reports["smart_people"]
+        assert people.covered["lokasi"] == "fact_indikator.lokasi"
+        assert "nama_wilayah" not in people.covered  # dim_wilayah.nama is judged as names
+        assert [(f.column, f.count, f.examples) for f in people.blocking] == [
+            ("lokasi", 1, ["0812******90"])
+        ]
+        assert blocked_tables(con, tables) == ["fact_indikator", "smart_people"]
+        laporan = con.execute(
+            "SELECT laporan FROM meta_kualitas WHERE tabel = 'smart_people'"
+        ).fetchone()[0]
+        assert '"lokasi": "fact_indikator.lokasi"' in laporan
+
+        # Allowed for its source, in both tables; a fixed fact table unblocks both.
+        allowed = guard_tables(con, tables, {"src_a": {"lokasi": "sheet name, office line"}})
+        assert all(r.passed for r in allowed) and blocked_tables(con, tables) == []
+        con.execute("UPDATE fact_indikator SET lokasi = 'Data!C9' WHERE periode = '2009'")
+        build_dimension_table(con, "smart_people")
+        assert all(r.passed for r in guard_tables(con, tables, {}))
+
+
+def test_only_plain_copies_of_dimension_select_are_covered():
+    from assets.quality_assets import copied_columns
+
+    copies = copied_columns(
+        {"a": "f.lokasi", "b": "upper(f.catatan)", "c": "x.y", "d": "i.nama_id"}
+    )
+    assert [(c.source, dict(c.columns), c.key) for c in copies] == [
+        ("fact_indikator", {"a": "lokasi"}, ("indikator", "indikator")),
+        ("dim_indikator", {"d": "nama_id"}, None),
     ]
