@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import duckdb
 
 from assets.quality_stage import QualityOptions
 from sources.http import DEFAULT_CONTACT, HttpConfig
-from warehouse.db import connect, work_db
+from warehouse.db import connect, release_memory, work_db
 from warehouse.run_lock import hold_work_db
 
 WORK_DB_FILE = "work.duckdb"  # in data_dir; DuckDB names its tables `work.main.<table>`
@@ -77,9 +77,16 @@ class KotaPintarResource(dg.ConfigurableResource):
             contact=self.contact,
         )
 
-    def work_db(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """One short-lived connection to the work database (DuckDB has one writer at a time)."""
-        return work_db(self.work_path)
+    @contextmanager
+    def work_db(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One short-lived connection to the work database (DuckDB has one writer at a time).
+        The memory its work freed is handed back when it closes (a step such as the warehouse
+        build runs in one), so the next step does not start on top of it."""
+        try:
+            with work_db(self.work_path) as con:
+                yield con
+        finally:
+            release_memory()
 
     @contextmanager
     def step_work_db(self) -> Iterator[SharedWorkDb]:
@@ -134,3 +141,4 @@ class SharedWorkDb:
         if self._con is not None:
             con, self._con = self._con, None
             con.close()
+            release_memory()

@@ -24,6 +24,7 @@ from assets.table_metadata import preview_table
 from quality.freshness import freshness
 from quality.pii import mask_text
 from sources.catalog import SourceEntry
+from warehouse.db import release_memory
 
 progress = logging.getLogger("kotapintar")
 # The shared connection keeps the blocks of every table it wrote in DuckDB's buffer pool (up to
@@ -75,6 +76,8 @@ def refresh_each(
                     muat_id=muat_id,
                     seconds=time.perf_counter() - started,
                 )
+            if outcome.parsed_rows:
+                release_memory()  # its frames are gone: keep their pages from the next source
             if outcome.outcome == "loaded":
                 loaded += 1
                 if loaded % RECYCLE_AFTER_LOADS == 0:

@@ -158,6 +158,7 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         raise _NotFast from None  # a drift report reads the whole grid: let the parser write it
     kind = _line_kind(entry)
     body = _read_body(data, offset, delimiter, body_start, kind)
+    del data  # the body's columns are copies: the file's bytes are not read again
     # Arrow's kernels release the GIL: two threads read the value columns' numbers and build
     # the frame's columns (each as soon as what it needs is known) while this one does the
     # Python work on distinct cells.
@@ -182,6 +183,10 @@ def _parse(entry: SourceEntry, path: Path) -> ParsedSource:
         warnings = total_warnings(entry, mismatches)
         if not len(data_rows):
             return ParsedSource(tidy_frame([]), warnings)
+        # The frame is built from the values and the columns on the pool: the file's columns
+        # (and their numbers) go first, so the two are not held at once.
+        del body, numbers, classes
+        pa.default_memory_pool().release_unused()
         frame = _frame(entry, cols.values, layout, values, provisional, built, lokasi)
     return ParsedSource(frame, warnings)
 
@@ -271,9 +276,12 @@ def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _B
     except (pa.ArrowException, ValueError):
         raise _NotFast from None  # e.g. a line longer than Arrow's block: the parser reads it
     columns = [table.column(name).combine_chunks() for name in names]
+    read = table.num_rows
+    del table
+    pa.default_memory_pool().release_unused()
     if any((pc.max(pc.binary_length(c)).as_py() or 0) > CSV_FIELD_LIMIT for c in columns):
         raise _NotFast
-    lines = np.delete(np.arange(table.num_rows + len(odd)), [n for n, _ in odd])
+    lines = np.delete(np.arange(read + len(odd)), [n for n, _ in odd])
     kept = [(n, cells) for n, cells in odd if kind(_first_text(cells)) in (_DATA, _TOTAL)]
     if any(len(cell) > CSV_FIELD_LIMIT for _, cells in kept for cell in cells):
         raise _NotFast

@@ -44,7 +44,7 @@ def test_every_connection_gets_the_limits_and_a_spill_folder(tmp_path, monkeypat
     monkeypatch.delenv("KOTAPINTAR_DUCKDB_MEMORY")
     monkeypatch.delenv("KOTAPINTAR_DUCKDB_THREADS")
     with work_db(tmp_path / "data" / "work.duckdb") as con:
-        assert setting(con, "memory_limit") == "953.6 MiB"  # 1GB
+        assert setting(con, "memory_limit") == "244.1 MiB"  # 256MB
         assert setting(con, "threads") == db.DEFAULT_THREADS
 
 
@@ -55,7 +55,7 @@ def test_every_connection_gets_the_limits_and_a_spill_folder(tmp_path, monkeypat
             "KOTAPINTAR_DUCKDB_MEMORY",
             "lots",
             "KOTAPINTAR_DUCKDB_MEMORY='lots' is not an amount of memory such as 512MB, 1GB or "
-            "2GiB (default 1GB); fix it in the environment or .env",
+            "2GiB (default 256MB); fix it in the environment or .env",
         ),
         (
             "KOTAPINTAR_DUCKDB_THREADS",
@@ -145,3 +145,21 @@ def test_sorted_runs_give_the_table_in_key_order(tmp_path, monkeypatch):
         assert build_fact(con, ["c", "a", "b"]) == 6
         rows = con.execute("SELECT indikator, periode FROM fact_indikator").fetchall()
     assert rows == sorted(rows) and len(rows) == 6
+
+
+def test_builds_shed_duckdbs_cache_and_keep_the_limit(tmp_path, monkeypatch):
+    """build_fact and build_dimension_table end by lowering the limit for a moment
+    (db.shed_cache): the rows stay, the configured limit is back afterwards."""
+    monkeypatch.setenv("KOTAPINTAR_DUCKDB_MEMORY", "512MB")
+    with work_db(tmp_path / "work.duckdb") as con:
+        replace_tidy(con, "a", tidy("a", "IND_A", ["2023", "2024"]), SHA)
+        assert build_fact(con, ["a"]) == 2
+        assert setting(con, "memory_limit") == "488.2 MiB"
+        db.shed_cache(con)
+        assert setting(con, "memory_limit") == "488.2 MiB"
+        assert con.execute("SELECT count(*) FROM fact_indikator").fetchone()[0] == 2
+
+
+def test_release_memory_is_safe_at_any_time():
+    db.release_memory()
+    db.release_memory()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import duckdb
 
+from warehouse.db import shed_cache
 from warehouse.dictionary import COLUMN_NAMES
 from warehouse.reference import DIMENSIONS
 from warehouse.sqlutil import check_sumber_id, examples, quote, scalar, table_exists, transaction
@@ -79,7 +80,9 @@ def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int
         if shared:
             _refuse_shared_keys(con, union, shared)
         _insert_in_key_order(con, counts)
-        return scalar(con, "SELECT count(*) FROM fact_indikator")
+        rows = scalar(con, "SELECT count(*) FROM fact_indikator")
+    shed_cache(con)  # the sorts' memory, before the checks and dimension tables
+    return rows
 
 
 def _insert_in_key_order(con: duckdb.DuckDBPyConnection, counts) -> None:
@@ -146,7 +149,9 @@ def update_fact(
                 )
                 _refuse_shared_keys(con, everyone, shared)
             _insert_in_key_order(con, counts)
-        return scalar(con, "SELECT count(*) FROM fact_indikator"), sorted(touched)
+        rows = scalar(con, "SELECT count(*) FROM fact_indikator")
+    shed_cache(con)
+    return rows, sorted(touched)
 
 
 def dimensions_of(con: duckdb.DuckDBPyConnection, indicators: Sequence[str]) -> set[str]:
@@ -189,7 +194,9 @@ def build_dimension_table(con: duckdb.DuckDBPyConnection, dimension: str) -> int
                 """,
                 [dimension, batch],
             )
-        return scalar(con, f"SELECT count(*) FROM {dimension}")
+        rows = scalar(con, f"SELECT count(*) FROM {dimension}")
+    shed_cache(con)  # the join's and sort's memory, before this table's GX suite reads it
+    return rows
 
 
 def indicator_counts(

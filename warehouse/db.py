@@ -25,14 +25,18 @@ KOTAPINTAR_DUCKDB_THREADS (declared and checked in pipelines/settings.py).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from warehouse.reference import DIMENSIONS
 
@@ -40,11 +44,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK_PATH = REPO_ROOT / "data" / "work.duckdb"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
 MEMORY_ENV, THREADS_ENV = "KOTAPINTAR_DUCKDB_MEMORY", "KOTAPINTAR_DUCKDB_THREADS"
-# 1 GB keeps a 5M-fact build under 2 GiB of RSS with pandas and GX next to it; operators of
-# bigger machines raise it. Threads: each keeps its own sort and hash buffers.
-DEFAULT_MEMORY_LIMIT = "1GB"
+# The whole process peaks at about twice this plus ~250 MiB: a 1M-row `kotapintar run`
+# ~1,400 MiB with 1GB, ~770 MiB with 256MB; the 5M-fact build of bench/memory.py 768 MiB with
+# 256MB (1,274 with 1GB), every stage as fast, its sorts spilling to TEMP_FOLDER. Operators of
+# bigger machines may raise it. Threads: each keeps its own sort and hash buffers.
+DEFAULT_MEMORY_LIMIT = "256MB"
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 TEMP_FOLDER = "duckdb_tmp"
+# What shed_cache lowers the limit to for a moment (DuckDB evicts down to it).
+SHED_LIMIT = "32MB"
 # The `{dimension}` template: its CREATE TABLE and the ALTERs that follow it.
 _PER_DIMENSION = re.compile(
     r"^CREATE TABLE IF NOT EXISTS \{dimension\} \(.*?\);\n(?:ALTER TABLE \{dimension\} [^;]*;\n)*",
@@ -123,6 +131,47 @@ def apply_limits(con: duckdb.DuckDBPyConnection, temp_directory: Path) -> None:
     con.execute(f"SET memory_limit = '{memory_limit()}'")
     con.execute(f"SET threads = {threads()}")
     con.execute("SET temp_directory = ?", [str(temp_directory)])
+
+
+def release_memory() -> None:
+    """Hand the memory that a big unit of work freed back to the operating system.
+
+    Freed memory otherwise stays in the process: Arrow's allocator (mimalloc) keeps its pages
+    for reuse, and glibc keeps freed heap. After a 1M-row source (parse, validation, load)
+    that was ~250 MiB held through the warehouse step, which added its own peak on top of it.
+    A few milliseconds; DuckDB returns its own memory when its database closes."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def shed_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Make DuckDB let go of what a finished big statement left in its buffer pool.
+
+    After a sorted insert or a join DuckDB keeps the memory it used (up to memory_limit), though
+    `duckdb_memory()` shows little of it: at 1M facts ~110-170 MiB, under the pandas and GX work
+    that follows on the same connection (the smart_* suites). Lowering the limit for a moment
+    evicts it; committed rows are in the file, so nothing is written. Call it outside a
+    transaction. Best effort: a limit DuckDB cannot meet is left as it was."""
+    try:
+        con.execute(f"SET memory_limit = '{SHED_LIMIT}'")
+    except duckdb.Error:
+        pass  # more than that is pinned: nothing to gain here
+    finally:
+        con.execute(f"SET memory_limit = '{memory_limit()}'")
+
+
+def _glibc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # musl has no malloc_trim
+    except OSError:
+        return None
+
+
+_LIBC = _glibc()
 
 
 def drop_derived_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
