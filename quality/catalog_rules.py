@@ -84,7 +84,9 @@ def derive_columns(
     time), so a file that holds only the new year is still compared. No change is computed
     where either value is missing or the earlier one is 0 (a relative change is undefined).
     """
-    out = df.copy()
+    # Copy-on-write (pandas 3): a shallow copy shares df's columns until one is written, and
+    # only new columns are added here; a deep copy cost ~40 MiB on 1M rows.
+    out = df.copy(deep=False)
     if not any(i.max_change_pct is not None for i in entry.indicators):
         out["nilai_sebelumnya"] = np.nan
         out["perubahan_yoy"] = np.nan

@@ -25,7 +25,7 @@ import pandas as pd
 from quality import catalog_rules, findings
 from quality.pii import PiiReport, mask_text, scan_frame
 from quality.rules import tidy_rules
-from quality.tidy_suite import RuleFailure, ValidationReport, validate_frame
+from quality.tidy_suite import RuleFailure, ValidationReport, plain_text, validate_frame
 from sources.catalog import SourceEntry
 from sources.quarantine import Quarantined
 from sources.quarantine import describe as describe_unreadable
@@ -124,7 +124,12 @@ def check_source(
         )
     checked = catalog_rules.derive_columns(tidy, entry, history).reset_index(drop=True)
     report = validate_frame(checked, table=table, rules=rules)
-    found = [findings.from_validation(entry, checked, report, rules)] if not report.success else []
+    # Findings quote rows as text: the fast parser's categoricals convert only on a failure.
+    found = (
+        [findings.from_validation(entry, plain_text(checked), report, rules)]
+        if not report.success
+        else []
+    )
 
     coverage = None
     coverage_rules = catalog_rules.coverage_rules(entry)
@@ -144,7 +149,7 @@ def check_source(
         tidy.reset_index(drop=True), table=table, allow=allow, skip=("lokasi",), headers=headers
     )
     if not pii.passed:
-        found.append(findings.from_pii(entry, checked, pii))
+        found.append(findings.from_pii(entry, plain_text(checked), pii))
 
     if unreadable:
         found.insert(0, findings.from_cells(entry, [item.as_cell() for item in unreadable]))

@@ -170,8 +170,17 @@ def _scan_column(
         return []
     if pd.api.types.is_numeric_dtype(values):
         return _scan_numbers(column, values, header)
-    text = values.astype("string")
-    distinct = text.dropna().unique()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Each category once, not each of 1M rows as text; hits map back through the codes.
+        # Only those in use, in order of first appearance as below (the examples' order).
+        codes = values.cat.codes.to_numpy()
+        text = pd.Series(values.cat.categories, dtype="string")
+        used = pd.unique(codes)
+        distinct = text.iloc[used[used >= 0]].dropna().unique()
+    else:
+        codes = None
+        text = values.astype("string")
+        distinct = text.dropna().unique()
     label = column_label(column, header)
     hits: dict[str, dict[str, str]] = {}  # kind -> {value: first masked example}
     for value in distinct:
@@ -183,6 +192,8 @@ def _scan_column(
     result = []
     for kind, found in hits.items():
         hit_mask = text.isin(list(found)).fillna(False).to_numpy(dtype=bool)
+        if codes is not None:  # a category's hit, on each row that holds it (-1: missing)
+            hit_mask = np.append(hit_mask, False)[codes]
         result.append((kind, hit_mask, list(dict.fromkeys(found.values()))))
     return result
 

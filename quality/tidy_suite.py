@@ -25,6 +25,7 @@ __all__ = [
     "RuleFailure",
     "ValidationReport",
     "build_suite",
+    "plain_text",
     "tidy_rules",
     "validate_frame",
     "validate_tidy",
@@ -165,7 +166,7 @@ def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailu
     else:
         positions = np.flatnonzero(mask)
         count = len(positions)
-    rows = df.iloc[positions]
+    rows = plain_text(df.iloc[positions])
     if rows.empty:
         # GX failed the table but no row is to blame (e.g. a wrong dtype on an empty column).
         observed = {k: v for k, v in (result.result or {}).items() if "index" not in k}
@@ -176,10 +177,18 @@ def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailu
     return RuleFailure(
         **failure,
         unexpected_count=count,
-        message=messages.describe(rule, rows, count, dtype=str(df[rule.columns[0]].dtype)),
+        message=messages.describe(rule, rows, count, dtype=str(rows[rule.columns[0]].dtype)),
         sample=evidence.sample_rows(rows, rule.columns),
         positions=positions,
     )
+
+
+def plain_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its categorical columns as "string" columns: the evidence of a failure (sample
+    rows, messages, findings) reads the same from the fast parser's categoricals
+    (sources/parse_fast.py) and from DuckDB through Arrow as from plain text."""
+    categorical = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    return df.astype(dict.fromkeys(categorical, "string")) if categorical else df
 
 
 def _rows_from_gx(df: pd.DataFrame, table: str, rule: Rule) -> tuple[np.ndarray, int]:

@@ -15,7 +15,8 @@ otherwise, so the caller falls back (and the row-by-row parser writes every erro
   csv.field_size_limit();
 - every row readable: values without a region, an unknown region, an empty period or a cell
   that is not a number returns None.
-bench/run.py measures it; tests/test_parse_fast.py holds it equal to the row-by-row parser.
+bench/run.py measures it; tests/test_parse_fast.py holds its values equal to the row-by-row
+parser's (the repeated text columns are categoricals here, see _text; `lokasi` is text).
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ from sources.parse import _period
 from sources.parsed import ParsedSource, total_warnings
 from sources.periods import PeriodFormatError
 from sources.textsniff import detect_delimiter, encoding_of, is_utf8
-from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi, tidy_frame
+from sources.tidy import CSV_LOKASI_PARTS, STATUSES, TIDY_COLUMNS, csv_lokasi, tidy_frame
 from sources.totals import TotalChecker, mismatch_text
 from sources.value_columns import ValueColumn
 from sources.wilayah import RegionResolver, UnknownRegionError
 
 FAST_MIN_BYTES = 64 * 1024
 CSV_FIELD_LIMIT = 131072  # csv.field_size_limit(): a longer field is an error in csv.reader
+NUMBER_SLICE = 1 << 17  # cells per step of _plain_numbers
 # Numbers parse_number reads as plain Indonesian text (ASCII digits only; anything else, e.g. a
 # trailing "*" or a space, goes through parse_number itself).
 _PLAIN_NUMBER = PLAIN_NUMBER_PATTERNS["comma"]
@@ -441,7 +443,14 @@ def _periods(body: _Body, period_column: int | None, data: np.ndarray):
 
 def _plain_numbers(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The cells that are plain Indonesian numbers, read in Arrow (NaN elsewhere), and which
-    cells those are; the others go to parse_number."""
+    cells those are; the others go to parse_number. In slices: each step copies the text, and
+    1M cells at once held ~100 MiB of such copies while the other thread built columns."""
+    parts = [_plain_slice(cells.slice(start, NUMBER_SLICE))
+             for start in range(0, max(len(cells), 1), NUMBER_SLICE)]  # fmt: skip
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _plain_slice(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     plain = pc.fill_null(pc.match_substring_regex(cells, _PLAIN_NUMBER), False)
     digits = pc.replace_substring(pc.if_else(plain, cells, None), ".", "")
     numbers = pc.cast(pc.replace_substring(digits, ",", "."), pa.float64())
@@ -615,8 +624,8 @@ def _frame(
     lokasi: Future,
 ) -> pd.DataFrame:
     """The tidy frame: one row per data line and value column (see _Layout), with the columns
-    already `built` on the pool, and `lokasi` with each row's place as numbers too. Text
-    columns are built in Arrow from each column's distinct values (no Python string per row)."""
+    already `built` on the pool, and `lokasi` with each row's place as numbers too. The other
+    text columns are categoricals of each column's distinct values (no string per row)."""
     provisional = provisional | np.column_stack([v.provisional for v in values]).ravel()
     reasons = sorted({text for v in values for text in v.reasons})
     position = {text: i for i, text in enumerate(reasons)}
@@ -627,7 +636,7 @@ def _frame(
     text_columns = {
         "sumber_id": _text([entry.id], np.zeros(rows, dtype=np.int64)),
         "indikator": _text([c.indikator for c in columns], layout.tile(np.arange(len(columns)))),
-        "status": _text(["final", "sementara"], provisional.astype(np.int64)),
+        "status": _text(["final", "sementara"], provisional.astype(np.int64), STATUSES),
         "catatan": _text(reasons, catatan),
     }
     return pd.DataFrame(
@@ -660,20 +669,14 @@ def _lokasi(line_numbers: np.ndarray, columns: list[ValueColumn], layout: _Layou
     }
 
 
-def _text(distinct: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """A pandas "string" column from distinct values and positions (-1: missing)."""
-    missing = codes < 0
-    if missing.all():
-        return pd.arrays.ArrowStringArray(pa.nulls(len(codes), pa.large_string()))
-    if not missing[0] and (codes == codes[0]).all():
-        return pd.arrays.ArrowStringArray(_repeat(distinct[codes[0]], len(codes)))
-    indices = pa.array(np.where(missing, 0, codes), mask=missing if missing.any() else None)
-    return pd.arrays.ArrowStringArray(pa.array(distinct or [""], pa.large_string()).take(indices))
-
-
-def _repeat(text: str, n: int) -> pa.Array:
-    """`text` n times, built from its bytes (a one-value column: the source id, one indicator,
-    one status), ~10x cheaper than taking it n times."""
-    raw = text.encode("utf-8")
-    offsets = np.arange(n + 1, dtype=np.int64) * len(raw)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(raw * n))
+def _text(distinct: list[str], codes: np.ndarray, also: tuple[str, ...] = ()) -> pd.Categorical:
+    """A text column from distinct values and positions (-1: missing), as a categorical: one
+    small code per row instead of one string (~100 MiB less for the five repeated columns of
+    1M rows). The values are those of a "string" column (the categories are "string"); `also`
+    adds categories a later step may write (mark_estimates sets status `perkiraan`)."""
+    unique = list(dict.fromkeys([*also, *distinct]))
+    index = {text: i for i, text in enumerate(unique)}
+    # A value given twice (two columns of one indicator) is one category; -1 stays -1.
+    remap = np.array([*(index[text] for text in distinct), -1], dtype=np.int64)
+    categories = pd.Index(unique, dtype="string")
+    return pd.Categorical.from_codes(remap[codes], dtype=pd.CategoricalDtype(categories))
