@@ -259,3 +259,55 @@ def test_the_kept_file_does_not_grow_without_bound(paths):
     fresh = analyst.with_name("fresh.duckdb")
     publish_snapshot(work, fresh, TABLES)
     assert max(sizes[2:]) <= 3 * fresh.stat().st_size + 2**20, sizes
+
+
+def _two_sources(path, b_values: list[float]) -> None:
+    """A work database whose fact table holds 40 rows of source `a` and those of `b`."""
+
+    def frame(source: str, values: list[float]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "sumber_id": source,
+                "indikator": f"IND_{source.upper()}",
+                "kode_wilayah": "35.73",
+                "periode": [f"{2000 + i}" for i in range(len(values))],
+                "nilai": values,
+                "status": "final",
+                "catatan": None,
+                "lokasi": [f"Tabel!C{i}" for i in range(len(values))],
+            }
+        ).astype({"catatan": "string"})
+
+    with work_db(path) as con:
+        replace_tidy(con, "a", frame("a", [float(i) for i in range(40)]), "a" * 64)
+        sha = hashlib.sha256(str(b_values).encode()).hexdigest()
+        replace_tidy(con, "b", frame("b", b_values), sha)
+        build_fact(con, ["a", "b"])
+
+
+def test_a_few_changed_sources_are_patched_into_the_kept_file(tmp_path, monkeypatch):
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    _two_sources(work, [1.0, 2.0])
+    publish_snapshot(work, analyst, ["fact_indikator"])
+    _two_sources(work, [3.0, 4.0, 5.0])  # source b changed: 3 of 43 rows
+    copied = []
+    monkeypatch.setattr(snapshot, "_copy_table", lambda con, w, p, name: copied.append(name) or 0)
+    info = publish_snapshot(work, analyst, ["fact_indikator"])
+    assert copied == [] and info.tables == {"fact_indikator": 43}
+    every = "SELECT * FROM fact_indikator ORDER BY ALL"
+    with duckdb.connect(str(work), read_only=True) as con:
+        expected = con.execute(every).fetchall()
+    with open_analyst(analyst) as con:
+        assert con.execute(every).fetchall() == expected
+
+
+def test_a_patch_that_would_replace_most_rows_copies_the_table(tmp_path, monkeypatch):
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    _two_sources(work, [1.0])
+    publish_snapshot(work, analyst, ["fact_indikator"])
+    _two_sources(work, [float(i) for i in range(100)])  # b is now most of the table
+    calls = []
+    real = snapshot._copy_table
+    monkeypatch.setattr(snapshot, "_copy_table", lambda *a: calls.append(a[3]) or real(*a))
+    assert publish_snapshot(work, analyst, ["fact_indikator"]).tables == {"fact_indikator": 140}
+    assert calls == ["fact_indikator"]

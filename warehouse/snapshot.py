@@ -26,12 +26,16 @@ a run that was killed (`<analyst>.tmp-<pid>` and its `.wal`) are removed by the 
 once their process is gone or they are a day old.
 
 In proportion to change: copying a file is a fraction of the cost of copying its rows, so
-a night where one source changed rewrites `fact_indikator`, that source's dimension table and
-the small meta tables, and keeps the rest. Dropped tables leave free blocks in the file, which
-the next tables reuse; a previous file with more free than used blocks is not copied (a new,
-compact file is written instead), so the file stays under about twice its data. Nor is one
-with a WAL next to it (someone wrote into it) or in another storage version than
-ANALYST_STORAGE_VERSION (the copy keeps its version, so the DuckDB floor holds either way).
+a night where one source changed keeps every table whose rows are the same, and in a changed
+table with a `sumber_id` column (fact_indikator, smart_*, meta_muat...) replaces only the rows
+of the sources whose rows differ (a fingerprint per source on both sides), when they are at most
+a quarter of the table; the patched table is then proven equal to the work table by
+table_fingerprint, or copied whole. A patched table keeps its rows but not their order.
+Dropped tables leave free blocks in the file, which the next tables reuse; a previous file
+with more free than used blocks is not copied (a new, compact file is written instead), so the
+file stays under about twice its data. Nor is one with a WAL next to it (someone wrote into
+it) or in another storage version than ANALYST_STORAGE_VERSION (the copy keeps its version, so
+the DuckDB floor holds either way).
 
 Reading it: a process that still has the old file open through `duckdb.connect(path,
 read_only=True)` and calls `duckdb.connect(path, read_only=True)` again after a publish gets the
@@ -215,14 +219,17 @@ def _build(
         # Unqualified DDL replayed below must land in the new file.
         con.execute(f"USE {_BUILD}")
         unchanged = _unchanged(con, work, names) if reused else []
+        patchable = _patchable(con, work, names, unchanged) if reused else []
         if reused:
-            kept = [*unchanged, *(t for t in carry_over if _has_table(con, _BUILD, t))]
+            kept = [*unchanged, *patchable, *(t for t in carry_over if _has_table(con, _BUILD, t))]
             _keep_only(con, kept)
         counts = {}
         for name in names:
-            if name in unchanged:
+            if name in unchanged or (name in patchable and _patch_sources(con, work, name)):
                 counts[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
             else:
+                if name in patchable:  # the patch did not give the work table's rows
+                    con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
                 counts[name] = _copy_table(con, work, work_path, name)
         for name in carry_over:
             if reused and _has_table(con, _BUILD, name):
@@ -296,6 +303,72 @@ def _unchanged(con: duckdb.DuckDBPyConnection, work: str, names: list[str]) -> l
         if built == table_fingerprint(con, _qualified(work, name)):
             same.append(name)
     return same
+
+
+# A table whose rows are grouped by source: on a night when a few of 200 sources changed, only
+# their rows are replaced in the copied file instead of copying the whole table again.
+_BY_SOURCE = "sumber_id"
+# Above this share of changed rows, a plain copy is as cheap as the patch.
+_PATCH_SHARE = 0.25
+
+
+def _patchable(
+    con: duckdb.DuckDBPyConnection, work: str, names: list[str], unchanged: list[str]
+) -> list[str]:
+    """The changed tables of `names` the file being built holds with the same definition and a
+    `sumber_id` column: candidates for _patch_sources."""
+    return [
+        name
+        for name in names
+        if name not in unchanged
+        and _has_table(con, _BUILD, name)
+        and _ddl(con, _BUILD, name) == _ddl(con, work, name)
+        and _BY_SOURCE in _column_names(con, work, name)
+    ]
+
+
+def _patch_sources(con: duckdb.DuckDBPyConnection, work: str, name: str) -> bool:
+    """Replace, in the file being built, the rows of the sources whose rows differ from the work
+    table's (a fingerprint per source on both sides), and prove the result equals the work
+    table (table_fingerprint). False, with the table possibly half patched, when the change is
+    too large to be worth it or the proof fails: the caller copies the table whole."""
+    built, source = _qualified(_BUILD, name), _qualified(work, name)
+    per_source = (
+        "SELECT sumber_id, count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) FROM "
+        "(SELECT * FROM {table}) AS r GROUP BY sumber_id"
+    )
+    before = set(con.execute(per_source.format(table=built)).fetchall())
+    after = set(con.execute(per_source.format(table=source)).fetchall())
+    differing = sorted({row[0] for row in before ^ after}, key=str)
+    total = sum(row[1] for row in after) or 1
+    if sum(row[1] for row in after if row[0] in differing) > _PATCH_SHARE * total:
+        return False
+    stored = ", ".join(quote(c) for c in _column_names(con, work, name, stored_only=True))
+    with transaction(con):
+        con.execute(
+            f"DELETE FROM {built} WHERE sumber_id IN (SELECT unnest(?))", [differing]
+        ).fetchall()
+        con.execute(
+            f"INSERT INTO {built} ({stored}) SELECT {stored} FROM {source} "
+            "WHERE sumber_id IN (SELECT unnest(?))",
+            [differing],
+        ).fetchall()
+    return table_fingerprint(con, built) == table_fingerprint(con, source)
+
+
+def _column_names(
+    con: duckdb.DuckDBPyConnection, database: str, name: str, *, stored_only: bool = False
+) -> list[str]:
+    schema, table = name.split(".") if "." in name else ("main", name)
+    generated = " AND NOT is_generated" if stored_only else ""
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
+            f"AND table_name = ?{generated} ORDER BY column_index",
+            [database, schema, table],
+        ).fetchall()
+    ]
 
 
 def _keep_only(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
@@ -380,14 +453,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name
     source = f"{quote(work)}.{quote(schema)}.{quote(table)}"
     target = f"{_BUILD}.{quote(schema)}.{quote(table)}"
     # Generated columns come with the DDL and cannot be written (tidy.* has two).
-    stored = ", ".join(
-        quote(row[0])
-        for row in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? "
-            "AND table_name = ? AND NOT is_generated ORDER BY column_index",
-            [work, schema, table],
-        ).fetchall()
-    )
+    stored = ", ".join(quote(c) for c in _column_names(con, work, name, stored_only=True))
     con.execute(f"INSERT INTO {target} ({stored}) SELECT {stored} FROM {source}")
     copied = scalar(con, f"SELECT count(*) FROM {target}")
     expected = scalar(con, f"SELECT count(*) FROM {source}")
