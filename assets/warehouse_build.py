@@ -198,9 +198,10 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
             # Which dimension tables to rebuild: every one, or those whose indicators' rows
             # changed hands (None: every one).
             rebuild_dimensions: set[str] | None = None
+            touched: list[str] | None = None  # indicators whose facts changed (None: all)
 
             def fact() -> None:
-                nonlocal rebuild_dimensions
+                nonlocal rebuild_dimensions, touched
                 loaded = loaded_sources(con, source_ids)
                 extra.update(sources_loaded=len(loaded), sources=len(source_ids))
                 if plan.sources is None:
@@ -219,7 +220,7 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                 )
             integrity_ok = True
             if dg.AssetCheckKey(dg.AssetKey("fact_indikator"), "fact_integrity") in checks:
-                problems = fact_problems(con)
+                problems = fact_problems(con, touched)
                 integrity_ok = not problems
                 yield dg.AssetCheckResult(
                     asset_key="fact_indikator",

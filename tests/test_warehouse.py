@@ -382,3 +382,16 @@ def test_the_sql_place_spells_what_the_csv_parsers_write(con):
             "lokasi_kolom", str(kolom)
         )
         assert con.execute(f"SELECT {sql}").fetchall()[0][0] == source_tidy.csv_lokasi(baris, kolom)
+
+
+def test_fact_problems_of_some_indicators_look_only_at_their_facts(loaded):
+    from warehouse.integrity import fact_problems
+
+    build_fact(loaded, ["a", "b"])
+    loaded.execute(
+        "INSERT INTO fact_indikator SELECT * REPLACE ('99.99' AS kode_wilayah) "
+        "FROM fact_indikator WHERE indikator = 'AKSES_AIR' LIMIT 1"
+    )
+    assert "unknown_kode_wilayah" in fact_problems(loaded)
+    assert "unknown_kode_wilayah" in fact_problems(loaded, ["AKSES_AIR"])
+    assert fact_problems(loaded, ["PANJANG_JALAN"]) == {}
