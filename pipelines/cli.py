@@ -153,6 +153,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("kotapintar run: nothing was run.", file=sys.stderr)
         return 2
     unchanged = []  # sources the check found unchanged: they stay out of the run
+    entries = None  # the catalog, once loaded by the check
     if not args.force:
         from pipelines import quiet_night
 
@@ -165,7 +166,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(verdict.summary.render())
             return _exit_code(verdict.summary)
         print(f"kotapintar run: starting the job: {verdict.reason}")
-        unchanged = list(verdict.unchanged)
+        unchanged, entries = list(verdict.unchanged), verdict.entries
     import dagster as dg
     from dagster import AssetKey
 
@@ -179,7 +180,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # Dagster then warns that the skipped blocking checks "emitted no result": expected, noise.
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     started = time.perf_counter()
-    defs = build_definitions(settings)
+    defs = build_definitions(settings, entries)
     job = defs.resolve_job_def(NIGHTLY_JOB)
     keys = job.asset_layer.selected_asset_keys
     # Their rows and last results stand; the warehouse build still sees every source's rows.

@@ -14,7 +14,7 @@ from assets.source_assets import build_source_assets
 from assets.warehouse_assets import build_warehouse_assets
 from pipelines.alert_sensors import build_alert_sensors
 from pipelines.settings import Settings, portal_token
-from sources.catalog import load_catalog
+from sources.catalog import SourceEntry, load_catalog
 
 NIGHTLY_JOB = "nightly_refresh"
 FEED_TOKEN = "KOTAPINTAR_FEED_TOKEN"
@@ -22,10 +22,13 @@ BPS_KEY = "KOTAPINTAR_BPS_KEY"
 PUBLISH_JOB = "publish_portal"
 
 
-def build_definitions(settings: Settings | None = None) -> dg.Definitions:
-    """Definitions for the catalog in `settings` (from the environment by default)."""
+def build_definitions(
+    settings: Settings | None = None, entries: list[SourceEntry] | None = None
+) -> dg.Definitions:
+    """Definitions for the catalog in `settings` (from the environment by default); `entries`:
+    that catalog already loaded (`kotapintar run` loads it once for its nothing-new check)."""
     settings = settings or Settings.from_env()
-    entries = load_catalog(settings.catalog_dir)
+    entries = entries if entries is not None else load_catalog(settings.catalog_dir)
     assets = [build_source_assets(entries)]
     assets += build_warehouse_assets(entries)
     assets += build_publish_assets()
@@ -108,4 +111,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+# Lazy (Dagster's preferred form): Dagster's loaders (`dagster dev`, the daemon, `definitions
+# validate`) call it; importing this module, as `kotapintar run` and the tests do, builds
+# nothing (the run builds its own Definitions for its Settings).
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

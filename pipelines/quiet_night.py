@@ -28,6 +28,7 @@ the job's fetch would. Nothing else is written: a quiet night leaves no run in t
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ class Verdict:
     summary: RunSummary | None = None
     reason: str = ""
     unchanged: tuple[SourceLine, ...] = ()
+    entries: list | None = None  # the catalog as loaded for the check (None: not loaded)
 
 
 def check(settings: Settings) -> Verdict:
@@ -62,7 +64,8 @@ def check(settings: Settings) -> Verdict:
     from warehouse.run_lock import hold_work_db
 
     with hold_work_db(work_path, "", "kotapintar run (nothing-new check)", notify=_say):
-        return _check_held(settings, entries, work_path, started)
+        verdict = _check_held(settings, entries, work_path, started)
+    return dataclasses.replace(verdict, entries=entries)
 
 
 def _check_held(settings: Settings, entries, work_path: Path, started: float) -> Verdict:
