@@ -33,9 +33,9 @@ from sources.parse import parse_landing
 from sources.tidy import TIDY_COLUMNS
 from warehouse.db import release_memory
 from warehouse.kualitas import data_changed_at
-from warehouse.load import loaded_berkas_sha256, record_muat, replace_tidy
-from warehouse.muat import last_good_load
+from warehouse.load import record_muat, replace_tidy
 from warehouse.published import tidy_row_count
+from warehouse.source_state import source_states
 
 log = logging.getLogger("kotapintar")
 
@@ -187,15 +187,13 @@ def _record_if_unchanged(
     sources/conditional.py), record the source as `unchanged` and return True. One connection:
     on a night with nothing new this is most of what a source costs."""
     with work_db() as con:
-        last = last_good_load(con, entry.id)
-        same = loaded_berkas_sha256(con, entry.id) == result.landing.sha256 and is_unchanged(
-            result.landing, result.fingerprint, LastLoad(*last) if last else None
-        )
-        if not same:
+        state = source_states(con, [entry.id])[entry.id]
+        last = LastLoad(*state.last_good_load) if state.last_good_load else None
+        if not is_unchanged(result.landing, result.fingerprint, last, state.loaded_sha256):
             return False
         result.outcome, result.stage = "unchanged", "done"
-        result.rows = tidy_row_count(con, entry.id)
-        result.data_changed_at = data_changed_at(con, entry.id)
+        result.rows = state.rows
+        result.data_changed_at = state.data_changed_at
         result.seconds = time.perf_counter() - started
         record_muat(con, **_muat_fields(result, entry, muat_id))  # `unchanged`: no new date
     return True

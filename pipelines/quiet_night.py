@@ -126,11 +126,8 @@ def _unchanged_line(entry, settings: Settings, state) -> SourceLine | str:
         landing = fetch_source(entry, settings.data_dir / "landing", offline=settings.offline)
     except SourceError:
         return f"{entry.id}: its fetch fails"  # the job reports it, with the fix
-    last = state.last_good_load
-    unchanged = state.loaded_sha256 == landing.sha256 and is_unchanged(
-        landing, entry_fingerprint(entry), LastLoad(*last) if last else None
-    )
-    if not unchanged:
+    last = LastLoad(*state.last_good_load) if state.last_good_load else None
+    if not is_unchanged(landing, entry_fingerprint(entry), last, state.loaded_sha256):
         return f"{entry.id}: new content or catalog entry"
     fresh = freshness(entry.schedule, state.data_changed_at)
     if fresh.late:

@@ -73,10 +73,15 @@ class LastLoad:
     katalog_sha256: str | None
 
 
-def is_unchanged(landing: Landing, fingerprint: str, last: LastLoad | None) -> bool:
-    """Whether `landing` under an entry with `fingerprint` would reload what is loaded now."""
+def is_unchanged(
+    landing: Landing, fingerprint: str, last: LastLoad | None, loaded_sha256: str | None
+) -> bool:
+    """Whether `landing` under an entry with `fingerprint` would reload what is loaded now:
+    `last` is the last good load (warehouse.muat.last_good_load) and `loaded_sha256` the file the
+    loaded rows came from (warehouse.tidy.loaded_berkas_sha256)."""
     return (
-        last is not None
+        loaded_sha256 == landing.sha256
+        and last is not None
         and last.sha256 is not None
         and last.sha256 == landing.sha256
         and last.katalog_sha256 == fingerprint

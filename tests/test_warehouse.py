@@ -395,3 +395,37 @@ def test_fact_problems_of_some_indicators_look_only_at_their_facts(loaded):
     assert "unknown_kode_wilayah" in fact_problems(loaded)
     assert "unknown_kode_wilayah" in fact_problems(loaded, ["AKSES_AIR"])
     assert fact_problems(loaded, ["PANJANG_JALAN"]) == {}
+
+
+def test_source_states_answer_as_the_per_source_queries(loaded):
+    from warehouse.kualitas import data_changed_at
+    from warehouse.muat import last_good_load
+    from warehouse.published import tidy_row_count
+    from warehouse.source_state import source_states
+
+    record_muat(loaded, sumber_id="a", outcome="loaded", sha256=SHA_A, katalog_sha256="k1")
+    record_muat(loaded, sumber_id="b", outcome="failed", sha256=SHA_B)
+    states = source_states(loaded, ["a", "b", "never"])
+    for source in ["a", "b", "never"]:
+        state = states[source]
+        assert state.last_good_load == last_good_load(loaded, source)
+        assert state.loaded_sha256 == loaded_berkas_sha256(loaded, source)
+        assert state.rows == tidy_row_count(loaded, source)
+        assert state.data_changed_at == data_changed_at(loaded, source)
+    assert states["a"].last_good_load == (SHA_A, "k1") and states["b"].last_good_load is None
+
+
+def test_source_states_take_the_latest_records_fields_from_one_record(loaded):
+    from datetime import UTC, datetime
+
+    from warehouse.source_state import source_states
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    record_muat(loaded, sumber_id="a", outcome="loaded", sha256=SHA_A, katalog_sha256="k1",
+                loaded_at=at)  # fmt: skip
+    record_muat(loaded, sumber_id="a", outcome="failed", loaded_at=at)
+    state = source_states(loaded, ["a"])["a"]
+    assert (state.latest_outcome, state.latest_sha256, state.latest_katalog_sha256) in [
+        ("loaded", SHA_A, "k1"),
+        ("failed", None, None),
+    ]

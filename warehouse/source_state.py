@@ -46,10 +46,10 @@ def source_states(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
         row[0]: row[1:]
         for row in con.execute(
             """
-            WITH latest AS (
-                SELECT sumber_id, arg_max(outcome, loaded_at) AS outcome,
-                       arg_max(sha256, loaded_at) AS sha256,
-                       arg_max(katalog_sha256, loaded_at) AS katalog_sha256
+            WITH latest AS (  -- one record's fields: three arg_max could mix tied records
+                SELECT sumber_id, unnest(arg_max(
+                    {'outcome': outcome, 'sha256': sha256, 'katalog_sha256': katalog_sha256},
+                    loaded_at))
                 FROM meta_muat WHERE sumber_id IN (SELECT unnest(?)) GROUP BY sumber_id
             ), current AS (
                 SELECT sumber_id, arg_max(sha256, loaded_at) AS sha256 FROM meta_muat
