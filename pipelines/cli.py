@@ -168,8 +168,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"kotapintar run: starting the job: {verdict.reason}")
         unchanged, entries = list(verdict.unchanged), verdict.entries
     import dagster as dg
-    from dagster import AssetKey
 
+    from assets.source_assets import raw_key, tidy_key
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
 
     # Progress lines come from our logger only; libraries (alembic, GX, ...) stay at WARNING.
@@ -184,7 +184,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     job = defs.resolve_job_def(NIGHTLY_JOB)
     keys = job.asset_layer.selected_asset_keys
     # Their rows and last results stand; the warehouse build still sees every source's rows.
-    left_out = {AssetKey(f"{kind}_{s.source_id}") for s in unchanged for kind in ("raw", "tidy")}
+    quiet = {s.source_id for s in unchanged}
+    left_out = {key(e) for e in entries or [] if e.id in quiet for key in (raw_key, tidy_key)}
     selection = sorted(keys - left_out) if left_out else None
     print(
         f"kotapintar run: {len(keys) - len(left_out)} assets"
