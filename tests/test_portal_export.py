@@ -21,6 +21,7 @@ from warehouse.db import connect
 from warehouse.dictionary import DIMENSION_COLUMNS
 from warehouse.export import export_dimensions, export_staleness
 from warehouse.reference import DIMENSIONS
+from warehouse.sqlutil import scalar
 
 
 def frictionless_validate(descriptor: Path) -> subprocess.CompletedProcess:
@@ -144,10 +145,14 @@ def _sorted_copy(con, table: str, path: Path, options: str) -> bytes:
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("shuffled", [False, True])
-def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(tmp_path, shuffled):
-    """A table built by sorted batch inserts (warehouse/build.py: row groups left partly
-    filled) is written without a sort and gives the sorted bytes; one out of order is sorted."""
+@pytest.mark.parametrize("stored", ["in parts", "at once", "patched", "shuffled"])
+def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(
+    tmp_path, monkeypatch, stored
+):
+    """A table in key order is written without a sort and gives the sorted bytes, however it
+    was inserted (sorted batches leave row groups partly filled; a patch leaves deleted rows in
+    them); one out of order is sorted. The Parquet file is kept unsorted only when its row
+    groups came out as the sort cuts them."""
     con = connect(tmp_path / "work.duckdb")
     con.execute("SET threads = 4")
     columns = ", ".join(c.name for c in DIMENSION_COLUMNS)
@@ -161,20 +166,41 @@ def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(tmp_pat
         }.get(c.name, "'x' || (i % 13)" if c.type == "string" else "NULL")
         for c in DIMENSION_COLUMNS
     )
-    for start, end in ((0, 130_000), (130_000, 200_000), (200_000, 300_000)):
-        order = "random()" if shuffled else "i"
+    parts = {"at once": ((0, 300_000),)}.get(
+        stored, ((0, 130_000), (130_000, 200_000), (200_000, 300_000))
+    )
+    for start, end in parts:
+        order = "random()" if stored == "shuffled" else "i"
         con.execute(
             f"INSERT INTO smart_people ({columns}) SELECT {values} FROM range({start}, {end}) "
             f"AS r(i) ORDER BY {order}"
         )
-    assert export.in_key_order(con, "smart_people") is not shuffled
+    rows = 300_000
+    if stored == "patched":
+        con.execute("DELETE FROM smart_people WHERE nilai * 4 % 7 = 0")
+        rows = scalar(con, "SELECT count(*) FROM smart_people")
+    assert export.in_key_order(con, "smart_people") is (stored != "shuffled")
+    sorted_copies = []
+    real_copy = export._copy
+
+    def copy(con, table, path, options, *, sort):
+        if sort:
+            sorted_copies.append(options)
+        return real_copy(con, table, path, options, sort=sort)
+
+    monkeypatch.setattr(export, "_copy", copy)
     for write, options in (
         (export.write_table_csv, export.CSV_OPTIONS),
         (export.write_table_parquet, export.PARQUET_OPTIONS),
     ):
-        assert write(con, "smart_people", tmp_path / "new") == 300_000
+        assert write(con, "smart_people", tmp_path / "new") == rows
         expected = _sorted_copy(con, "smart_people", tmp_path / "sorted", options)
         assert (tmp_path / "new").read_bytes() == expected, write.__name__
+    # Sorted: everything when shuffled; the Parquet file when the scan's chunks were irregular.
+    assert sorted_copies == {
+        "shuffled": [export.CSV_OPTIONS, export.PARQUET_OPTIONS],
+        "at once": [],
+    }.get(stored, [export.PARQUET_OPTIONS])
     con.close()
 
 

@@ -20,9 +20,12 @@ size and mtime the manifest recorded, is not written again: its two files are ha
 copied) into the new folder with their recorded sha256. Anything else (no manifest, another
 DuckDB, another format, a file touched since) writes the table. The CSV is written without a
 sort when one streaming pass shows the table already in key order (the smart_* tables are built
-by sorted inserts, warehouse/build.py), which gives the same bytes as sorting; the Parquet file
-is always sorted: unsorted, its row groups would follow the table's storage row groups (e.g.
-123,396 rows instead of 122,880), so its bytes would depend on how the table was inserted.
+by sorted inserts, warehouse/build.py), which gives the same bytes as sorting. So is the Parquet
+file, but its row groups follow the chunks of the scan, which a table patched or inserted in
+parts cuts irregularly (e.g. 123,396 rows instead of 122,880): the bytes would then depend on how
+the table was inserted. An unsorted Parquet file is therefore kept only when its row groups came
+out as the sort makes them (ROW_GROUP_ROWS each, the last one shorter), else written again
+sorted: on 1M rows 1.7 s instead of 3.7 s when the scan was regular.
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ LICENSE = {
 PUBLISHER = "Dinas Komunikasi dan Informatika Kota Malang (walidata)"
 PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 CSV_OPTIONS = "FORMAT csv, HEADER true, DELIMITER ','"
-PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+# DuckDB's default row group size, stated: write_table_parquet checks the files against it.
+ROW_GROUP_ROWS = 122_880
+PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
 # Bump when the same rows would give other bytes for a reason FILE_FORMAT does not list, so
 # no file written the old way is carried into a new export.
 FORMAT_VERSION = 1
@@ -82,17 +87,43 @@ class ExportInfo:
     carried: tuple[str, ...] = ()
 
 
-def write_table_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
+def write_table_csv(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, *, ordered: bool | None = None
+) -> int:
     """Write one dimension table as UTF-8 CSV with a header, rows in key order; return rows.
-    A table already stored in key order is written as it is scanned (same bytes, no sort)."""
-    return _copy(con, table, path, CSV_OPTIONS, sort=not in_key_order(con, table))
+    A table already stored in key order (`ordered`, found out when None) is written as it is
+    scanned (same bytes, no sort)."""
+    if ordered is None:
+        ordered = in_key_order(con, table)
+    return _copy(con, table, path, CSV_OPTIONS, sort=not ordered)
 
 
-def write_table_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
-    """Write one dimension table as Parquet (codes stay strings), rows in key order. Always
-    sorted: the sort's full chunks make the row groups, hence the bytes, depend on the rows
-    only (see the module docstring)."""
+def write_table_parquet(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, *, ordered: bool | None = None
+) -> int:
+    """Write one dimension table as Parquet (codes stay strings), rows in key order; return
+    rows. The bytes depend on the rows only: a table stored in key order (`ordered`, found out
+    when None) is written as scanned and kept when its row groups are the sort's (see the module
+    docstring), else it is written sorted."""
+    if ordered is None:
+        ordered = in_key_order(con, table)
+    if ordered:
+        rows = _copy(con, table, path, PARQUET_OPTIONS, sort=False)
+        if _row_groups_as_sorted(con, path):
+            return rows
     return _copy(con, table, path, PARQUET_OPTIONS, sort=True)
+
+
+def _row_groups_as_sorted(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Whether every row group of the Parquet file at `path` but the last holds ROW_GROUP_ROWS
+    rows, as a sorted COPY writes them (read from the file's footer only)."""
+    groups = con.execute(
+        "SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(?) "
+        "ORDER BY row_group_id",
+        [str(path)],
+    ).fetchall()
+    sizes = [rows for _, rows in groups]
+    return all(n == ROW_GROUP_ROWS for n in sizes[:-1]) and all(n <= ROW_GROUP_ROWS for n in sizes)
 
 
 def in_key_order(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -185,8 +216,9 @@ def export_dimensions(
 def _write_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> dict[str, str]:
     """Write `table`'s CSV and Parquet into `staging`; their sha256, each file read once."""
     csv, parquet = staging / f"{table}.csv", staging / f"{table}.parquet"
-    write_table_csv(con, table, csv)
-    write_table_parquet(con, table, parquet)
+    ordered = in_key_order(con, table)
+    write_table_csv(con, table, csv, ordered=ordered)
+    write_table_parquet(con, table, parquet, ordered=ordered)
     return {csv.name: _sha256(csv), parquet.name: _sha256(parquet)}
 
 
