@@ -152,11 +152,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"kotapintar run: {problem.line()}", file=sys.stderr)
         print("kotapintar run: nothing was run.", file=sys.stderr)
         return 2
-    unchanged = []  # sources the check found unchanged: they stay out of the run
-    entries = None  # the catalog, once loaded by the check
-    if not args.force:
-        from pipelines import quiet_night
+    from pipelines import quiet_night
 
+    verdict = quiet_night.Verdict()  # --force: every source runs, the catalog is loaded anew
+    if not args.force:
         verdict = quiet_night.check(settings)
         if verdict.summary is not None:
             print(
@@ -166,10 +165,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(verdict.summary.render())
             return _exit_code(verdict.summary)
         print(f"kotapintar run: starting the job: {verdict.reason}")
-        unchanged, entries = list(verdict.unchanged), verdict.entries
+    unchanged = list(verdict.unchanged)  # found unchanged by the check: left out of the run
     import dagster as dg
 
-    from assets.source_assets import raw_key, tidy_key
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
 
     # Progress lines come from our logger only; libraries (alembic, GX, ...) stay at WARNING.
@@ -180,15 +178,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # Dagster then warns that the skipped blocking checks "emitted no result": expected, noise.
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     started = time.perf_counter()
-    defs = build_definitions(settings, entries)
+    defs = build_definitions(settings, verdict.entries)
     job = defs.resolve_job_def(NIGHTLY_JOB)
     keys = job.asset_layer.selected_asset_keys
-    # Their rows and last results stand; the warehouse build still sees every source's rows.
-    quiet = {s.source_id for s in unchanged}
-    left_out = {key(e) for e in entries or [] if e.id in quiet for key in (raw_key, tidy_key)}
-    selection = sorted(keys - left_out) if left_out else None
+    leave = quiet_night.left_out(verdict)
+    selection = sorted(keys - leave) if leave else None
     print(
-        f"kotapintar run: {len(keys) - len(left_out)} assets"
+        f"kotapintar run: {len(keys) - len(leave)} assets"
         + (f" ({len(unchanged)} unchanged sources left out)" if unchanged else "")
         + f", warehouse {settings.warehouse}"
     )

@@ -13,6 +13,7 @@ from assets.resources import KotaPintarResource
 from assets.source_assets import build_source_assets
 from assets.warehouse_assets import build_warehouse_assets
 from pipelines.alert_sensors import build_alert_sensors
+from pipelines.nightly_schedule import build_nightly_schedule
 from pipelines.settings import Settings, portal_token
 from sources.catalog import SourceEntry, load_catalog
 
@@ -63,14 +64,10 @@ def build_definitions(
     def publish_after_nightly(context: dg.RunStatusSensorContext):
         return dg.RunRequest(run_key=context.dagster_run.run_id)
 
-    schedule = dg.ScheduleDefinition(
-        name="nightly_refresh_schedule",
-        job=nightly,
-        cron_schedule="0 1 * * *",
-        execution_timezone="Asia/Jakarta",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Every night at 01:00 WIB (Asia/Jakarta).",
-    )
+    def nightly_keys() -> set[dg.AssetKey]:
+        return {key for a in assets for key in a.keys} - {dg.AssetKey(PORTAL_ASSET)}
+
+    schedule = build_nightly_schedule(settings, nightly, nightly_keys)
     resource = KotaPintarResource(
         warehouse=str(settings.warehouse),
         data_dir=str(settings.data_dir),

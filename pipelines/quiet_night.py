@@ -50,8 +50,10 @@ class Verdict:
     entries: list | None = None  # the catalog as loaded for the check (None: not loaded)
 
 
-def check(settings: Settings) -> Verdict:
-    """Whether tonight's run would find nothing new (see the module docstring)."""
+def check(settings: Settings, *, wait_limit_seconds: float | None = None) -> Verdict:
+    """Whether tonight's run would find nothing new (see the module docstring). A run holding
+    the work database is waited for, at most `wait_limit_seconds` (None: as long as a run may
+    hold it, warehouse/run_lock.py); past that it raises the lock's TimeoutError."""
     started = time.perf_counter()
     work_path = settings.data_dir / WORK_DB_FILE
     if not work_path.is_file():
@@ -63,9 +65,20 @@ def check(settings: Settings) -> Verdict:
     entries = load_catalog(settings.catalog_dir)
     from warehouse.run_lock import hold_work_db
 
-    with hold_work_db(work_path, "", "kotapintar run (nothing-new check)", notify=_say):
+    limit = {} if wait_limit_seconds is None else {"wait_limit_seconds": wait_limit_seconds}
+    with hold_work_db(work_path, "", "nothing-new check", notify=_say, **limit):
         verdict = _check_held(settings, entries, work_path, started)
     return dataclasses.replace(verdict, entries=entries)
+
+
+def left_out(verdict: Verdict) -> set:
+    """The asset keys the nightly job leaves out after `verdict`: the raw and tidy assets of
+    the sources it found unchanged (their rows and last results stand; the warehouse build
+    still sees every source's rows)."""
+    from assets.source_assets import raw_key, tidy_key
+
+    quiet = {line.source_id for line in verdict.unchanged}
+    return {key(e) for e in verdict.entries or [] if e.id in quiet for key in (raw_key, tidy_key)}
 
 
 def _check_held(settings: Settings, entries, work_path: Path, started: float) -> Verdict:

@@ -219,3 +219,62 @@ def test_the_cli_stops_before_dagster_on_a_quiet_night_and_force_runs_the_job(ni
     assert "assets, warehouse" in forced.stdout  # the job's header: the job ran
     assert "no Dagster run started" not in forced.stdout
     assert "Nothing new since the analyst snapshot" in forced.stdout  # and found nothing new
+
+
+# --- the nightly schedule asks the same question (pipelines/nightly_schedule.py) --------------
+
+
+def _tick(root: Path):
+    """What the nightly schedule answers for the folder `root` at its next tick."""
+    import dagster as dg
+
+    from pipelines.definitions import build_definitions
+    from pipelines.nightly_schedule import SCHEDULE
+
+    schedule = build_definitions(_settings(root)).resolve_schedule_def(SCHEDULE)
+    with dg.build_schedule_context() as context:
+        return schedule.evaluate_tick(context)
+
+
+def test_the_schedule_skips_a_quiet_night(night):
+    tick = _tick(night)
+    assert tick.run_requests == []
+    assert tick.skip_message.startswith("Nothing new since the analyst snapshot of ")
+    assert "3 sources unchanged" in tick.skip_message
+
+
+def test_the_schedule_runs_the_job_without_the_unchanged_sources(night, faskes):
+    from assets.source_assets import raw_key, tidy_key
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+
+    shutil.copy(REPO_ROOT / "sources/samples/dinkes_stunting.SAMPLE.xlsx", faskes)
+    (request,) = _tick(night).run_requests
+    job = build_definitions(_settings(night)).resolve_job_def(NIGHTLY_JOB)
+    everything = job.asset_layer.selected_asset_keys
+    entries = {e.id: e for e in quiet_night.check(_settings(night)).entries}
+    unchanged = {
+        key(entries[s]) for s in ("dishub_angkutan", "kominfo_wifi_publik")
+        for key in (raw_key, tidy_key)
+    }  # fmt: skip
+    assert set(request.asset_selection) == everything - unchanged
+    assert {raw_key(entries[FASKES]), tidy_key(entries[FASKES])} <= set(request.asset_selection)
+    assert request.tags["kotapintar/tonight"] == "2 unchanged sources left out"
+
+
+def test_the_schedule_runs_the_whole_job_on_a_first_night_or_when_the_check_fails(
+    night, tmp_path, monkeypatch
+):
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "catalog").symlink_to(night / "catalog")
+    (first,) = _tick(fresh).run_requests  # no work database yet
+    assert first.asset_selection is None
+    assert first.tags["kotapintar/tonight"] == "whole job"
+
+    def broken(settings, **_):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(quiet_night, "check", broken)
+    (request,) = _tick(night).run_requests
+    assert request.asset_selection is None
+    assert request.tags["kotapintar/tonight"] == "whole job (check failed)"
