@@ -136,6 +136,7 @@ def refresh_source(
             quality_stage.refuse_empty(entry, tidy, work_db, landed, "the file has no data rows")
         result.stage = "validate"
         result.gate = quality_stage.check(entry, tidy, work_db, parsed.quarantined)
+        release_memory()  # GX's working copies, before the load converts the rows for DuckDB
         result.notes = parsed.notes
         result.validation = result.gate.report
         pages = quality_stage.data_docs(

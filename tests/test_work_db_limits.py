@@ -44,7 +44,7 @@ def test_every_connection_gets_the_limits_and_a_spill_folder(tmp_path, monkeypat
     monkeypatch.delenv("KOTAPINTAR_DUCKDB_MEMORY")
     monkeypatch.delenv("KOTAPINTAR_DUCKDB_THREADS")
     with work_db(tmp_path / "data" / "work.duckdb") as con:
-        assert setting(con, "memory_limit") == "244.1 MiB"  # 256MB
+        assert setting(con, "memory_limit") == "183.1 MiB"  # 192MB
         assert setting(con, "threads") == db.DEFAULT_THREADS
 
 
@@ -55,7 +55,7 @@ def test_every_connection_gets_the_limits_and_a_spill_folder(tmp_path, monkeypat
             "KOTAPINTAR_DUCKDB_MEMORY",
             "lots",
             "KOTAPINTAR_DUCKDB_MEMORY='lots' is not an amount of memory such as 512MB, 1GB or "
-            "2GiB (default 256MB); fix it in the environment or .env",
+            "2GiB (default 192MB); fix it in the environment or .env",
         ),
         (
             "KOTAPINTAR_DUCKDB_THREADS",

@@ -44,11 +44,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK_PATH = REPO_ROOT / "data" / "work.duckdb"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
 MEMORY_ENV, THREADS_ENV = "KOTAPINTAR_DUCKDB_MEMORY", "KOTAPINTAR_DUCKDB_THREADS"
-# The whole process peaks at about twice this plus ~250 MiB: a 1M-row `kotapintar run`
-# ~1,400 MiB with 1GB, ~770 MiB with 256MB; the 5M-fact build of bench/memory.py 768 MiB with
-# 256MB (1,274 with 1GB), every stage as fast, its sorts spilling to TEMP_FOLDER. Operators of
-# bigger machines may raise it. Threads: each keeps its own sort and hash buffers.
-DEFAULT_MEMORY_LIMIT = "256MB"
+# The whole process peaks at about this plus ~400 MiB (imports, the rows in pandas, GX): a
+# 1M-row `kotapintar run` ~1,400 MiB with 1GB, ~660 MiB with 256MB, under 600 with 192MB at
+# the same speed (its sorts of 1M rows spill to TEMP_FOLDER); the 5M-fact build of
+# bench/memory.py 768 MiB with 256MB (1,274 with 1GB). Operators of bigger machines may raise
+# it. Threads: each keeps its own sort and hash buffers.
+DEFAULT_MEMORY_LIMIT = "192MB"
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)
 TEMP_FOLDER = "duckdb_tmp"
 # What shed_cache lowers the limit to for a moment (DuckDB evicts down to it).
