@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -166,6 +166,32 @@ def arrow_frame(data: pa.Table | pa.RecordBatchReader) -> pd.DataFrame:
     # of a smart_* table, under GX's own working memory that follows.
     pa.default_memory_pool().release_unused()
     return frame
+
+
+def regex_ready(df: pd.DataFrame, columns: Collection[str]) -> pd.DataFrame:
+    """`df` with its categorical `columns` as Arrow-backed text, for GX's regex expectation.
+
+    GX matches a regex on `column.astype(str)`: a categorical becomes one Python string per
+    row first (on 1M rows of `periode` ~120 MiB and 0.35 s), an Arrow-backed text column stays
+    as it is and is matched by Arrow. Decoding the categories in Arrow costs ~30 MiB and
+    0.03 s; the verdicts are the same (GX leaves missing values out of both)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    categorical = [
+        c for c in columns if c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype)
+    ]
+    decoded = {}
+    for column in categorical:
+        values = df[column]
+        codes = values.cat.codes.to_numpy()
+        dictionary = pa.DictionaryArray.from_arrays(
+            pa.array(codes, mask=codes < 0),
+            pa.array(values.cat.categories.to_numpy(dtype=object), pa.string()),
+        )
+        text = pd.arrays.ArrowStringArray(dictionary.dictionary_decode())
+        decoded[column] = pd.Series(text, index=df.index, name=column)
+    return df.assign(**decoded) if decoded else df
 
 
 def _encoded_field(field: pa.Field) -> pa.Field:

@@ -34,6 +34,7 @@ __all__ = [
 # bench/validation.py, 1M rows: 0.72 s clean / 1.44 s with violations, against 0.84 / 1.98 s for
 # SUMMARY, whose unexpected-value lists the evidence step recomputes anyway, with each lokasi.
 BULK_RESULT_FORMAT = "BOOLEAN_ONLY"
+REGEX_EXPECTATION = "expect_column_values_to_match_regex"
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,9 @@ def validate_frame(
     # GX fingerprints (hashes) every column of the batch, twice per validation, before it checks
     # anything: that was ~70 % of the time on 1M rows. Handing it only the columns the rules read
     # (not lokasi, catatan, sumber_id) cut a 1M-row validation from ~1.9 s to ~0.7 s.
-    checked = df[_columns_read(rules, df)]
+    checked = gx_runtime.regex_ready(df[_columns_read(rules, df)], _regex_columns(rules))
     result = gx_runtime.run_suite(checked, build_suite(table, rules), result_format=result_format)
+    del checked
     # GX returns results in its own order; report failures in suite order so logs are stable.
     failed = sorted(
         ((r.expectation_config.meta["rule_index"], r) for r in result.results if not r.success),
@@ -141,6 +143,10 @@ def validate_frame(
         seconds=time.perf_counter() - started,
         gx_result=result,
     )
+
+
+def _regex_columns(rules: Sequence[Rule]) -> set[str]:
+    return {r.kwargs["column"] for r in rules if r.expectation == REGEX_EXPECTATION}
 
 
 def _columns_read(rules: Sequence[Rule], df: pd.DataFrame) -> list[str]:

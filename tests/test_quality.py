@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from quality import gx_runtime
-from quality.tidy_suite import Rule, RuleFailure, build_suite, tidy_rules, validate_tidy
+from quality.tidy_suite import (
+    Rule,
+    RuleFailure,
+    build_suite,
+    tidy_rules,
+    validate_frame,
+    validate_tidy,
+)
 from sources.tidy import tidy_frame
 
 REGIONS = ("35.73", "35.73.01", "35.73.02")
@@ -245,3 +252,23 @@ def test_gx_starts_without_loading_scipy_stats_which_still_works_when_used():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     ).stdout.split()
     assert shown == ["_LazyModule", "0.1438", "module"]
+
+
+def test_regex_columns_reach_gx_as_arrow_text_with_the_same_verdict():
+    """A categorical regex column is decoded in Arrow (no Python string per row); the values,
+    the missing ones and GX's verdict are those of the plain column."""
+    periods = pd.Series(["2021", "2021-13", None, "2022", "2021"], dtype="category")
+    frame = pd.DataFrame({"periode": periods, "nilai": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    ready = gx_runtime.regex_ready(frame, {"periode", "absent"})
+    assert isinstance(ready["periode"].array, pd.arrays.ArrowStringArray)
+    assert ready["periode"].tolist()[:2] == ["2021", "2021-13"]
+    assert ready["periode"].isna().tolist() == [False, False, True, False, False]
+    assert ready["nilai"].equals(frame["nilai"])
+    rules = [
+        r
+        for r in tidy_rules(known_regions=[], declared_indicators=[])
+        if r.name == "periode_well_formed"
+    ]
+    for shown in (frame, frame.astype({"periode": "string"})):
+        report = validate_frame(shown, table="t", rules=rules)
+        assert not report.success and report.failures[0].unexpected_count == 1

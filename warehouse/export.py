@@ -95,7 +95,22 @@ def write_table_csv(
     scanned (same bytes, no sort)."""
     if ordered is None:
         ordered = in_key_order(con, table)
-    return _copy(con, table, path, CSV_OPTIONS, sort=not ordered)
+    with _one_thread(con):
+        return _copy(con, table, path, CSV_OPTIONS, sort=not ordered)
+
+
+@contextlib.contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection):
+    """One DuckDB thread for the statements inside. DuckDB's CSV writer keeps the rows in
+    order by holding the batches that other threads finish early: with two threads a 1M-row
+    table took 3.0 s and ran out of a 160MB limit; with one, 1.6 s in under 96MB (sorted:
+    4.2 s instead of 5.4). The Parquet writer gains from the second thread, so only the CSV."""
+    threads = scalar(con, "SELECT current_setting('threads')")
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def write_table_parquet(
