@@ -39,7 +39,7 @@ from assets.table_metadata import table_metadata, work_table
 from sources.catalog import DIMENSIONS, SourceEntry
 from sources.catalog_frames import indikator_frame, sumber_frame
 from sources.wilayah import reference_frame
-from warehouse.build import dimensions_of, update_fact
+from warehouse.build import dimensions_of, fact_in_key_order, update_fact
 from warehouse.integrity import fact_problems
 from warehouse.load import (
     build_dimension_table,
@@ -229,6 +229,7 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                     metadata={name: dg.MetadataValue.md(text) for name, text in problems.items()},
                 )
             kept: list[str] = []
+            fact_in_order: list[bool] = []  # found out once, by the first table rebuilt
             for dimension in DIMENSIONS:
                 if not integrity_ok:  # blocked: as the separate steps were skipped
                     context.log.error(f"{dimension} not rebuilt: fact_integrity failed")
@@ -240,7 +241,9 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                 rows: list[int] = []
 
                 def rebuild(d: str = dimension, into: list[int] = rows) -> None:
-                    into.append(build_dimension_table(con, d))
+                    if not fact_in_order:
+                        fact_in_order.append(fact_in_key_order(con))
+                    into.append(build_dimension_table(con, d, fact_in_order=fact_in_order[0]))
 
                 yield from build.table(dimension, con, rebuild)
                 yield from build.has_rows(dimension, rows[0] if rows else _count(con, dimension))

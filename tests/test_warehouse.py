@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sources import tidy as source_tidy
-from warehouse.build import dimensions_of, update_fact
+from warehouse.build import dimensions_of, fact_in_key_order, update_fact
 from warehouse.db import connect, work_db
 from warehouse.load import (
     TIDY_COLUMNS,
@@ -286,6 +286,35 @@ def test_dimension_table_joins_names(loaded):
     ]  # fmt: skip
     with pytest.raises(ValueError, match=r"Unknown dimension 'smart_city'; expected one of"):
         build_dimension_table(loaded, "smart_city")
+
+
+def test_dimension_table_in_key_order_from_a_sorted_or_a_shuffled_fact_table(loaded):
+    """Copied as scanned, with names looked up, from a fact table in key order; sorted on
+    insert from one that is not (update_fact's): the same rows, both in key order. A region
+    missing from dim_wilayah keeps its row with empty names; an unknown indicator is left out."""
+    build_fact(loaded, ["a", "b"])
+    columns = "indikator, kode_wilayah, periode, nilai, status, sumber_id, berkas_sha256, lokasi"
+    extra = (
+        "SELECT CASE WHEN i % 50 = 0 THEN 'NOT_IN_CATALOG' ELSE 'AKSES_AIR' END, "
+        "CASE WHEN i % 7 = 0 THEN '35.73.99' ELSE '35.73.0' || (1 + i % 5) END, "
+        "(1000 + i)::VARCHAR, i / 3, 'final', 'a', repeat('0', 64), 'baris ' || i "
+        "FROM range(5000) AS r(i)"
+    )
+    loaded.execute(f"INSERT INTO fact_indikator ({columns}) {extra} ORDER BY random()")
+    assert not fact_in_key_order(loaded)
+    sorted_on_insert = build_dimension_table(loaded, "smart_living")
+    shown = loaded.sql("SELECT * FROM smart_living").fetchall()
+    loaded.execute("CREATE TEMP TABLE facts AS SELECT * FROM fact_indikator")
+    loaded.execute("DELETE FROM fact_indikator")
+    loaded.execute(
+        "INSERT INTO fact_indikator SELECT * FROM facts ORDER BY indikator, kode_wilayah, periode"
+    )
+    assert fact_in_key_order(loaded)
+    assert build_dimension_table(loaded, "smart_living") == sorted_on_insert == 4902
+    assert loaded.sql("SELECT * FROM smart_living").fetchall() == shown
+    assert shown == sorted(shown, key=lambda row: (row[0], row[6], row[10]))
+    missing = [row for row in shown if row[6] == "35.73.99"]
+    assert missing and {row[7] for row in missing} == {None}  # nama_wilayah
 
 
 def test_dim_wilayah_keeps_codes_as_text_with_the_reference_bps_codes(con):
