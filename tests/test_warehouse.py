@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sources import tidy as source_tidy
+from warehouse import build
 from warehouse.build import dimensions_of, fact_in_key_order, update_fact
 from warehouse.db import connect, work_db
 from warehouse.load import (
@@ -288,7 +289,7 @@ def test_dimension_table_joins_names(loaded):
         build_dimension_table(loaded, "smart_city")
 
 
-def test_dimension_table_in_key_order_from_a_sorted_or_a_shuffled_fact_table(loaded):
+def test_dimension_table_in_key_order_from_a_sorted_or_a_shuffled_fact_table(loaded, monkeypatch):
     """Copied as scanned, with names looked up, from a fact table in key order; sorted on
     insert from one that is not (update_fact's): the same rows, both in key order. A region
     missing from dim_wilayah keeps its row with empty names; an unknown indicator is left out."""
@@ -315,6 +316,10 @@ def test_dimension_table_in_key_order_from_a_sorted_or_a_shuffled_fact_table(loa
     assert shown == sorted(shown, key=lambda row: (row[0], row[6], row[10]))
     missing = [row for row in shown if row[6] == "35.73.99"]
     assert missing and {row[7] for row in missing} == {None}  # nama_wilayah
+    # A dimension of more indicators than a map lookup pays for is joined and sorted.
+    monkeypatch.setattr(build, "MAP_INDICATORS", 0)
+    assert build_dimension_table(loaded, "smart_living") == 4902
+    assert loaded.sql("SELECT * FROM smart_living").fetchall() == shown
 
 
 def test_dim_wilayah_keeps_codes_as_text_with_the_reference_bps_codes(con):

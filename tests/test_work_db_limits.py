@@ -147,6 +147,22 @@ def test_sorted_runs_give_the_table_in_key_order(tmp_path, monkeypatch):
     assert rows == sorted(rows) and len(rows) == 6
 
 
+def test_a_sorted_run_reads_a_bounded_number_of_tidy_tables(monkeypatch):
+    """500 sources of 2,000 rows put 250 tables in one run of 500,000 facts, whose scans ran
+    out of a 256MB limit: a run is also cut at BATCH_SOURCES tables."""
+    monkeypatch.setattr("warehouse.build.BATCH_SOURCES", 2)
+    counts = [("A", ["a"], 1), ("B", ["b"], 1), ("C", ["c"], 1), ("D", ["c", "d"], 1)]
+    assert indicator_batches(counts, rows=100) == [
+        (["A", "B"], ["a", "b"]),
+        (["C", "D"], ["c", "d"]),
+    ]
+    # An indicator of more sources than that is a run of its own.
+    assert indicator_batches([("A", ["a"], 1), ("E", ["b", "c", "d"], 1)], rows=100) == [
+        (["A"], ["a"]),
+        (["E"], ["b", "c", "d"]),
+    ]
+
+
 def test_builds_shed_duckdbs_cache_and_keep_the_limit(tmp_path, monkeypatch):
     """build_fact and build_dimension_table end by lowering the limit for a moment
     (db.shed_cache): the rows stay, the configured limit is back afterwards."""

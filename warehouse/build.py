@@ -64,6 +64,11 @@ if tuple(DIMENSION_SELECT) != COLUMN_NAMES:
     raise RuntimeError("warehouse/build.py DIMENSION_SELECT and warehouse/dictionary.py differ.")
 # Facts sorted per insert (see indicator_batches).
 BATCH_ROWS = 500_000
+# Tidy tables read by one sorted insert at most (see indicator_batches).
+BATCH_SOURCES = 32
+# Up to this many indicators a dimension table is copied from a fact table in key order with
+# map lookups, without a sort (build_dimension_table).
+MAP_INDICATORS = 16
 
 
 def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int:
@@ -184,10 +189,12 @@ def build_dimension_table(
     left out; a region missing from `dim_wilayah` keeps its row with empty names.
 
     The rows go in in key order. When `fact_indikator` is stored in key order (as build_fact
-    leaves it; `fact_in_order`, found out when None) they are copied as scanned: the names are
-    looked up in two small maps instead of joined, so the scan's order stands and nothing is
-    sorted (1M facts: ~1.2 s instead of ~4.5 with a join and a sort). Otherwise (update_fact
-    clusters the table by indicator only) each batch of indicators is sorted on insert.
+    leaves it; `fact_in_order`, found out when None) and the dimension has at most
+    MAP_INDICATORS indicators, they are copied as scanned: the names are looked up in two small
+    maps instead of joined, so the scan's order stands and nothing is sorted (1M facts of one
+    indicator: ~1.5 s instead of ~4.5 with a join and a sort). A DuckDB map is searched key by
+    key, so with many indicators (500 sources: ~170 per dimension, 5M facts) that costs more
+    than the sort it saves. Otherwise each batch of indicators is joined and sorted on insert.
     """
     if dimension not in DIMENSIONS:
         raise ValueError(
@@ -195,14 +202,15 @@ def build_dimension_table(
         )
     if fact_in_order is None:
         fact_in_order = fact_in_key_order(con)
+    indicators = scalar(con, "SELECT count(*) FROM dim_indikator WHERE dimensi = ?", [dimension])
     insert = (
         f"INSERT INTO {dimension} ({', '.join(DIMENSION_SELECT)}) "
         f"SELECT {', '.join(_LOOKED_UP.values())} FROM fact_indikator AS f "
         f"WHERE {_INDIKATOR_MAP}[f.indikator].dimensi = ?"
     )
-    with transaction(con), _lookup_maps(con):
+    with transaction(con), _lookup_maps(con, dimension):
         con.execute(f"DELETE FROM {dimension}")
-        if fact_in_order:
+        if fact_in_order and indicators <= MAP_INDICATORS:
             con.execute(insert, [dimension])
         else:
             of_dimension = (
@@ -240,20 +248,21 @@ _KEY_OF_F = ", ".join(f"f.{k}" for k in KEY_COLUMNS)
 
 
 @contextmanager
-def _lookup_maps(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """`kp_dim_indikator` (kode -> the indicator's columns and dimension) and
+def _lookup_maps(con: duckdb.DuckDBPyConnection, dimension: str) -> Iterator[None]:
+    """`kp_dim_indikator` (kode -> the columns of the indicators of `dimension`) and
     `kp_dim_wilayah` (kode_wilayah -> the region's columns) as DuckDB variables."""
     fields = {"i": ["dimensi"], "w": []}
     for expression in DIMENSION_SELECT.values():
         if not expression.startswith("f."):
             fields[expression[0]].append(expression[2:])
-    for variable, table, key, alias in (
-        ("kp_dim_indikator", "dim_indikator", "kode", "i"),
-        ("kp_dim_wilayah", "dim_wilayah", "kode_wilayah", "w"),
+    for variable, table, key, alias, where in (
+        ("kp_dim_indikator", "dim_indikator", "kode", "i", f"dimensi = {literal(dimension)}"),
+        ("kp_dim_wilayah", "dim_wilayah", "kode_wilayah", "w", "true"),
     ):
         struct = ", ".join(f"{literal(c)}: {quote(c)}" for c in fields[alias])
         con.execute(
-            f"SET VARIABLE {variable} = (SELECT map(list({key}), list({{{struct}}})) FROM {table})"
+            f"SET VARIABLE {variable} = "
+            f"(SELECT map(list({key}), list({{{struct}}})) FROM {table} WHERE {where})"
         )
     try:
         yield
@@ -282,12 +291,15 @@ def indicator_batches(
 
     Inserting the rows of each run sorted by the key gives the table in key order, as one
     sorted insert would, but DuckDB sorts one run at a time: one sorted insert of 5M facts ran
-    out of a 1 GB memory limit (bench/memory.py)."""
+    out of a 1 GB memory limit (bench/memory.py). A run also reads at most BATCH_SOURCES
+    tidy tables: each table scanned at once holds buffers of its own, and 500 sources of 2,000
+    rows (250 tables per run) ran out of a 256MB limit."""
     limit = rows or BATCH_ROWS
     batches: list[tuple[list[str], list[str]]] = []
     size = limit
     for indikator, sources, n in counts:
-        if size + n > limit:
+        added = {s for s in sources if not batches or s not in batches[-1][1]}
+        if size + n > limit or (batches and len(batches[-1][1]) + len(added) > BATCH_SOURCES):
             batches.append(([], []))
             size = 0
         batches[-1][0].append(indikator)
