@@ -203,15 +203,17 @@ def build_dimension_table(
     if fact_in_order is None:
         fact_in_order = fact_in_key_order(con)
     indicators = scalar(con, "SELECT count(*) FROM dim_indikator WHERE dimensi = ?", [dimension])
-    insert = (
-        f"INSERT INTO {dimension} ({', '.join(DIMENSION_SELECT)}) "
-        f"SELECT {', '.join(_LOOKED_UP.values())} FROM fact_indikator AS f "
-        f"WHERE {_INDIKATOR_MAP}[f.indikator].dimensi = ?"
-    )
-    with transaction(con), _lookup_maps(con, dimension):
+    columns = ", ".join(DIMENSION_SELECT)
+    with transaction(con):
         con.execute(f"DELETE FROM {dimension}")
         if fact_in_order and indicators <= MAP_INDICATORS:
-            con.execute(insert, [dimension])
+            with _lookup_maps(con, dimension):
+                con.execute(
+                    f"INSERT INTO {dimension} ({columns}) "
+                    f"SELECT {', '.join(_LOOKED_UP.values())} FROM fact_indikator AS f "
+                    f"WHERE {_INDIKATOR_MAP}[f.indikator].dimensi = ?",
+                    [dimension],
+                )
         else:
             of_dimension = (
                 "SELECT f.indikator, f.sumber_id FROM fact_indikator AS f JOIN dim_indikator "
@@ -220,7 +222,15 @@ def build_dimension_table(
             # fact_indikator is clustered by indicator: DuckDB skips other batches' row groups.
             for batch, _ in indicator_batches(indicator_counts(con, of_dimension, [dimension])):
                 con.execute(
-                    f"{insert} AND f.indikator IN (SELECT unnest(?)) ORDER BY {_KEY_OF_F}",
+                    f"""
+                    INSERT INTO {dimension} ({columns})
+                    SELECT {", ".join(DIMENSION_SELECT.values())}
+                    FROM fact_indikator AS f
+                    JOIN dim_indikator AS i ON i.kode = f.indikator
+                    LEFT JOIN dim_wilayah AS w ON w.kode_wilayah = f.kode_wilayah
+                    WHERE i.dimensi = ? AND f.indikator IN (SELECT unnest(?))
+                    ORDER BY {_KEY_OF_F}
+                    """,
                     [dimension, batch],
                 )
         rows = scalar(con, f"SELECT count(*) FROM {dimension}")
