@@ -39,7 +39,7 @@ from assets.table_metadata import table_metadata, work_table
 from sources.catalog import DIMENSIONS, SourceEntry
 from sources.catalog_frames import indikator_frame, sumber_frame
 from sources.wilayah import reference_frame
-from warehouse.build import dimensions_of, fact_in_key_order, update_fact
+from warehouse.build import dimensions_of, update_fact
 from warehouse.integrity import fact_problems
 from warehouse.load import (
     build_dimension_table,
@@ -199,15 +199,20 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
             # changed hands (None: every one).
             rebuild_dimensions: set[str] | None = None
             touched: list[str] | None = None  # indicators whose facts changed (None: all)
+            # Whether fact_indikator is in key order, as this step left it (None: not rebuilt
+            # here, build_dimension_table looks).
+            fact_in_order: bool | None = None
 
             def fact() -> None:
-                nonlocal rebuild_dimensions, touched
+                nonlocal rebuild_dimensions, touched, fact_in_order
                 loaded = loaded_sources(con, source_ids)
                 extra.update(sources_loaded=len(loaded), sources=len(source_ids))
                 if plan.sources is None:
                     build_fact(con, loaded)
+                    fact_in_order = True  # sorted runs, in indicator order
                     return
                 _rows, touched = update_fact(con, loaded, sorted(plan.sources))
+                fact_in_order = False  # clustered by indicator only
                 rebuild_dimensions = dimensions_of(con, touched)
                 extra["sources_rebuilt"] = dg.MetadataValue.json(sorted(plan.sources))
 
@@ -229,7 +234,6 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                     metadata={name: dg.MetadataValue.md(text) for name, text in problems.items()},
                 )
             kept: list[str] = []
-            fact_in_order: list[bool] = []  # found out once, by the first table rebuilt
             for dimension in DIMENSIONS:
                 if not integrity_ok:  # blocked: as the separate steps were skipped
                     context.log.error(f"{dimension} not rebuilt: fact_integrity failed")
@@ -241,9 +245,7 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                 rows: list[int] = []
 
                 def rebuild(d: str = dimension, into: list[int] = rows) -> None:
-                    if not fact_in_order:
-                        fact_in_order.append(fact_in_key_order(con))
-                    into.append(build_dimension_table(con, d, fact_in_order=fact_in_order[0]))
+                    into.append(build_dimension_table(con, d, fact_in_order=fact_in_order))
 
                 yield from build.table(dimension, con, rebuild)
                 yield from build.has_rows(dimension, rows[0] if rows else _count(con, dimension))

@@ -200,13 +200,14 @@ def build_dimension_table(
         raise ValueError(
             f"Unknown dimension {dimension!r}; expected one of {', '.join(DIMENSIONS)}."
         )
-    if fact_in_order is None:
-        fact_in_order = fact_in_key_order(con)
     indicators = scalar(con, "SELECT count(*) FROM dim_indikator WHERE dimensi = ?", [dimension])
+    copy_as_scanned = indicators <= MAP_INDICATORS and (
+        fact_in_order if fact_in_order is not None else fact_in_key_order(con)
+    )
     columns = ", ".join(DIMENSION_SELECT)
     with transaction(con):
         con.execute(f"DELETE FROM {dimension}")
-        if fact_in_order and indicators <= MAP_INDICATORS:
+        if copy_as_scanned:
             with _lookup_maps(con, dimension):
                 con.execute(
                     f"INSERT INTO {dimension} ({columns}) "
