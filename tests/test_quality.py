@@ -272,3 +272,36 @@ def test_regex_columns_reach_gx_as_arrow_text_with_the_same_verdict():
     for shown in (frame, frame.astype({"periode": "string"})):
         report = validate_frame(shown, table="t", rules=rules)
         assert not report.success and report.failures[0].unexpected_count == 1
+
+
+def test_no_rows_skips_gx_only_where_gx_finds_every_rule_holding():
+    """validate_frame answers an empty table without GX only for expectations about rows; GX
+    itself, run on the same empty frame, must agree that each of them holds."""
+    from quality.table_suites import dimension_table_rules
+    from quality.tidy_suite import VACUOUS_ON_NO_ROWS
+
+    rules = [
+        *dimension_table_rules({"35.73"}, ["IPM"]),
+        Rule("range", "expect_column_values_to_be_between", {"column": "nilai", "min_value": 0}),
+        Rule("unique", "expect_column_values_to_be_unique", {"column": "sumber_id"}),
+    ]
+    assert {r.expectation for r in rules} == VACUOUS_ON_NO_ROWS
+    columns = dict.fromkeys(c for r in rules for c in r.columns)
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    empty["nilai"] = pd.Series([], dtype="float64")
+
+    by_gx = gx_runtime.run_suite(empty, build_suite("t", rules))
+    assert by_gx.success
+    assert [r.success for r in by_gx.results] == [True] * len(rules)
+
+    report = validate_frame(empty, table="t", rules=rules)
+    assert (report.success, report.rows, report.evaluated, report.gx_result) == (
+        True, 0, len(rules), None,
+    )  # fmt: skip
+    # A rule GX judges on an empty column too (its dtype) still goes to GX.
+    typed = [*rules, Rule("typed", "expect_column_values_to_be_in_type_list",
+                          {"column": "nilai", "type_list": ["float64"]})]  # fmt: skip
+    assert validate_frame(empty, table="t", rules=typed).gx_result is not None
+    # A table missing a column a rule reads is not passed as empty: it fails as before.
+    with pytest.raises(KeyError, match="status"):
+        validate_frame(empty.drop(columns=["status"]), table="t", rules=rules)
