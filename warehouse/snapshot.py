@@ -53,6 +53,7 @@ import re
 import shutil
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -223,14 +224,16 @@ def _build(
         if reused:
             kept = [*unchanged, *patchable, *(t for t in carry_over if _has_table(con, _BUILD, t))]
             _keep_only(con, kept)
-        counts = {}
+        kept_as_is, to_copy = {}, []
         for name in names:
             if name in unchanged or (name in patchable and _patch_sources(con, work, name)):
-                counts[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
+                kept_as_is[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
             else:
                 if name in patchable:  # the patch did not give the work table's rows
                     con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
-                counts[name] = _copy_table(con, work, work_path, name)
+                to_copy.append(name)
+        copied = _copy_tables(con, work, work_path, to_copy)
+        counts = {name: kept_as_is[name] if name in kept_as_is else copied[name] for name in names}
         for name in carry_over:
             if reused and _has_table(con, _BUILD, name):
                 counts[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
@@ -425,6 +428,29 @@ def _has_table(con: duckdb.DuckDBPyConnection, database: str, name: str) -> bool
             [database, schema, table],
         )
     )
+
+
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection, work: str, work_path: Path, names: Sequence[str]
+) -> dict[str, int]:
+    """_copy_table for each of `names`, two at a time on cursors of their own. DuckDB writes a
+    wide table (a smart_* table's 18 columns) with one thread under the pipeline's memory
+    limit, so copying two tables side by side uses the second core: 1M facts, fact_indikator
+    and smart_governance ~2.4 s instead of ~3.0."""
+    if len(names) < 2:
+        return {name: _copy_table(con, work, work_path, name) for name in names}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        copies = {
+            name: pool.submit(_copy_on, con.cursor(), work, work_path, name) for name in names
+        }
+        return {name: copy.result() for name, copy in copies.items()}
+
+
+def _copy_on(cursor: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> int:
+    """_copy_table on `cursor` (closed after), writing into the file being built."""
+    with cursor:
+        cursor.execute(f"USE {_BUILD}")  # the table's DDL is replayed unqualified
+        return _copy_table(cursor, work, work_path, name)
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> int:
