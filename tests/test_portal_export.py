@@ -185,22 +185,35 @@ def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(
 
     def copy(con, table, path, options, *, sort):
         if sort:
-            sorted_copies.append(options)
+            sorted_copies.append((options, scalar(con, "SELECT current_setting('threads')")))
         return real_copy(con, table, path, options, sort=sort)
 
     monkeypatch.setattr(export, "_copy", copy)
+    expected = {}
     for write, options in (
         (export.write_table_csv, export.CSV_OPTIONS),
         (export.write_table_parquet, export.PARQUET_OPTIONS),
     ):
         assert write(con, "smart_people", tmp_path / "new") == rows
-        expected = _sorted_copy(con, "smart_people", tmp_path / "sorted", options)
-        assert (tmp_path / "new").read_bytes() == expected, write.__name__
-    # Sorted: everything when shuffled; the Parquet file when the scan's chunks were irregular.
-    assert sorted_copies == {
-        "shuffled": [export.CSV_OPTIONS, export.PARQUET_OPTIONS],
+        expected[options] = _sorted_copy(con, "smart_people", tmp_path / "sorted", options)
+        assert (tmp_path / "new").read_bytes() == expected[options], write.__name__
+    # Sorted: everything when shuffled; the Parquet file when the scan's chunks were irregular
+    # (the CSV writer keeps to one DuckDB thread, a sorted Parquet file has them all).
+    sorted_when = {
+        "shuffled": [(export.CSV_OPTIONS, 1), (export.PARQUET_OPTIONS, 4)],
         "at once": [],
-    }.get(stored, [export.PARQUET_OPTIONS])
+    }.get(stored, [(export.PARQUET_OPTIONS, 4)])
+    assert sorted_copies == sorted_when
+    # The export writes both files side by side when the table is in key order: same bytes,
+    # and the same sorts, with every thread for the Parquet file written again.
+    sorted_copies.clear()
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    export._write_table(con, "smart_people", staging)
+    assert (staging / "smart_people.csv").read_bytes() == expected[export.CSV_OPTIONS]
+    assert (staging / "smart_people.parquet").read_bytes() == expected[export.PARQUET_OPTIONS]
+    assert sorted_copies == sorted_when
+    assert scalar(con, "SELECT current_setting('threads')") == 4
     con.close()
 
 
