@@ -305,3 +305,13 @@ def test_no_rows_skips_gx_only_where_gx_finds_every_rule_holding():
     # A table missing a column a rule reads is not passed as empty: it fails as before.
     with pytest.raises(KeyError, match="status"):
         validate_frame(empty.drop(columns=["status"]), table="t", rules=rules)
+
+
+def test_a_validation_leaves_no_frame_or_metrics_with_gx(validate):
+    """GX's execution engine keeps the last batch's DataFrame and every metric it computed (a
+    boolean Series per row-wise expectation) unless gx_runtime lets them go; a GX whose engine
+    keeps them elsewhere fails here instead of growing a run's memory unnoticed."""
+    validate(_table())
+    engine = gx_runtime.context().data_sources.get("kotapintar").get_execution_engine()
+    assert engine.batch_manager.batch_data_cache == {}
+    assert engine._metric_cache == {}
