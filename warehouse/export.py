@@ -255,11 +255,12 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> d
 def _write_csv_apart(
     cursor: duckdb.DuckDBPyConnection, table: str, path: Path, database: str
 ) -> int:
-    """write_table_csv of a table in key order on a cursor of its own (a DuckDB connection runs
-    one statement at a time) that reads `database`; closes the cursor."""
+    """The CSV of a table in key order, as scanned, on a cursor of its own (a DuckDB connection
+    runs one statement at a time) that reads `database`; closes the cursor. The caller holds
+    the one DuckDB thread (`threads` is the database's setting, not the cursor's)."""
     with cursor:
         cursor.execute(f"USE {quote(database)}")
-        return write_table_csv(cursor, table, path, ordered=True)
+        return _copy(cursor, table, path, CSV_OPTIONS, sort=False)
 
 
 def _carry(

@@ -232,8 +232,8 @@ def _build(
                 if name in patchable:  # the patch did not give the work table's rows
                     con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
                 to_copy.append(name)
-        copied = _copy_tables(con, work, work_path, to_copy)
-        counts = {name: kept_as_is[name] if name in kept_as_is else copied[name] for name in names}
+        found = kept_as_is | _copy_tables(con, work, work_path, to_copy)
+        counts = {name: found[name] for name in names}
         for name in carry_over:
             if reused and _has_table(con, _BUILD, name):
                 counts[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
