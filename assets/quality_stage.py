@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from quality.bulk_check import Part, Proof
+from quality.bulk_check import prove as bulk_prove
 from quality.datadocs import DocsLink, docs_link
 from quality.findings import from_cells
-from quality.gate import GateResult, check_source
+from quality.gate import GateResult, check_source, source_rules
 from sources.catalog import SourceEntry
 from sources.errors import SourceError
 from sources.wilayah import known_codes
@@ -38,16 +40,41 @@ class QualityOptions:
         return docs_link(page, self.data_docs_dir, self.data_docs_url)
 
 
-def check(entry: SourceEntry, tidy: pd.DataFrame, work_db, unreadable=()) -> GateResult:
+def check(
+    entry: SourceEntry, tidy: pd.DataFrame, work_db, unreadable=(), *, proven: bool = False
+) -> GateResult:
     """Run the gate on the parsed rows (with the loaded rows as history for year-over-year);
-    `unreadable` are the cells the parser quarantined."""
+    `unreadable` are the cells the parser quarantined; `proven`: see `prove`."""
     history = None
-    if any(i.max_change_pct is not None for i in entry.indicators):
+    if _compares_years(entry):
         with work_db() as con:
             history = loaded_tidy(con, entry.id)
     return check_source(
-        entry, tidy, known_regions=known_codes(), history=history, unreadable=unreadable
+        entry,
+        tidy,
+        known_regions=known_codes(),
+        history=history,
+        unreadable=unreadable,
+        proven=proven,
     )
+
+
+def prove(candidates: list[tuple[SourceEntry, pd.DataFrame]]) -> Proof:
+    """The sources among `candidates` (entry, parsed rows) whose tidy suite and catalog rules
+    hold, found by one stacked GX pass (quality/bulk_check.py); each is then `check`ed with
+    `proven=True`, the others alone. Left out: a source with a year-over-year rule (it reads
+    the rows loaded last time, a query of its own)."""
+    regions = known_codes()
+    parts = [
+        Part(entry.id, tidy, source_rules(entry, regions))
+        for entry, tidy in candidates
+        if not _compares_years(entry)
+    ]
+    return bulk_prove(parts)
+
+
+def _compares_years(entry: SourceEntry) -> bool:
+    return any(i.max_change_pct is not None for i in entry.indicators)
 
 
 def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from sources.errors import SourceError
 from sources.fetch import Landing, fetch_source, latest_landing
 from sources.http import HttpConfig
 from sources.parse import parse_landing
+from sources.parsed import ParsedSource
 from sources.tidy import TIDY_COLUMNS
 from warehouse.db import release_memory
 from warehouse.kualitas import data_changed_at
@@ -79,6 +80,26 @@ class SourceOutcome:
         return self.outcome in ("loaded", "unchanged", "checked")
 
 
+@dataclass
+class StagedSource:
+    """A source fetched and parsed (`stage_source`), waiting for its gate and load
+    (`finish_source`); or already concluded: unchanged, or failed before its gate."""
+
+    entry: SourceEntry
+    muat_id: str
+    result: SourceOutcome
+    load: bool
+    spent: float = 0.0  # seconds of its own work so far (not the wait for others)
+    parsed: ParsedSource | None = field(default=None, repr=False)
+    error: SourceError | None = None
+    done: bool = False
+
+    @property
+    def awaits_gate(self) -> bool:
+        """Parsed, with no cell the parser could not read: its rows may be proven in bulk."""
+        return self.parsed is not None and self.error is None and not self.parsed.quarantined
+
+
 def refresh_source(
     entry: SourceEntry,
     *,
@@ -102,11 +123,43 @@ def refresh_source(
     `load=False` only checks: the landed file is parsed and validated as a load would be, and
     the outcome is `checked` (or the failure), but nothing is written: no rows, no `meta_muat`,
     `karantina` or workbook (what executing the source's check alone in the UI does)."""
+    staged = stage_source(
+        entry,
+        landing_root=landing_root,
+        work_db=work_db,
+        offline=offline,
+        muat_id=muat_id,
+        fetch=fetch,
+        quality=quality,
+        http=http,
+        ckan_token=ckan_token,
+        load=load,
+        bps_key=bps_key,
+    )
+    return finish_source(staged, work_db=work_db, quality=quality)
+
+
+def stage_source(
+    entry: SourceEntry,
+    *,
+    landing_root: Path,
+    work_db,
+    offline: bool,
+    muat_id: str,
+    fetch: bool = True,
+    quality: QualityOptions | None = None,
+    http: HttpConfig | None = None,
+    ckan_token: str | None = None,
+    load: bool = True,
+    bps_key: str | None = None,
+) -> StagedSource:
+    """The first half of `refresh_source`: fetch, the unchanged test, parse. A SourceError is
+    kept on the staged source for `finish_source` to conclude."""
     started = time.perf_counter()
     quality = quality or QualityOptions()
     result = SourceOutcome(entry.id)
-    error: SourceError | None = None
     result.fingerprint = entry_fingerprint(entry)
+    staged = StagedSource(entry, muat_id, result, load)
     try:
         result.landing = _land(
             entry,
@@ -121,21 +174,51 @@ def refresh_source(
             # Nothing new: no parse, validation or load. Only an agency workbook that is open
             # is brought up to date (the good file came back after a failed one).
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
-            return result
+            staged.done = True
+            return staged
         result.stage = "parse"
         parsed = parse_landing(entry, Path(result.landing.path))
         release_memory()  # the parser's garbage (the file's bytes and columns), before GX runs
-        tidy, result.warnings = parsed.tidy, parsed.warnings
-        result.parsed_rows = len(tidy)
+        result.warnings = parsed.warnings
+        result.parsed_rows = len(parsed.tidy)
         result.outside = len(parsed.outside)
         # Not the place as numbers too. take, not head: a slice of Arrow-backed columns keeps
         # the whole frame's buffers alive (~150 MiB of a 1M-row source, for the whole step).
-        result.preview = tidy[list(TIDY_COLUMNS)].take(range(min(len(tidy), 10)))
-        landed = result.landing.path
+        result.preview = parsed.tidy[list(TIDY_COLUMNS)].take(range(min(len(parsed.tidy), 10)))
         if not parsed.quarantined:  # else the gate reports the unreadable cells first
-            quality_stage.refuse_empty(entry, tidy, work_db, landed, "the file has no data rows")
+            quality_stage.refuse_empty(
+                entry, parsed.tidy, work_db, result.landing.path, "the file has no data rows"
+            )
+        staged.parsed = parsed
+    except SourceError as exc:
+        staged.error = exc
+    staged.spent = time.perf_counter() - started
+    return staged
+
+
+def finish_source(
+    staged: StagedSource,
+    *,
+    work_db,
+    quality: QualityOptions | None = None,
+    proven: bool = False,
+) -> SourceOutcome:
+    """The second half of `refresh_source`: the gate (`proven`: its rules were proven in bulk,
+    see quality_stage.prove), the load and what is recorded of the outcome."""
+    if staged.done:
+        return staged.result
+    started = time.perf_counter()
+    quality = quality or QualityOptions()
+    entry, result, muat_id, load = staged.entry, staged.result, staged.muat_id, staged.load
+    error = staged.error
+    try:
+        if error is not None:
+            raise error
+        parsed, staged.parsed = staged.parsed, None  # let the frames go with this call
         result.stage = "validate"
-        result.gate = quality_stage.check(entry, tidy, work_db, parsed.quarantined)
+        result.gate = quality_stage.check(
+            entry, parsed.tidy, work_db, parsed.quarantined, proven=proven
+        )
         release_memory()  # GX's working copies, before the load converts the rows for DuckDB
         result.notes = parsed.notes
         result.validation = result.gate.report
@@ -144,14 +227,15 @@ def refresh_source(
         )
         result.data_docs = [quality.docs_link(page) for page in pages]
         # A partial load always leaves rows (GateResult.may_load_partially): the empty case
-        # was refused above, or rows_to_load refuses it.
-        tidy = quality_stage.rows_to_load(entry, result.gate, tidy)
+        # was refused at staging, or rows_to_load refuses it.
+        tidy = quality_stage.rows_to_load(entry, result.gate, parsed.tidy)
+        del parsed
         if not result.gate.passed:
             result.quarantined = result.gate.quarantined
             result.message = quality_stage.partial_message(entry, result.gate)
         if not load:
             result.outcome, result.stage = "checked", "done"
-            result.seconds = time.perf_counter() - started
+            result.seconds = staged.spent + time.perf_counter() - started
             return result
         result.stage = "load"
         with work_db() as con:
@@ -168,7 +252,7 @@ def refresh_source(
             result.outside = exc.details.get("rows_outside_city", result.outside)
         # A message may quote a cell; personal data in it must not reach meta_muat or the UI.
         result.message = mask_text(exc.describe())
-    result.seconds = time.perf_counter() - started
+    result.seconds = staged.spent + time.perf_counter() - started
     if not load:
         return result
     findings = quality_stage.findings_of(entry, result.gate, error)

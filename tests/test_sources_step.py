@@ -90,14 +90,14 @@ def test_progress_line(outcome, line):
 
 def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
     settings = make_settings(tmp_path, SMALL)
-    real = assets.source_step.refresh_source
+    real = assets.source_step.stage_source
 
     def buggy(entry, **kwargs):
         if entry.id == "dishub_angkutan":  # the second of three, in catalog order
             raise KeyError("kolom_hilang")
         return real(entry, **kwargs)
 
-    monkeypatch.setattr(assets.source_step, "refresh_source", buggy)
+    monkeypatch.setattr(assets.source_step, "stage_source", buggy)
     result, summary, lines = execute(settings)
     assert result.success, "the step itself succeeds"
     # The broken source has no new file and no new rows: nothing of it is materialized...
@@ -248,14 +248,14 @@ def test_a_night_with_nothing_new_materializes_nothing_and_repeats_the_checks(
     assert skipped == {"analyst_snapshot", "open_exports"}
 
     # A bug in one source: its check fails, the run is tagged, the others stay unchanged.
-    real = assets.source_step.refresh_source
+    real = assets.source_step.stage_source
 
     def buggy(entry, **kwargs):
         if entry.id == "dinkes_faskes":
             raise RuntimeError("boom")
         return real(entry, **kwargs)
 
-    monkeypatch.setattr(assets.source_step, "refresh_source", buggy)
+    monkeypatch.setattr(assets.source_step, "stage_source", buggy)
     result, summary, _ = execute(settings, instance)
     assert materialized(result) == set()
     failed = {
