@@ -265,17 +265,22 @@ def _describe_outcome(
     context, entry: SourceEntry, outcome: SourceOutcome, selected, check_selected, known
 ):
     """The events of one source's outcome: materializations where something new exists,
-    observations otherwise, and the checks' results."""
+    observations otherwise, and the checks' results.
+
+    An AssetMaterialization, not a MaterializeResult: the same entry in the asset's history,
+    without an output. An output costs a STEP_OUTPUT event, and Dagster's check that a
+    multi-asset yields its outputs in dependency order walks every output of the step for each
+    one, which grew with the square of the catalog (~3 s at 250 sources, ~12 s at 500)."""
     raw, tidy = raw_key(entry), tidy_key(entry)
     landing = outcome.landing
     if raw in selected and landing is not None and known.get(raw, "") != landing.sha256:
-        yield dg.MaterializeResult(asset_key=raw, metadata=raw_metadata(outcome))
+        yield dg.AssetMaterialization(asset_key=raw, metadata=raw_metadata(outcome))
     if check_selected(entry, FETCH_CHECK):
         yield _fetch_check(entry, outcome)
     if tidy in selected:
         metadata = tidy_metadata(entry, outcome)
         if outcome.outcome == "loaded" or (outcome.outcome == "unchanged" and tidy not in known):
-            yield dg.MaterializeResult(asset_key=tidy_key(entry), metadata=metadata)
+            yield dg.AssetMaterialization(asset_key=tidy_key(entry), metadata=metadata)
         else:  # unchanged or failed: the last materialization still describes the rows
             yield dg.AssetObservation(asset_key=tidy_key(entry), metadata=metadata)
     if check_selected(entry, TIDY_CHECK):

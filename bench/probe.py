@@ -38,6 +38,7 @@ STAGES: dict[tuple[str, str], str] = {
     ("assets.source_run", "_record_if_unchanged"): "detect",
     ("assets.source_run", "parse_landing"): "parse",
     ("assets.quality_stage", "check"): "validate",
+    ("assets.quality_stage", "prove"): "validate",
     ("assets.quality_stage", "data_docs"): "data_docs",
     ("assets.quality_stage", "rows_to_load"): "validate",
     ("assets.source_run", "replace_tidy"): "load",
