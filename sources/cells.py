@@ -14,7 +14,12 @@ def cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", str(value)).strip()
+    text = str(value)
+    # Asked of most cells of a sheet: text whose only whitespace is single spaces (isprintable
+    # is False for any other whitespace) has nothing to collapse, so skip the regex.
+    if text.isprintable() and "  " not in text:
+        return text.strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def header_labels(rows: Sequence[Sequence[object]]) -> list[str]:

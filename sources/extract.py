@@ -94,7 +94,7 @@ class Extractor:
         self.totals.decimals = {v.index: v.decimal for v in self.values}
         # Columns whose totals are sums; a ratio's or average's "Jumlah" row is not evidence.
         self.summed = [v.index for v in self.values if v.indikator not in spec.total_exempt]
-        self.rows: list[dict] = []
+        self.rows: list[tuple] = []  # in TIDY_COLUMNS order
         self.quarantined: list[q.Quarantined] = []
         self.catalog_problems: list[str] = []
         self.unmapped_labels: list[str] = []
@@ -129,7 +129,7 @@ class Extractor:
     # -- one row ------------------------------------------------------------------------
 
     def _row(self, r: int, line: list[object]) -> None:
-        first_text = next((t for t in map(cell_text, line) if t), "")
+        first_text = _first_text(line)
         if not first_text:
             return
         has_values = any(_filled(line, v.index) for v in self.values)
@@ -205,17 +205,18 @@ class Extractor:
         if provisional:
             final_status = stronger(final_status, "sementara")
         self.totals.add(column.index, value.nilai, place, self._groups(period.periode))
+        # A tuple in TIDY_COLUMNS order: cheaper than a dict per value to build and to frame.
         self.rows.append(
-            {
-                "sumber_id": self.entry.id,
-                "indikator": indikator,
-                "kode_wilayah": kode_wilayah,
-                "periode": period.periode,
-                "nilai": value.nilai,
-                "status": final_status or "final",
-                "catatan": "; ".join(t for t in (value.reason, note) if t) or None,
-                "lokasi": place,
-            }
+            (
+                self.entry.id,
+                indikator,
+                kode_wilayah,
+                period.periode,
+                value.nilai,
+                final_status or "final",
+                "; ".join(t for t in (value.reason, note) if t) or None,
+                place,
+            )
         )
 
     # -- row rules and totals ----------------------------------------------------------
@@ -547,6 +548,16 @@ class Extractor:
                     if len(samples[index]) >= DECIMAL_SAMPLES:
                         open_.discard(index)
         return samples
+
+
+def _first_text(line: list[object]) -> str:
+    """The text of the row's first cell that has any ("" for a blank row)."""
+    for value in line:
+        if value is None or value == "":  # most empty cells: no text to make of them
+            continue
+        if text := cell_text(value):
+            return text
+    return ""
 
 
 def _filled(line: list[object], index: int) -> bool:

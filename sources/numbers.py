@@ -316,16 +316,16 @@ def decide_decimal(samples: Iterable[tuple[str, str]]) -> DecimalDecision:
             continue  # numbers are no evidence
         body = text.strip().rstrip("*").strip().translate(_SPACES)
         style = _reading(body)
-        cell = f"{text.strip()!r} at {place}"
+        # The evidence text is made only for the few cells kept as evidence.
         if style is None:
             if ambiguous is None and _AMBIGUOUS.fullmatch(body):
-                ambiguous = cell
+                ambiguous = _evidence(text, place)
             elif spaced is None and _spaced(body):
-                spaced = cell
+                spaced = _evidence(text, place)
         elif first is None:
-            first = (style, cell)
+            first = (style, _evidence(text, place))
         elif style != first[0] and contrary is None:
-            contrary = cell
+            contrary = _evidence(text, place)
         if contrary is not None and ambiguous is not None:
             break  # nothing further changes the decision
     if first is None:
@@ -338,6 +338,10 @@ def decide_decimal(samples: Iterable[tuple[str, str]]) -> DecimalDecision:
     other = "point" if style == "comma" else "comma"
     conflict = f"{evidence} reads with a decimal {style} but {contrary} with a decimal {other}"
     return DecimalDecision(style, evidence, conflict, ambiguous)
+
+
+def _evidence(text: str, place: str) -> str:
+    return f"{text.strip()!r} at {place}"
 
 
 def _reading(body: str) -> DecimalStyle | None:

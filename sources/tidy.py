@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 # One row per (indikator, kode_wilayah, periode) of one source. `lokasi` says where the value
@@ -40,8 +42,9 @@ def empty_tidy() -> pd.DataFrame:
     return tidy_frame([])
 
 
-def tidy_frame(rows: list[dict]) -> pd.DataFrame:
-    """Build a tidy DataFrame with the contract's columns and dtypes (codes always text)."""
+def tidy_frame(rows: Sequence[dict] | Sequence[tuple]) -> pd.DataFrame:
+    """Build a tidy DataFrame with the contract's columns and dtypes (codes always text) from
+    rows as dicts, or as tuples in TIDY_COLUMNS order."""
     frame = pd.DataFrame(rows, columns=list(TIDY_COLUMNS))
     text = [c for c in TIDY_COLUMNS if c != "nilai"]
     frame[text] = frame[text].astype("string")
