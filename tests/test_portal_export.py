@@ -180,10 +180,12 @@ def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(
         con.execute("DELETE FROM smart_people WHERE nilai * 4 % 7 = 0")
         rows = scalar(con, "SELECT count(*) FROM smart_people")
     assert export.in_key_order(con, "smart_people") is (stored != "shuffled")
-    sorted_copies = []
+    sorted_copies, parquet_writes = [], []
     real_copy = export._copy
 
     def copy(con, table, path, options, *, sort):
+        if options == export.PARQUET_OPTIONS:
+            parquet_writes.append("sorted" if sort else "as scanned")
         if sort:
             sorted_copies.append((options, scalar(con, "SELECT current_setting('threads')")))
         return real_copy(con, table, path, options, sort=sort)
@@ -207,9 +209,14 @@ def test_files_are_the_bytes_of_the_sorted_export_with_or_without_a_sort(
     # The export writes both files side by side when the table is in key order: same bytes,
     # and the same sorts, with every thread for the Parquet file written again.
     sorted_copies.clear()
+    parquet_writes.clear()
     staging = tmp_path / "staging"
     staging.mkdir()
     export._write_table(con, "smart_people", staging)
+    # Inserted in parts, the storage's row groups show the scan would be irregular: the
+    # Parquet file is written once, sorted, not first as scanned and then again.
+    assert export.stored_regularly(con, "smart_people") is (stored == "at once")
+    assert parquet_writes == (["as scanned"] if stored == "at once" else ["sorted"])
     assert (staging / "smart_people.csv").read_bytes() == expected[export.CSV_OPTIONS]
     assert (staging / "smart_people.parquet").read_bytes() == expected[export.PARQUET_OPTIONS]
     assert sorted_copies == sorted_when

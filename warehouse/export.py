@@ -146,6 +146,19 @@ def _row_groups_as_sorted(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return all(n == ROW_GROUP_ROWS for n in sizes[:-1]) and all(n <= ROW_GROUP_ROWS for n in sizes)
 
 
+def stored_regularly(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether every row group of `table` in storage but the last holds ROW_GROUP_ROWS rows (as
+    one insert writes them; each further insert starts a row group of its own). Read from the
+    storage's metadata, not the rows."""
+    groups = con.execute(
+        "SELECT row_group_id, sum(count) FROM pragma_storage_info(?) WHERE column_path = '[0]' "
+        "GROUP BY row_group_id ORDER BY row_group_id",
+        [table],
+    ).fetchall()
+    sizes = [int(rows) for _, rows in groups]
+    return all(n == ROW_GROUP_ROWS for n in sizes[:-1])
+
+
 def in_key_order(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether a scan of dimension table `table` gives its rows in key order, so a COPY
     without ORDER BY writes them as sorting would (export_dimensions sets
@@ -240,6 +253,12 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> d
     ordered = in_key_order(con, table)
     if not ordered:
         write_table_csv(con, table, csv, ordered=False)
+        write_table_parquet(con, table, parquet, ordered=False)
+    elif not stored_regularly(con, table):
+        # The scan's chunks end where the storage's row groups do, and so would the Parquet
+        # file's: it would be written again sorted, so it is written sorted at once (500 x
+        # 10,000: a table built in several sorted inserts; ~9 s of 30 were the wasted write).
+        write_table_csv(con, table, csv, ordered=True)
         write_table_parquet(con, table, parquet, ordered=False)
     else:
         reading = scalar(con, "SELECT current_database()")
