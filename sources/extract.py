@@ -91,6 +91,7 @@ class Extractor:
         self.notes: list[str] = list(grid.notes)
         self.warnings: list[str] = [*grid.warnings, *self.cols.warnings]
         self.values = self._with_decimals(self.cols.values)
+        self.value_indexes = [v.index for v in self.values]
         self.totals.decimals = {v.index: v.decimal for v in self.values}
         # Columns whose totals are sums; a ratio's or average's "Jumlah" row is not evidence.
         self.summed = [v.index for v in self.values if v.indikator not in spec.total_exempt]
@@ -132,7 +133,7 @@ class Extractor:
         first_text = _first_text(line)
         if not first_text:
             return
-        has_values = any(_filled(line, v.index) for v in self.values)
+        has_values = _any_filled(line, self.value_indexes)
         mapped = self.spec.layout == "indicators_as_rows" and self._mapped_label(line, first_text)
         if not mapped and self._is_total(line, first_text):
             if self.wider is None:
@@ -214,7 +215,7 @@ class Extractor:
                 period.periode,
                 value.nilai,
                 final_status or "final",
-                "; ".join(t for t in (value.reason, note) if t) or None,
+                _joined(value.reason, note),
                 place,
             )
         )
@@ -558,6 +559,22 @@ def _first_text(line: list[object]) -> str:
         if text := cell_text(value):
             return text
     return ""
+
+
+def _joined(reason: str | None, note: str | None) -> str | None:
+    """`catatan`: the value's reason and the row's note, "; " between, None when neither."""
+    if reason and note:
+        return f"{reason}; {note}"
+    return reason or note or None
+
+
+def _any_filled(line: list[object], indexes: list[int]) -> bool:
+    """Whether any of the cells `indexes` holds anything (asked of every row: a plain loop
+    costs less than any() over a generator)."""
+    for index in indexes:  # noqa: SIM110
+        if _filled(line, index):
+            return True
+    return False
 
 
 def _filled(line: list[object], index: int) -> bool:

@@ -113,7 +113,9 @@ def sheet_cells(workbook, name: str, path: Path) -> tuple[list[list[object]], li
     formulas without a saved value, SheetJS date cells), and its merged ranges (r0, c0, r1,
     c1, inclusive)."""
     sheet = workbook.get_sheet_by_name(name)
-    cells = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    # calamine hands out fresh lists (mutable rows, filled in below): no copy needed.
+    rows = sheet.to_python(skip_empty_area=False)
+    cells = [row if type(row) is list else list(row) for row in rows]
     width = max((len(row) for row in cells), default=0)
     for (r, c), value in sorted(fixed_cells(path, name).items()):
         while r >= len(cells):  # calamine drops trailing rows of formulas without values
