@@ -16,7 +16,9 @@ from datetime import datetime
 
 import duckdb
 
-from warehouse.sqlutil import check_sumber_id, literal, quote
+from warehouse.sqlutil import check_sumber_id, literal, quote, table_exists
+
+LOOKUPS_BEFORE_LISTING = 20
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,7 @@ def source_states(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
             [ids, ids],
         ).fetchall()
     }
-    loaded = {
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'tidy'"
-        ).fetchall()
-    }
+    loaded = _tidy_tables(con, ids)
     tables = [s for s in ids if s in loaded]
     counts = {}
     if tables:
@@ -88,3 +84,17 @@ def source_states(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[st
         rows, berkas = counts.get(source, (0, None))
         states[source] = SourceState(outcome, sha, katalog, berkas, rows, changed)
     return states
+
+
+def _tidy_tables(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` have a tidy table: looked up one by one for a few (each source asks for
+    itself), listed for many (a listing costs ~6 ms with 500 tables, a lookup ~0.3 ms)."""
+    if len(ids) <= LOOKUPS_BEFORE_LISTING:
+        return {s for s in ids if table_exists(con, "tidy", s)}
+    return {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'tidy'"
+        ).fetchall()
+    }
