@@ -7,6 +7,12 @@ instance); fifteen steps were most of the run. Why one work-database connection 
 opening one costs 50-80 ms, as much as the rest of an unchanged source. The connection is closed
 when the step ends, never held across steps (the analyst snapshot ATTACHes files, and DuckDB
 caches an open database per path in a process).
+
+Why windows: a small source's validation is mostly GX's fixed cost, so sources are fetched and
+parsed a window at a time and one stacked GX pass proves the rules of all of them
+(quality/bulk_check.py). Their progress lines then come a window at a time, in catalog order;
+a window never waits on a source with nothing to validate (an unchanged night reports each
+source as it goes).
 """
 
 from __future__ import annotations

@@ -48,6 +48,20 @@ def test_every_connection_gets_the_limits_and_a_spill_folder(tmp_path, monkeypat
         assert setting(con, "threads") == db.DEFAULT_THREADS
 
 
+def test_the_default_limit_grows_with_the_database(tmp_path, monkeypatch):
+    """Memory in proportion to the data: 1.5x the database file between 192MB and 1GB, unless
+    KOTAPINTAR_DUCKDB_MEMORY sets it."""
+    monkeypatch.delenv("KOTAPINTAR_DUCKDB_MEMORY", raising=False)
+    file = tmp_path / "work.duckdb"
+    assert db.memory_limit(file) == "192MB"  # no file yet
+    for size_mb, limit in [(70, "192MB"), (128, "192MB"), (320, "480MB"), (4000, "1024MB")]:
+        with file.open("wb") as handle:
+            handle.truncate(size_mb * 2**20)  # sparse: the size is what counts
+        assert db.memory_limit(file) == limit, size_mb
+    monkeypatch.setenv("KOTAPINTAR_DUCKDB_MEMORY", "256MB")
+    assert db.memory_limit(file) == "256MB"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

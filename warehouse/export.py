@@ -207,7 +207,7 @@ def export_dimensions(
         # them the sorted COPY of 5M facts held ~0.6 GiB (bench/probe.py, 500 x 10,000).
         spill = staging.with_name(staging.name + "-spill")
         try:
-            apply_limits(con, spill)
+            apply_limits(con, spill, analyst_path)
             # The unsorted CSV relies on it (in_key_order); DuckDB's default, set in case.
             con.execute("SET preserve_insertion_order = true")
             # Read in the connection the rows come from: the snapshot these files show.
