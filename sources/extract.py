@@ -534,9 +534,9 @@ class Extractor:
             )
         return decided
 
-    def _text_samples(self, indexes: set[int]) -> dict[int, list[tuple[str, str]]]:
+    def _text_samples(self, indexes: set[int]) -> dict[int, list[tuple[str, _Place]]]:
         """Up to DECIMAL_SAMPLES (text, place) of each column's text cells, in one pass."""
-        samples: dict[int, list[tuple[str, str]]] = {i: [] for i in indexes}
+        samples: dict[int, list[tuple[str, _Place]]] = {i: [] for i in indexes}
         open_ = set(indexes)
         for r in range(self.body_start, len(self.grid.cells)):
             if not open_:
@@ -545,10 +545,26 @@ class Extractor:
             for index in list(open_):
                 raw = line[index] if index < len(line) else None
                 if isinstance(raw, str) and raw.strip():
-                    samples[index].append((raw.strip(), self.grid.locate(r, index)))
+                    samples[index].append((raw.strip(), _Place(self.grid.locate, r, index)))
                     if len(samples[index]) >= DECIMAL_SAMPLES:
                         open_.discard(index)
         return samples
+
+
+class _Place:
+    """A cell's place, named only when shown: the decimal decision reads 5,000 cells of a
+    column and quotes a few of them."""
+
+    __slots__ = ("column", "locate", "row")
+
+    def __init__(self, locate, row: int, column: int) -> None:
+        self.locate, self.row, self.column = locate, row, column
+
+    def __str__(self) -> str:
+        return self.locate(self.row, self.column)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def _first_text(line: list[object]) -> str:

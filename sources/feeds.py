@@ -41,8 +41,8 @@ def fetch_datastore(
     payload = {"resource_id": entry.resource_id, "fields": fields, "records": records}
     with incoming(folder) as tmp:
         # Sorted keys and fixed separators: the same feed content always hashes the same.
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump(payload, handle, sort_keys=True, ensure_ascii=False)
+        # json.dumps, not json.dump: only the one-shot encoder is the C one (4x faster).
+        tmp.write_text(json.dumps(payload, sort_keys=True, ensure_ascii=False), encoding="utf-8")
         sha256 = sha256_file(tmp)
         fields_ = {
             "location": safe_url(entry.location),  # the manifest and metadata never hold a secret
