@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from quality.bulk_check import Part, Proof
+from quality.bulk_check import Part, Proof, Stacked
 from quality.bulk_check import prove as bulk_prove
 from quality.datadocs import DocsLink, docs_link
 from quality.findings import from_cells
@@ -41,7 +41,7 @@ class QualityOptions:
 
 
 def check(
-    entry: SourceEntry, tidy: pd.DataFrame, work_db, unreadable=(), *, proven: bool = False
+    entry: SourceEntry, tidy: pd.DataFrame, work_db, unreadable=(), *, proven: Stacked | None = None
 ) -> GateResult:
     """Run the gate on the parsed rows (with the loaded rows as history for year-over-year);
     `unreadable` are the cells the parser quarantined; `proven`: see `prove`."""

@@ -20,6 +20,7 @@ import pandas as pd
 
 from assets import quality_stage
 from assets.quality_stage import QualityOptions
+from quality.bulk_check import Stacked
 from quality.datadocs import DocsLink
 from quality.gate import GateResult
 from quality.pii import mask_text
@@ -101,20 +102,11 @@ class StagedSource:
 
 
 def refresh_source(
-    entry: SourceEntry,
-    *,
-    landing_root: Path,
-    work_db,
-    offline: bool,
-    muat_id: str,
-    fetch: bool = True,
-    quality: QualityOptions | None = None,
-    http: HttpConfig | None = None,
-    ckan_token: str | None = None,
-    load: bool = True,
-    bps_key: str | None = None,
+    entry: SourceEntry, *, work_db, quality: QualityOptions | None = None, **options
 ) -> SourceOutcome:
-    """Refresh one source. `work_db` opens the work database (a context manager factory).
+    """Refresh one source. `work_db` opens the work database (a context manager factory);
+    `options` are stage_source's (landing_root, offline, muat_id, fetch, http, ckan_token,
+    load, bps_key).
 
     A source whose content and catalog entry equal those of its last successful load (HTTP 304,
     unmoved portal timestamps, or the same sha256) is `unchanged`: not parsed, validated or
@@ -123,19 +115,7 @@ def refresh_source(
     `load=False` only checks: the landed file is parsed and validated as a load would be, and
     the outcome is `checked` (or the failure), but nothing is written: no rows, no `meta_muat`,
     `karantina` or workbook (what executing the source's check alone in the UI does)."""
-    staged = stage_source(
-        entry,
-        landing_root=landing_root,
-        work_db=work_db,
-        offline=offline,
-        muat_id=muat_id,
-        fetch=fetch,
-        quality=quality,
-        http=http,
-        ckan_token=ckan_token,
-        load=load,
-        bps_key=bps_key,
-    )
+    staged = stage_source(entry, work_db=work_db, quality=quality, **options)
     return finish_source(staged, work_db=work_db, quality=quality)
 
 
@@ -201,7 +181,7 @@ def finish_source(
     *,
     work_db,
     quality: QualityOptions | None = None,
-    proven: bool = False,
+    proven: Stacked | None = None,
 ) -> SourceOutcome:
     """The second half of `refresh_source`: the gate (`proven`: its rules were proven in bulk,
     see quality_stage.prove), the load and what is recorded of the outcome."""

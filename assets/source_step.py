@@ -127,7 +127,7 @@ def _finish_window(
 ) -> Iterator[tuple[int, SourceOutcome]]:
     """Prove the waiting sources' rules in one stacked pass, then finish each in order."""
     waiting = [s for _, s in window if s.awaits_gate and s.result.parsed_rows <= ALONE_ROWS]
-    proven: frozenset[str] = frozenset()
+    proven = {}
     if len(waiting) >= 2:
         try:
             proof = quality_stage.prove([(s.entry, s.parsed.tidy) for s in waiting])
@@ -144,7 +144,7 @@ def _finish_window(
                 staged,
                 work_db=work_db,
                 quality=kotapintar.quality,
-                proven=staged.entry.id in proven,
+                proven=proven.get(staged.entry.id),
             )
         except Exception as exc:  # the last resort: one source's bug never stops the rest
             staged.parsed = None

@@ -71,10 +71,18 @@ class Part:
 
 
 @dataclass(frozen=True)
-class Proof:
-    """The sources whose rules one stacked GX pass found to hold, and what it cost."""
+class Stacked:
+    """How a proven source was validated: in a stack of `sources`, `seconds` its share."""
 
-    proven: frozenset[str]
+    sources: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The sources whose rules a stacked GX pass found to hold, and what it cost."""
+
+    proven: dict[str, Stacked]
     stacks: int = 0
     seconds: float = 0.0
 
@@ -88,12 +96,13 @@ def prove(parts: Sequence[Part], *, table: str = "tidy.bulk") -> Proof:
         signature = _signature(part)
         if signature is not None:
             groups.setdefault(signature, []).append(part)
-    proven: set[str] = set()
+    proven: dict[str, Stacked] = {}
     stacks = 0
     for group in groups.values():
         if len(group) < 2:
             continue  # one source: its own validation is the cheaper proof
         stacks += 1
+        stack_started = time.perf_counter()
         try:
             rules = stacked_rules(group)
             report = validate_frame(_stack(group, rules), table=table, rules=rules)
@@ -101,8 +110,9 @@ def prove(parts: Sequence[Part], *, table: str = "tidy.bulk") -> Proof:
             log.warning("the stacked check of %d sources could not run: %s", len(group), exc)
             continue
         if report.success:
-            proven.update(part.source_id for part in group)
-    return Proof(frozenset(proven), stacks, time.perf_counter() - started)
+            share = (time.perf_counter() - stack_started) / len(group)
+            proven.update((part.source_id, Stacked(len(group), share)) for part in group)
+    return Proof(proven, stacks, time.perf_counter() - started)
 
 
 def stacked_rules(parts: Sequence[Part]) -> list[Rule]:

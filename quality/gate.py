@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from quality import catalog_rules, findings
+from quality.bulk_check import Stacked
 from quality.pii import PiiReport, mask_text, scan_frame
 from quality.rules import Rule, tidy_rules
 from quality.tidy_suite import RuleFailure, ValidationReport, plain_text, validate_frame
@@ -116,13 +117,14 @@ def check_source(
     known_regions: Collection[str],
     history: pd.DataFrame | None = None,
     unreadable: Sequence[Quarantined] = (),
-    proven: bool = False,
+    proven: Stacked | None = None,
 ) -> GateResult:
     """Run every check of `entry` on its parsed rows `tidy`; `history` (the rows loaded last
     time) lets the year-over-year rule compare a file that only holds the newest year;
     `unreadable` are the cells the parser quarantined (they join the findings and the share).
-    `proven`: quality.bulk_check proved `source_rules` hold on these rows; the coverage suite
-    and the personal-data guard still run here."""
+    `proven`: quality.bulk_check proved `source_rules` hold on these rows (in a stack of how
+    many sources, at what share of its time); the coverage suite and the personal-data guard
+    still run here."""
     table = f"tidy.{entry.id}"
     rules = source_rules(entry, known_regions)
     missing = [column for column in TIDY_COLUMNS if column not in tidy.columns]
@@ -132,12 +134,12 @@ def check_source(
             "build it with sources.tidy.tidy_frame."
         )
     checked = catalog_rules.derive_columns(tidy, entry, history).reset_index(drop=True)
-    if proven:
+    if proven is not None:
         # One stacked GX pass over this and other sources' rows found every rule to hold
         # (quality/bulk_check.py): the same verdict, without a validation of its own.
         report = ValidationReport(
             table=table, success=True, rows=len(checked), failures=[], evaluated=len(rules),
-            seconds=0.0,
+            seconds=proven.seconds, stacked=proven.sources,
         )  # fmt: skip
     else:
         report = validate_frame(checked, table=table, rules=rules)

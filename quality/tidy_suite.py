@@ -62,6 +62,8 @@ class ValidationReport:
     seconds: float
     # The GX suite validation result, kept for Data Docs (quality.datadocs).
     gx_result: Any = field(default=None, repr=False, compare=False)
+    # Validated in one GX pass with this many sources' rows (quality/bulk_check.py); 0: alone.
+    stacked: int = 0
 
     def summary(self) -> str:
         """One line for the table, then one line per failure, for logs and error messages."""

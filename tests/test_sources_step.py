@@ -320,3 +320,26 @@ def test_a_check_executed_alone_evaluates_without_loading(tmp_path):
     assert not check.passed
     assert not result.get_asset_materialization_events()
     assert read(settings, "SELECT count(*) FROM meta_muat") == before
+
+
+def test_sources_that_pass_are_validated_in_one_stacked_pass(tmp_path):
+    """The step's sources share one GX pass (quality/bulk_check.py); each source's check says
+    so, and its outcome is the one a validation of its own gives."""
+    settings = make_settings(tmp_path, SMALL)
+    result, summary, _ = execute(settings)
+    assert result.success
+    assert {s.outcome for s in summary.sources} == {"loaded"}
+    checks = {
+        e.asset_key.path[0]: e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == TIDY_CHECK
+    }
+    assert set(checks) == {f"tidy_{s}" for s in SMALL}
+    # diskopindag_umkm has a year-over-year rule (it reads the rows loaded before): alone.
+    stacked = {"tidy_dinkes_faskes", "tidy_dishub_angkutan"}
+    for key, check in checks.items():
+        assert check.passed
+        assert check.metadata["expectations_failed"].value == 0
+        assert check.metadata["expectations_evaluated"].value > 0
+        together = check.metadata.get("validated_with_sources")
+        assert (together.value if together else 0) == (2 if key in stacked else 0), key
