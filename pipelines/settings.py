@@ -125,7 +125,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "KOTAPINTAR_DUCKDB_MEMORY": (
         DEFAULT_MEMORY_LIMIT,
         "memory limit of each work-database connection (e.g. 512MB, 2GB); beyond it DuckDB "
-        "spills sorts and joins to duckdb_tmp/ in KOTAPINTAR_DATA_DIR",
+        "spills sorts and joins to duckdb_tmp/ in KOTAPINTAR_DATA_DIR; unset, 192MB or 1.5x "
+        "the database file, whichever is more, at most 1GB",
     ),
     "KOTAPINTAR_DUCKDB_THREADS": (
         str(DEFAULT_THREADS),
