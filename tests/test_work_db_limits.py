@@ -175,6 +175,10 @@ def test_a_sorted_run_reads_a_bounded_number_of_tidy_tables(monkeypatch):
         (["A"], ["a"]),
         (["E"], ["b", "c", "d"]),
     ]
+    # A dimension table's insert reads fact_indikator only: cut by rows alone.
+    assert indicator_batches(counts, rows=100, limit_sources=False) == [
+        (["A", "B", "C", "D"], ["a", "b", "c", "d"]),
+    ]
 
 
 def test_builds_shed_duckdbs_cache_and_keep_the_limit(tmp_path, monkeypatch):

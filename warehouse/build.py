@@ -221,7 +221,11 @@ def build_dimension_table(
                 "AS i ON i.kode = f.indikator WHERE i.dimensi = ?"
             )
             # fact_indikator is clustered by indicator: DuckDB skips other batches' row groups.
-            for batch, _ in indicator_batches(indicator_counts(con, of_dimension, [dimension])):
+            # One sorted insert per BATCH_ROWS facts, whatever their sources: the insert reads
+            # fact_indikator only, and one insert leaves the table in regular row groups (its
+            # Parquet export can then be written as scanned, beside the CSV).
+            counts = indicator_counts(con, of_dimension, [dimension])
+            for batch, _ in indicator_batches(counts, limit_sources=False):
                 con.execute(
                     f"""
                     INSERT INTO {dimension} ({columns})
@@ -308,7 +312,10 @@ def indicator_counts(
 
 
 def indicator_batches(
-    counts: list[tuple[str, list[str], int]], rows: int | None = None
+    counts: list[tuple[str, list[str], int]],
+    rows: int | None = None,
+    *,
+    limit_sources: bool = True,
 ) -> list[tuple[list[str], list[str]]]:
     """The indicators of `counts` (indicator_counts) cut into runs of about `rows` facts
     (BATCH_ROWS; an indicator with more is a run of its own), each with its sources.
@@ -317,13 +324,15 @@ def indicator_batches(
     sorted insert would, but DuckDB sorts one run at a time: one sorted insert of 5M facts ran
     out of a 1 GB memory limit (bench/memory.py). A run also reads at most BATCH_SOURCES
     tidy tables: each table scanned at once holds buffers of its own, and 500 sources of 2,000
-    rows (250 tables per run) ran out of a 256MB limit."""
+    rows (250 tables per run) ran out of a 256MB limit. `limit_sources=False`: no such limit,
+    for inserts that read one table (the dimension tables read fact_indikator)."""
     limit = rows or BATCH_ROWS
+    sources_limit = BATCH_SOURCES if limit_sources else float("inf")
     batches: list[tuple[list[str], list[str]]] = []
     size = limit
     for indikator, sources, n in counts:
         added = {s for s in sources if not batches or s not in batches[-1][1]}
-        if size + n > limit or (batches and len(batches[-1][1]) + len(added) > BATCH_SOURCES):
+        if size + n > limit or (batches and len(batches[-1][1]) + len(added) > sources_limit):
             batches.append(([], []))
             size = 0
         batches[-1][0].append(indikator)
