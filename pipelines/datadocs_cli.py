@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import errno
 import functools
+import signal
 import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -107,6 +108,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         linked = settings.data_docs_url
         print(f"  (the Dagster UI links pages under {linked}, KOTAPINTAR_DATA_DOCS_URL)")
     sys.stdout.flush()
+    _stop_on_sigterm()
     with server, contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """Stop on SIGTERM (systemd, `docker stop`, a supervisor) as on Ctrl-C. Set here rather
+    than left to the default: a process inherits a SIGTERM its parent ignores, and then
+    `terminate()` would never stop the server (seen in `make test` on a fresh clone)."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)

@@ -235,8 +235,11 @@ def test_a_failed_check_links_its_page_over_http_and_the_server_serves_it(valida
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
-            server.wait()
-            raise AssertionError("`kotapintar datadocs` did not stop on SIGTERM") from None
+            out, err = server.communicate()
+            raise AssertionError(
+                f"`kotapintar datadocs` did not stop on SIGTERM; it said:\n{out[-2000:]}"
+                f"\n{err[-2000:]}"
+            ) from None
 
 
 def _get(url: str, server: subprocess.Popen, wait: float = 20.0) -> str:
