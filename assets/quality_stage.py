@@ -13,6 +13,7 @@ import pandas as pd
 
 from quality.bulk_check import Part, Proof, Stacked
 from quality.bulk_check import prove as bulk_prove
+from quality.catalog_rules import compares_years
 from quality.datadocs import DocsLink, docs_link
 from quality.findings import from_cells
 from quality.gate import GateResult, check_source, source_rules
@@ -46,7 +47,7 @@ def check(
     """Run the gate on the parsed rows (with the loaded rows as history for year-over-year);
     `unreadable` are the cells the parser quarantined; `proven`: see `prove`."""
     history = None
-    if _compares_years(entry):
+    if compares_years(entry):
         with work_db() as con:
             history = loaded_tidy(con, entry.id)
     return check_source(
@@ -62,19 +63,15 @@ def check(
 def prove(candidates: list[tuple[SourceEntry, pd.DataFrame]]) -> Proof:
     """The sources among `candidates` (entry, parsed rows) whose tidy suite and catalog rules
     hold, found by one stacked GX pass (quality/bulk_check.py); each is then `check`ed with
-    `proven=True`, the others alone. Left out: a source with a year-over-year rule (it reads
+    its `proven` entry, the others alone. Left out: a source with a year-over-year rule (it reads
     the rows loaded last time, a query of its own)."""
     regions = known_codes()
     parts = [
         Part(entry.id, tidy, source_rules(entry, regions))
         for entry, tidy in candidates
-        if not _compares_years(entry)
+        if not compares_years(entry)
     ]
     return bulk_prove(parts)
-
-
-def _compares_years(entry: SourceEntry) -> bool:
-    return any(i.max_change_pct is not None for i in entry.indicators)
 
 
 def rows_to_load(entry: SourceEntry, gate: GateResult, tidy: pd.DataFrame) -> pd.DataFrame:

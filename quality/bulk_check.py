@@ -120,12 +120,13 @@ def stacked_rules(parts: Sequence[Part]) -> list[Rule]:
     everyone = len(parts)
     text = {c for c in parts[0].rows.columns if _is_text(parts[0].rows[c])}
     by_rule: dict[tuple, tuple[Rule, list[str]]] = {}
-    value_sets: dict[tuple, dict[str, list]] = {}
+    # Per shape of value-set rule (all but its values): each part's value sets of that shape.
+    value_sets: dict[tuple, dict[str, list[list]]] = {}
     for part in parts:
         for rule in part.rules:
             if _pairable(rule, text):
-                key = _key(replace(rule, kwargs=_without(rule.kwargs, "value_set")))
-                value_sets.setdefault(key, {})[part.source_id] = list(rule.kwargs["value_set"])
+                sets = value_sets.setdefault(_pair_key(rule), {})
+                sets.setdefault(part.source_id, []).append(list(rule.kwargs["value_set"]))
             by_rule.setdefault(_key(rule), (rule, []))[1].append(part.source_id)
     out: list[Rule] = []
     paired: set[tuple] = set()
@@ -134,12 +135,13 @@ def stacked_rules(parts: Sequence[Part]) -> list[Rule]:
             out.append(_per_source_key(rule))
             continue
         if _pairable(rule, text):
-            pair_key = _key(replace(rule, kwargs=_without(rule.kwargs, "value_set")))
-            sets = value_sets[pair_key]
-            if len(sets) == everyone and _one_each(parts, rule, pair_key):
-                if pair_key not in paired:
-                    paired.add(pair_key)
-                    out.append(_paired(rule, sets))
+            shape = _pair_key(rule)
+            sets = value_sets[shape]
+            # Every part has exactly one rule of this shape: its pairs say all of them.
+            if len(sets) == everyone and all(len(found) == 1 for found in sets.values()):
+                if shape not in paired:
+                    paired.add(shape)
+                    out.append(_paired(rule, {s: found[0] for s, found in sets.items()}))
                 continue
         for source_id in dict.fromkeys(owners):
             narrowed = replace(rule, where=(*rule.where, (SOURCE_COLUMN, source_id)))
@@ -179,19 +181,9 @@ def _per_source_key(rule: Rule) -> Rule:
     return replace(rule, kwargs={**rule.kwargs, "column_list": columns})
 
 
-def _one_each(parts: Sequence[Part], rule: Rule, pair_key: tuple) -> bool:
-    """Whether each part has exactly one value-set rule of this shape (so the pair says it all)."""
-    text = {c for c in parts[0].rows.columns if _is_text(parts[0].rows[c])}
-    for part in parts:
-        same = [
-            r
-            for r in part.rules
-            if _pairable(r, text)
-            and _key(replace(r, kwargs=_without(r.kwargs, "value_set"))) == pair_key
-        ]
-        if len(same) != 1:
-            return False
-    return True
+def _pair_key(rule: Rule) -> tuple:
+    """A value-set rule's shape: everything but its values."""
+    return _key(replace(rule, kwargs=_without(rule.kwargs, "value_set")))
 
 
 def _key(rule: Rule) -> tuple:

@@ -51,6 +51,12 @@ def indicator_rules(entry: SourceEntry) -> list[Rule]:
     return rules
 
 
+def compares_years(entry: SourceEntry) -> bool:
+    """Whether an indicator of `entry` has a year-over-year rule (it reads the rows loaded
+    before, `history` of derive_columns)."""
+    return any(i.max_change_pct is not None for i in entry.indicators)
+
+
 def coverage_rules(entry: SourceEntry) -> list[Rule]:
     """Table-level rules on the coverage frame; empty when no indicator declares coverage."""
     names = []
@@ -87,7 +93,7 @@ def derive_columns(
     # Copy-on-write (pandas 3): a shallow copy shares df's columns until one is written, and
     # only new columns are added here; a deep copy cost ~40 MiB on 1M rows.
     out = df.copy(deep=False)
-    if not any(i.max_change_pct is not None for i in entry.indicators):
+    if not compares_years(entry):
         out["nilai_sebelumnya"] = np.nan
         out["perubahan_yoy"] = np.nan
         return out

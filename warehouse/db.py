@@ -49,8 +49,8 @@ MEMORY_ENV, THREADS_ENV = "KOTAPINTAR_DUCKDB_MEMORY", "KOTAPINTAR_DUCKDB_THREADS
 # the same speed (its sorts of 1M rows spill to TEMP_FOLDER); the 5M-fact build of
 # bench/memory.py 768 MiB with 256MB (1,274 with 1GB). Operators of bigger machines may raise
 # it. Threads: each keeps its own sort and hash buffers.
-DEFAULT_MEMORY_LIMIT = "192MB"
 DEFAULT_MEMORY_MB = 192
+DEFAULT_MEMORY_LIMIT = f"{DEFAULT_MEMORY_MB}MB"
 SCALED_PER_BYTE = 1.5  # the limit for a bigger database: 1.5x its file (see memory_limit)
 SCALED_MAX_MB = 1024
 DEFAULT_THREADS = min(4, os.cpu_count() or 1)

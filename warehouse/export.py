@@ -142,7 +142,12 @@ def _row_groups_as_sorted(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
         "ORDER BY row_group_id",
         [str(path)],
     ).fetchall()
-    sizes = [rows for _, rows in groups]
+    return _as_sorted([rows for _, rows in groups])
+
+
+def _as_sorted(sizes: list[int]) -> bool:
+    """Whether row groups of these sizes are cut as a sorted COPY cuts them: ROW_GROUP_ROWS
+    each, the last one shorter."""
     return all(n == ROW_GROUP_ROWS for n in sizes[:-1]) and all(n <= ROW_GROUP_ROWS for n in sizes)
 
 
@@ -155,8 +160,7 @@ def stored_regularly(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         "GROUP BY row_group_id ORDER BY row_group_id",
         [table],
     ).fetchall()
-    sizes = [int(rows) for _, rows in groups]
-    return all(n == ROW_GROUP_ROWS for n in sizes[:-1])
+    return _as_sorted([int(rows) for _, rows in groups])
 
 
 def in_key_order(con: duckdb.DuckDBPyConnection, table: str) -> bool:
