@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from itertools import islice
 
 from sources import quarantine as q
 from sources.catalog import SourceEntry
@@ -536,18 +537,18 @@ class Extractor:
 
     def _text_samples(self, indexes: set[int]) -> dict[int, list[tuple[str, _Place]]]:
         """Up to DECIMAL_SAMPLES (text, place) of each column's text cells, in one pass."""
-        samples: dict[int, list[tuple[str, _Place]]] = {i: [] for i in indexes}
-        open_ = set(indexes)
-        for r in range(self.body_start, len(self.grid.cells)):
-            if not open_:
-                break
-            line = self.grid.cells[r]
-            for index in list(open_):
-                raw = line[index] if index < len(line) else None
-                if isinstance(raw, str) and raw.strip():
-                    samples[index].append((raw.strip(), _Place(self.grid.locate, r, index)))
-                    if len(samples[index]) >= DECIMAL_SAMPLES:
-                        open_.discard(index)
+        samples: dict[int, list[tuple[str, _Place]]] = {}
+        body = self.grid.cells[self.body_start :]
+        locate, start = self.grid.locate, self.body_start
+        for index in sorted(indexes):  # a column at a time: most cells of a sheet are numbers
+            found = (
+                (r, raw.strip())
+                for r, line in enumerate(body, start)
+                if index < len(line) and isinstance(raw := line[index], str) and raw.strip()
+            )
+            samples[index] = [
+                (text, _Place(locate, r, index)) for r, text in islice(found, DECIMAL_SAMPLES)
+            ]
         return samples
 
 

@@ -60,8 +60,12 @@ def parse_grid(entry: SourceEntry, grid: Grid) -> pd.DataFrame:
 
 
 def parse_grid_report(entry: SourceEntry, grid: Grid) -> ParsedSource:
-    """Tidy rows of `grid`: one extraction model for every layout (sources/extract.py)."""
-    return Extractor(entry, grid).run()
+    """Tidy rows of `grid`: one extraction model for every layout (sources/extract.py), read a
+    column at a time where that gives the same (sources/parse_grid_fast.py)."""
+    from sources.parse_grid_fast import read_columns  # it builds on this module
+
+    extractor = Extractor(entry, grid)
+    return read_columns(extractor) or extractor.run()
 
 
 def _period(value: object) -> tuple[str, bool] | None:

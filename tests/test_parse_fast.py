@@ -11,8 +11,9 @@ import pytest
 from bench.generate import generate_catalog
 from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog, parse_entry
 from sources.errors import SourceError
+from sources.extract import Extractor
 from sources.grid import read_grid
-from sources.parse import parse_grid_report, parse_landing
+from sources.parse import parse_landing
 from sources.parse_fast import FAST_MIN_BYTES, fast_vocabulary, parse_csv_fast
 from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi
 
@@ -60,7 +61,7 @@ def month(n: int) -> str:
 
 
 def slow(entry, path: Path):
-    return parse_grid_report(entry, read_grid(entry, path))
+    return Extractor(entry, read_grid(entry, path)).run()
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
