@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 
 from bench.generate import generate_catalog
-from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog, parse_entry
+from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog
 from sources.errors import SourceError
 from sources.extract import Extractor
 from sources.grid import read_grid
 from sources.parse import parse_landing
 from sources.parse_fast import FAST_MIN_BYTES, fast_vocabulary, parse_csv_fast
 from sources.tidy import CSV_LOKASI_PARTS, TIDY_COLUMNS, csv_lokasi
+from tests.uji_entries import uji_entry
 
 HEADER = "Tahun;Kecamatan;Jumlah UMKM;Koperasi Aktif"
 
@@ -28,25 +29,7 @@ def entry_for(path: Path, **parse) -> object:
         "values": {"Jumlah UMKM": "JUMLAH_UMKM", "Koperasi Aktif": "KOPERASI_AKTIF"},
         **parse,
     }
-    codes = sorted(set(spec.get("values", {}).values()) | ({spec["indicator"]} - {None}
-                   if "indicator" in spec else set()))  # fmt: skip
-    data = {
-        "id": "uji_csv",
-        "title": "SAMPLE uji",
-        "agency": {"code": "diskopindag", "name": "Diskopindag"},
-        "kind": "csv",
-        "location": str(path),
-        "sample": True,
-        "dimension": "smart_economy",
-        "schedule": "tahunan",
-        "parse": spec,
-        "indicators": [
-            {"code": c, "name_id": c, "name_en": c, "unit": "unit", "definition": "uji",
-             "direction": "neutral"}
-            for c in codes
-        ],
-    }  # fmt: skip
-    return parse_entry(data, "uji_csv.yaml")
+    return uji_entry("uji_csv", "csv", str(path), spec)
 
 
 def write(tmp_path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:

@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 
 from bench.generate import generate_catalog
-from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog, parse_entry
+from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog
 from sources.errors import SourceError
 from sources.extract import Extractor
 from sources.fetch import fetch_source
 from sources.grid import Grid, column_letter, read_grid
 from sources.parse import parse_grid_report
 from sources.parse_grid_fast import read_columns
+from tests.uji_entries import uji_entry
 
 
 def outcome(run):
@@ -138,26 +139,10 @@ def entry_for(parse: dict, rng: random.Random):
                          "total_tolerance": [None, 0.0, 0.05]}.items():  # fmt: skip
         if (value := rng.choice(choices)) is not None:
             parse[key] = value
-    codes = sorted(set(parse.get("values", {}).values()) | {parse.get("indicator")} - {None})
+    indicators = set(parse.get("values", {}).values()) | {parse.get("indicator")} - {None}
     if rng.random() < 0.3:
-        parse["total_exempt"] = [codes[0]]
-    data = {
-        "id": "uji_grid",
-        "title": "SAMPLE uji",
-        "agency": {"code": "diskopindag", "name": "Diskopindag"},
-        "kind": "xlsx",
-        "location": "/nonexistent/uji.xlsx",
-        "sample": True,
-        "dimension": "smart_economy",
-        "schedule": "tahunan",
-        "parse": parse,
-        "indicators": [
-            {"code": c, "name_id": c, "name_en": c, "unit": "unit", "definition": "uji",
-             "direction": "neutral"}
-            for c in codes
-        ],
-    }  # fmt: skip
-    return parse_entry(data, "uji_grid.yaml")
+        parse["total_exempt"] = [min(indicators)]
+    return uji_entry("uji_grid", "xlsx", "/nonexistent/uji.xlsx", parse)
 
 
 def sheet_grid(cells, numeric: set[int]) -> Grid:
