@@ -381,13 +381,13 @@ def tidy_columns(
     values: list[Values],
     provisional: np.ndarray,
     built: dict,
-    text: Callable | None = None,
+    text_of: Callable | None = None,
 ) -> dict:
     """The tidy frame's columns but `lokasi`, in TIDY_COLUMNS order: one row per data line and
     value column (see Layout), with the path's own `kode_wilayah` and `periode` (`built`). The
-    repeated text columns are made by `text` from their distinct values and each row's position
-    (default text_column: categoricals, no string per row)."""
-    text_column_of = text or text_column
+    repeated text columns are made by `text_of` from their distinct values and each row's
+    position (default text_column: categoricals, no string per row)."""
+    text_of = text_of or text_column
     provisional = provisional | np.column_stack([v.provisional for v in values]).ravel()
     reasons = sorted({text for v in values for text in v.reasons})
     position = {text: i for i, text in enumerate(reasons)}
@@ -396,14 +396,14 @@ def tidy_columns(
     ).ravel()
     rows = layout.lines * layout.columns
     return {
-        "sumber_id": text_column_of([entry.id], np.zeros(rows, dtype=np.int64)),
-        "indikator": text_column_of([c.indikator for c in columns],
+        "sumber_id": text_of([entry.id], np.zeros(rows, dtype=np.int64)),
+        "indikator": text_of([c.indikator for c in columns],
                                  layout.tile(np.arange(len(columns)))),
         "kode_wilayah": built["kode_wilayah"],
         "periode": built["periode"],
         "nilai": np.column_stack([v.nilai for v in values]).ravel(),
-        "status": text_column_of(["final", "sementara"], provisional.astype(np.int64), STATUSES),
-        "catatan": text_column_of(reasons, catatan),
+        "status": text_of(["final", "sementara"], provisional.astype(np.int64), STATUSES),
+        "catatan": text_of(reasons, catatan),
     }  # fmt: skip
 
 

@@ -536,15 +536,18 @@ class Extractor:
         return decided
 
     def _text_samples(self, indexes: set[int]) -> dict[int, list[tuple[str, _Place]]]:
-        """Up to DECIMAL_SAMPLES (text, place) of each column's text cells, in one pass."""
+        """Up to DECIMAL_SAMPLES (text, place) of each column's text cells, a column at a time
+        (most cells of a sheet are numbers: one quick pass down each column)."""
         samples: dict[int, list[tuple[str, _Place]]] = {}
         body = self.grid.cells[self.body_start :]
         locate, start = self.grid.locate, self.body_start
-        for index in sorted(indexes):  # a column at a time: most cells of a sheet are numbers
+        for index in sorted(indexes):
             found = (
-                (r, raw.strip())
+                (r, text)
                 for r, line in enumerate(body, start)
-                if index < len(line) and isinstance(raw := line[index], str) and raw.strip()
+                if index < len(line)
+                and isinstance(raw := line[index], str)
+                and (text := raw.strip())
             )
             samples[index] = [
                 (text, _Place(locate, r, index)) for r, text in islice(found, DECIMAL_SAMPLES)

@@ -158,7 +158,7 @@ def _read(extractor: Extractor) -> ParsedSource:
     locate, indexes = grid.locate, [c.index for c in extractor.values]
     places = [locate(r, c) for r in body.grid_row(data_rows).tolist() for c in indexes]
     columns = columnar.tidy_columns(
-        entry, extractor.values, layout, values, provisional, built, text=string_column
+        entry, extractor.values, layout, values, provisional, built, text_of=string_column
     )
     # The row parser's own dtypes ("string" text): nothing after the parse can tell the paths
     # apart.
