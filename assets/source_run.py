@@ -20,6 +20,7 @@ import pandas as pd
 
 from assets import quality_stage
 from assets.quality_stage import QualityOptions
+from quality import gx_runtime
 from quality.bulk_check import Stacked
 from quality.datadocs import DocsLink
 from quality.gate import GateResult
@@ -156,6 +157,8 @@ def stage_source(
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
             staged.done = True
             return staged
+        # Its rules will be checked: GX's import (~2 s) overlaps the parse from here on.
+        gx_runtime.warm_up_in_background()
         result.stage = "parse"
         parsed = parse_landing(entry, Path(result.landing.path))
         release_memory()  # the parser's garbage (the file's bytes and columns), before GX runs

@@ -47,6 +47,7 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
             Path(kotapintar.warehouse),
             [t for t in SNAPSHOT_TABLES if t not in blocked],
             carry_over=blocked,
+            keep_order=DIMENSIONS,  # the open exports read them as stored, in key order
         )
         return dg.MaterializeResult(
             metadata={

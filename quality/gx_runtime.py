@@ -1,8 +1,9 @@
 """One quiet, offline Great Expectations runtime per process, imported only when validation runs.
 
-`import great_expectations` costs 2.5-4 s (with scipy.stats deferred, see _defer_scipy_stats), so
-nothing here touches it at module import: the first call to `run_suite` pays for it once, later
-calls reuse the same ephemeral context and pandas batch definition.
+`import great_expectations` costs 2-4 s (with two unused modules deferred, see
+_defer_unused_modules), so nothing here touches it at module import: the first call to
+`run_suite` pays for it once (or warm_up_in_background, meanwhile), later calls reuse the same
+ephemeral context and pandas batch definition.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import types
 import warnings
 from collections.abc import Collection, Sequence
 from functools import cache
@@ -29,6 +31,11 @@ if TYPE_CHECKING:
 # The GX pandas datasource keeps the active batch on a shared execution engine, so two threads
 # validating at once could read each other's DataFrame. Validation is serialised per process.
 _LOCK = threading.Lock()
+# Held while GX is imported and the context set up, so that a background warm-up
+# (warm_up_in_background) and the first validation never build two contexts.
+_SETUP = threading.RLock()
+_STARTING = threading.Lock()
+_warming: threading.Thread | None = None
 # pandas warns on every `str.contains` with a capturing group, which PERIODE_PATTERN has.
 REGEX_GROUP_WARNING = "This pattern is interpreted as a regular expression, and has match groups"
 
@@ -36,7 +43,7 @@ REGEX_GROUP_WARNING = "This pattern is interpreted as a regular expression, and 
 def _import_gx() -> Any:
     # Must be set before the first import: GX reads it when it starts, and runs stay offline.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    _defer_scipy_stats()
+    _defer_unused_modules()
     import great_expectations as gx
 
     # This GX module sets its own logger to INFO and announces every temporary Data Docs folder;
@@ -45,32 +52,49 @@ def _import_gx() -> Any:
     return gx
 
 
-def _defer_scipy_stats() -> None:
-    """Load `scipy.stats` on its first use instead of when GX is imported.
+# Modules GX imports at its own import for one expectation we never use (KL divergence:
+# scipy.stats for the statistic, altair for its chart): ~1.3 s and ~0.35 s of GX's import.
+DEFERRED_MODULES = ("scipy.stats", "altair")
 
-    One expectation module of GX (KL divergence, never in our suites) runs `from scipy import
-    stats` at import: ~1.3 s of GX's ~4 s import, paid by every process that validates. The
-    standard library's LazyLoader gives a module that executes on its first attribute access.
-    It is also set as the package's attribute: `from scipy import stats` then binds it without
-    the import machinery reading its `__spec__`, which would load it at once (Python 3.11).
-    Any real use (`stats.entropy`, `import scipy.stats`) loads scipy.stats as usual."""
-    if "scipy.stats" in sys.modules:
-        return
-    import scipy
 
-    spec = importlib.util.find_spec("scipy.stats")
-    if spec is None or spec.loader is None:
-        return  # GX's own import will report a missing scipy
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scipy.stats"] = module
-    spec.loader.exec_module(module)
-    scipy.stats = module
+def _defer_unused_modules() -> None:
+    """Import DEFERRED_MODULES on their first use instead of when GX is imported.
+
+    Each is a `_Deferred` stand-in in `sys.modules` (a submodule also as its package's
+    attribute, as `from scipy import stats` reads it there). The standard library's LazyLoader
+    is not enough on Python 3.11: `import altair` reads the module's `__spec__`, which loads it."""
+    for name in DEFERRED_MODULES:
+        if name in sys.modules:
+            continue
+        package, _, attribute = name.rpartition(".")
+        spec = importlib.util.find_spec(name)  # imports the package, not the module
+        if spec is None:
+            continue  # GX's own import will report the missing module
+        stand_in = _Deferred(name)
+        stand_in.__spec__ = spec
+        sys.modules[name] = stand_in
+        if package:
+            setattr(sys.modules[package], attribute, stand_in)
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until an attribute of it is used: then imports the real module
+    (which replaces it in `sys.modules`) and answers from it."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            sys.modules.pop(self.__name__, None)
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def context() -> Any:
+    """The process-wide ephemeral context, with progress bars and analytics switched off."""
+    with _SETUP:
+        return _context()
 
 
 @cache
-def context() -> Any:
-    """The process-wide ephemeral context, with progress bars and analytics switched off."""
+def _context() -> Any:
     gx = _import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -83,9 +107,14 @@ def context() -> Any:
     return ephemeral
 
 
-@cache
 def _batch_definition() -> BatchDefinition:
-    asset = context().data_sources.add_pandas("kotapintar").add_dataframe_asset("tidy")
+    with _SETUP:
+        return _whole_frame_batch_definition()
+
+
+@cache
+def _whole_frame_batch_definition() -> BatchDefinition:
+    asset = _context().data_sources.add_pandas("kotapintar").add_dataframe_asset("tidy")
     return asset.add_batch_definition_whole_dataframe("whole_table")
 
 
@@ -97,10 +126,9 @@ def lock() -> threading.Lock:
 def build_suite(name: str, expectations: Sequence[tuple]):
     """A GX suite from (expectation type, kwargs, meta[, where]) tuples, e.g. the rules of one
     table; `where` is a tuple of (column, value) pairs that must all hold (a GX row condition)."""
+    _batch_definition()  # a suite needs an active context, even one it is never saved to
     gx = _import_gx()
     from great_expectations.expectations.registry import get_expectation_impl
-
-    _batch_definition()  # a suite needs an active context, even one it is never saved to
 
     suite = gx.ExpectationSuite(name)
     for expectation_type, kwargs, meta, *rest in expectations:
@@ -223,3 +251,25 @@ def _encoded_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 def warm_up() -> None:
     """Pay the GX import and context set-up now (e.g. before timing or at process start)."""
     _batch_definition()
+
+
+def warm_up_in_background() -> None:
+    """Start warm_up on a daemon thread unless it ran or runs already; returns at once.
+
+    For a caller that knows a validation is coming and has work of its own before it: the
+    import (~2 s, mostly Python) then overlaps work that leaves the interpreter free (Arrow's
+    CSV reader, DuckDB, file I/O). The first validation waits for it to finish. If it fails,
+    nothing is kept: the first validation sets GX up again and reports its own error."""
+    global _warming
+    with _STARTING:
+        if _warming is not None or _whole_frame_batch_definition.cache_info().currsize:
+            return
+        _warming = threading.Thread(target=_warm_up_quietly, name="kotapintar-gx", daemon=True)
+        _warming.start()
+
+
+def _warm_up_quietly() -> None:
+    try:
+        warm_up()
+    except Exception:  # reported by the first validation, which tries again
+        logging.getLogger(__name__).debug("GX warm-up failed", exc_info=True)
