@@ -311,3 +311,39 @@ def test_a_patch_that_would_replace_most_rows_copies_the_table(tmp_path, monkeyp
     monkeypatch.setattr(snapshot, "_copy_table", lambda *a: calls.append(a[3]) or real(*a))
     assert publish_snapshot(work, analyst, ["fact_indikator"]).tables == {"fact_indikator": 140}
     assert calls == ["fact_indikator"]
+
+
+def test_a_table_to_keep_in_order_is_copied_not_patched_and_stays_in_key_order(
+    tmp_path, monkeypatch
+):
+    """A patch appends the changed source's rows at the end; a table the exports read as
+    stored (`keep_order`, the smart_* tables) is copied whole instead, in the work table's
+    order. An unchanged one is still kept as it is."""
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    _two_sources(work, [1.0, 2.0])
+    publish_snapshot(work, analyst, ["fact_indikator"], keep_order=["fact_indikator"])
+    again = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=["fact_indikator"])
+    assert again.unchanged == ("fact_indikator",)
+    _two_sources(work, [3.0, 4.0, 5.0])  # b sorts after a: its rows end the table either way
+    with work_db(work) as con:  # put b's rows first: patched, they would come last
+        con.execute("CREATE TABLE f AS SELECT * FROM fact_indikator ORDER BY sumber_id DESC")
+        con.execute("DELETE FROM fact_indikator")
+        con.execute("INSERT INTO fact_indikator SELECT * FROM f")
+        expected = con.execute("SELECT * FROM fact_indikator").fetchall()
+    patched = []
+    real = snapshot._patch_sources
+    monkeypatch.setattr(snapshot, "_patch_sources", lambda *a: patched.append(a[2]) or real(*a))
+    info = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=["fact_indikator"])
+    assert patched == [] and info.unchanged == () and info.tables == {"fact_indikator": 43}
+    with open_analyst(analyst) as con:
+        assert con.execute("SELECT * FROM fact_indikator").fetchall() == expected
+
+
+def test_a_table_whose_sources_all_match_is_kept_unchanged_without_a_patch(tmp_path, monkeypatch):
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    _two_sources(work, [1.0, 2.0])
+    publish_snapshot(work, analyst, ["fact_indikator"])
+    patched = []
+    monkeypatch.setattr(snapshot, "_patch_sources", lambda *a: patched.append(a[2]))
+    info = publish_snapshot(work, analyst, ["fact_indikator"])
+    assert patched == [] and info.unchanged == ("fact_indikator",)

@@ -228,14 +228,24 @@ def _build(
     try:
         # Unqualified DDL replayed below must land in the new file.
         con.execute(f"USE {_BUILD}")
-        unchanged = _unchanged(con, work, names) if reused else []
-        patchable = _patchable(con, work, names, [*unchanged, *keep_order]) if reused else []
+        patchable = _patchable(con, work, names, keep_order) if reused else []
+        # A table with a `sumber_id` column is compared source by source (the same proof as
+        # table_fingerprint, as the sums and xors add up): what differs is then patched
+        # without hashing the table twice more (fact_indikator: 3 passes instead of 6).
+        by_source = {name: _source_prints(con, work, name) for name in patchable}
+        same = {name for name, (built, now) in by_source.items() if built == now}
+        if reused:
+            same.update(_unchanged(con, work, [n for n in names if n not in by_source]))
+        unchanged = [name for name in names if name in same]
+        patchable = [name for name in patchable if name not in same]
         if reused:
             kept = [*unchanged, *patchable, *(t for t in carry_over if _has_table(con, _BUILD, t))]
             _keep_only(con, kept)
         kept_as_is, to_copy = {}, []
         for name in names:
-            if name in unchanged or (name in patchable and _patch_sources(con, work, name)):
+            if name in unchanged or (
+                name in patchable and _patch_sources(con, work, name, *by_source[name])
+            ):
                 kept_as_is[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
             else:
                 if name in patchable:  # the patch did not give the work table's rows
@@ -325,33 +335,47 @@ _PATCH_SHARE = 0.25
 
 
 def _patchable(
-    con: duckdb.DuckDBPyConnection, work: str, names: list[str], left_out: list[str]
+    con: duckdb.DuckDBPyConnection, work: str, names: list[str], keep_order: Sequence[str]
 ) -> list[str]:
-    """The tables of `names` but `left_out` (the unchanged ones, those to keep in order) that
-    the file being built holds with the same definition and a `sumber_id` column: candidates
-    for _patch_sources."""
+    """The tables of `names` but `keep_order` that the file being built holds with the same
+    definition and a `sumber_id` column: candidates for _patch_sources."""
     return [
         name
         for name in names
-        if name not in left_out
+        if name not in keep_order
         and _has_table(con, _BUILD, name)
         and _ddl(con, _BUILD, name) == _ddl(con, work, name)
         and _BY_SOURCE in _column_names(con, work, name)
     ]
 
 
-def _patch_sources(con: duckdb.DuckDBPyConnection, work: str, name: str) -> bool:
-    """Replace, in the file being built, the rows of the sources whose rows differ from the work
-    table's (a fingerprint per source on both sides), and prove the result equals the work
-    table (table_fingerprint). False, with the table possibly half patched, when the change is
-    too large to be worth it or the proof fails: the caller copies the table whole."""
-    built, source = _qualified(_BUILD, name), _qualified(work, name)
-    per_source = (
-        "SELECT sumber_id, count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) FROM "
-        "(SELECT * FROM {table}) AS r GROUP BY sumber_id"
+# Per source: its rows, and the order-free sum and xor of their hashes (as table_fingerprint).
+_PER_SOURCE = (
+    "SELECT sumber_id, count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) FROM "
+    "(SELECT * FROM {table}) AS r GROUP BY sumber_id"
+)
+
+
+def _source_prints(
+    con: duckdb.DuckDBPyConnection, work: str, name: str
+) -> tuple[set[tuple], set[tuple]]:
+    """The per-source prints of table `name` in the file being built and in the work database."""
+    built, now = (
+        set(con.execute(_PER_SOURCE.format(table=_qualified(database, name))).fetchall())
+        for database in (_BUILD, work)
     )
-    before = set(con.execute(per_source.format(table=built)).fetchall())
-    after = set(con.execute(per_source.format(table=source)).fetchall())
+    return built, now
+
+
+def _patch_sources(
+    con: duckdb.DuckDBPyConnection, work: str, name: str, before: set, after: set
+) -> bool:
+    """Replace, in the file being built, the rows of the sources whose prints differ between
+    `before` (the file being built) and `after` (the work table), and prove the result holds
+    the work table's rows (its prints again). False, with the table possibly half patched,
+    when the change is too large to be worth it or the proof fails: the caller copies the
+    table whole."""
+    built, source = _qualified(_BUILD, name), _qualified(work, name)
     differing = sorted({row[0] for row in before ^ after}, key=str)
     total = sum(row[1] for row in after) or 1
     if sum(row[1] for row in after if row[0] in differing) > _PATCH_SHARE * total:
@@ -366,7 +390,7 @@ def _patch_sources(con: duckdb.DuckDBPyConnection, work: str, name: str) -> bool
             "WHERE sumber_id IN (SELECT unnest(?))",
             [differing],
         ).fetchall()
-    return table_fingerprint(con, built) == table_fingerprint(con, source)
+    return set(con.execute(_PER_SOURCE.format(table=built)).fetchall()) == after
 
 
 def _column_names(
