@@ -31,7 +31,7 @@ from sources.conditional import LastLoad, entry_fingerprint, is_unchanged
 from sources.errors import SourceError
 from sources.fetch import Landing, fetch_source, latest_landing
 from sources.http import HttpConfig
-from sources.parse import parse_landing
+from sources.parse import import_readers, parse_landing
 from sources.parsed import ParsedSource
 from sources.tidy import TIDY_COLUMNS
 from warehouse.db import release_memory
@@ -157,7 +157,9 @@ def stage_source(
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
             staged.done = True
             return staged
-        # Its rules will be checked: GX's import (~2 s) overlaps the parse from here on.
+        # Its rules will be checked: GX's import (~2 s) overlaps the parse from here on, the
+        # parser's own imports done first so that the two threads never import at once.
+        import_readers()
         gx_runtime.warm_up_in_background()
         result.stage = "parse"
         parsed = parse_landing(entry, Path(result.landing.path))

@@ -259,7 +259,9 @@ def warm_up_in_background() -> None:
     For a caller that knows a validation is coming and has work of its own before it: the
     import (~2 s, mostly Python) then overlaps work that leaves the interpreter free (Arrow's
     CSV reader, DuckDB, file I/O). The first validation waits for it to finish. If it fails,
-    nothing is kept: the first validation sets GX up again and reports its own error."""
+    nothing is kept: the first validation sets GX up again and reports its own error. The
+    caller should have imported what it needs meanwhile (sources/parse.py import_readers):
+    imports in two threads at once can stop one with "deadlock detected" on an import cycle."""
     global _warming
     with _STARTING:
         if _warming is not None or _whole_frame_batch_definition.cache_info().currsize:

@@ -37,6 +37,19 @@ def parse_source(entry: SourceEntry, path: Path) -> pd.DataFrame:
     return parse_landing(entry, path).tidy
 
 
+def import_readers() -> None:
+    """Import now what parse_landing imports on first use (the fast paths, the workbook, HTML
+    and BPS readers). For a caller that starts another thread importing modules meanwhile
+    (quality/gx_runtime.warm_up_in_background): two threads importing at once can, on an
+    import cycle between them, stop one with Python's "deadlock detected" error."""
+    import python_calamine  # noqa: F401
+
+    import sources.bps_table
+    import sources.grid_html
+    import sources.parse_fast
+    import sources.parse_grid_fast  # noqa: F401
+
+
 def parse_landing(entry: SourceEntry, path: Path) -> ParsedSource:
     """Tidy rows and warnings of `entry` read from its landing file at `path`."""
     from sources.parse_fast import parse_csv_fast  # large plain CSVs, vectorised; else None
