@@ -184,6 +184,11 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                     yield again
             return
         build = _Build(context, kotapintar, selected, checks)
+        left_out = [d for d in DIMENSIONS if dg.AssetKey(d) not in selected]
+        if left_out and plan.sources is None and plan.planned:
+            # The run was planned without these tables (pipelines/quiet_night.py) but now
+            # every one must be rebuilt: the catalog changed meanwhile. Nothing is written.
+            raise dg.Failure(_narrowed_too_far(left_out, "the catalog changed since it started"))
         with kotapintar.work_db() as con:
             yield from build.table(
                 "dim_wilayah", con, lambda: load_dim_wilayah(con, reference_frame())
@@ -214,6 +219,10 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                 _rows, touched = update_fact(con, loaded, sorted(plan.sources))
                 fact_in_order = False  # clustered by indicator only
                 rebuild_dimensions = dimensions_of(con, touched)
+                if missing := sorted(rebuild_dimensions & set(left_out)):
+                    # Before any dimension table is written: the analyst file is not
+                    # published, and the next run's plan includes these tables.
+                    raise dg.Failure(_narrowed_too_far(missing, "their facts changed"))
                 extra["sources_rebuilt"] = dg.MetadataValue.json(sorted(plan.sources))
 
             yield from build.table("fact_indikator", con, fact, extra)
@@ -255,14 +264,23 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
     return warehouse
 
 
+def _narrowed_too_far(tables: list[str], why: str) -> str:
+    return (
+        f"warehouse: {', '.join(tables)} must be rebuilt ({why}) but this run was planned "
+        "without them; nothing of them was written and the analyst file stays as it was. Run "
+        "the job again (`kotapintar run`, or materialize every asset in the UI)."
+    )
+
+
 @dataclass(frozen=True)
 class _Plan:
-    """What this run's build must do, from `run_changes` (materialized earlier in the run):
-    `quiet` (why nothing is new) when nothing is; else `sources`, the sources whose rows may
-    differ from the analyst file's (None: rebuild everything)."""
+    """What this run's build must do, from `run_changes` (materialized earlier in the run,
+    `planned`): `quiet` (why nothing is new) when nothing is; else `sources`, the sources
+    whose rows may differ from the analyst file's (None: rebuild everything)."""
 
     quiet: str | None = None
     sources: frozenset[str] | None = None
+    planned: bool = True
 
     @property
     def why(self) -> str:
@@ -276,7 +294,7 @@ _REBUILD_ALL = {"dim_wilayah", "dim_indikator", "meta_sumber"}
 def _plan(context: dg.AssetExecutionContext) -> _Plan:
     event = context.instance.get_latest_materialization_event(dg.AssetKey(RUN_CHANGES))
     if event is None or event.run_id != context.run.run_id:
-        return _Plan()  # run on its own: rebuild what was asked for
+        return _Plan(planned=False)  # run on its own: rebuild what was asked for
     metadata = event.asset_materialization.metadata
 
     def value(key: str, default):

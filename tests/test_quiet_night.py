@@ -206,6 +206,78 @@ def test_the_cli_runs_only_the_sources_that_may_have_changed(night, faskes):
     assert "2/3 sources ok, 1 failed" in run.stdout
 
 
+def _swap_two_counts(workbook: Path) -> None:
+    """New content whose totals still add up: two kecamatan swap their Posyandu counts."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    sheet = book.worksheets[0]
+    sheet["G6"].value, sheet["G8"].value = sheet["G8"].value, sheet["G6"].value
+    book.save(workbook)
+
+
+def _smart_tables(analyst: Path) -> dict[str, list]:
+    from warehouse.reference import DIMENSIONS
+    from warehouse.snapshot import open_analyst
+
+    with open_analyst(analyst) as con:
+        return {d: con.execute(f"SELECT * FROM {d} ORDER BY ALL").fetchall() for d in DIMENSIONS}
+
+
+def test_a_changed_source_plans_only_the_dimension_tables_it_can_change(night, faskes):
+    import dagster as dg
+
+    from warehouse.reference import DIMENSIONS
+
+    _swap_two_counts(faskes)
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.reason == f"{FASKES}: new content or catalog entry"
+    assert verdict.dimensions == {"smart_living"}  # dinkes_faskes's indicators
+    left = quiet_night.left_out(verdict)
+    assert {dg.AssetKey(d) for d in DIMENSIONS if d != "smart_living"} <= left
+    assert dg.AssetKey("smart_living") not in left
+
+
+def test_the_cli_rebuilds_the_changed_dimension_and_keeps_the_others(night, faskes):
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+
+    analyst = _settings(night).warehouse
+    before = _smart_tables(analyst)
+    _swap_two_counts(faskes)
+    run = _cli(night)
+    assert run.returncode == 0, run.stdout + run.stderr
+    job = build_definitions(_settings(night)).resolve_job_def(NIGHTLY_JOB)
+    planned = len(job.asset_layer.selected_asset_keys) - 2 * 2 - 5  # 2 sources, 5 dimensions
+    assert f"kotapintar run: {planned} assets (2 unchanged sources left out)" in run.stdout
+    after = _smart_tables(analyst)
+    assert {d for d in after if after[d] != before[d]} == {"smart_living"}
+    values = [{row[:11]: row[11] for row in t["smart_living"]} for t in (before, after)]
+    moved = {key[6] for key in values[0] if values[0][key] != values[1][key]}
+    assert values[0].keys() == values[1].keys() and len(moved) == 2  # SUKUN and BLIMBING
+
+
+def test_a_run_planned_without_a_dimension_that_must_change_fails_before_writing_it(night, faskes):
+    import dagster as dg
+
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+
+    analyst = _settings(night).warehouse
+    before = _smart_tables(analyst)
+    _swap_two_counts(faskes)
+    job = build_definitions(_settings(night)).resolve_job_def(NIGHTLY_JOB)
+    selection = job.asset_layer.selected_asset_keys - {dg.AssetKey("smart_living")}
+    result = job.execute_in_process(raise_on_error=False, asset_selection=sorted(selection))
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = failure.step_failure_data.user_failure_data.description
+    assert "smart_living must be rebuilt (their facts changed)" in message
+    assert "Run the job again" in message
+    assert _smart_tables(analyst) == before  # the analyst file was not published
+    with _work(night) as con:  # nor was the work database's table rebuilt
+        rows = con.execute("SELECT * FROM smart_living ORDER BY ALL").fetchall()
+    assert rows == before["smart_living"]
+
+
 def test_the_cli_stops_before_dagster_on_a_quiet_night_and_force_runs_the_job(night):
     analyst = _settings(night).warehouse
     before = analyst.stat().st_mtime_ns
@@ -244,8 +316,11 @@ def test_the_schedule_skips_a_quiet_night(night):
 
 
 def test_the_schedule_runs_the_job_without_the_unchanged_sources(night, faskes):
+    import dagster as dg
+
     from assets.source_assets import raw_key, tidy_key
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
+    from warehouse.reference import DIMENSIONS
 
     shutil.copy(REPO_ROOT / "sources/samples/dinkes_stunting.SAMPLE.xlsx", faskes)
     (request,) = _tick(night).run_requests
@@ -256,7 +331,8 @@ def test_the_schedule_runs_the_job_without_the_unchanged_sources(night, faskes):
         key(entries[s]) for s in ("dishub_angkutan", "kominfo_wifi_publik")
         for key in (raw_key, tidy_key)
     }  # fmt: skip
-    assert set(request.asset_selection) == everything - unchanged
+    dimensions = {dg.AssetKey(d) for d in DIMENSIONS if d != "smart_living"}  # not faskes's
+    assert set(request.asset_selection) == everything - unchanged - dimensions
     assert {raw_key(entries[FASKES]), tidy_key(entries[FASKES])} <= set(request.asset_selection)
     assert request.tags["kotapintar/tonight"] == "2 unchanged sources left out"
 
