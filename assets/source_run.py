@@ -157,12 +157,12 @@ def stage_source(
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
             staged.done = True
             return staged
-        # Its rules will be checked: GX's import (~2 s) overlaps the parse from here on, the
-        # parser's own imports done first so that the two threads never import at once.
+        # Its rules will be checked: GX's import (~2 s) overlaps the parse, whose own imports
+        # come first so that the two threads never import at once.
         import_readers()
-        gx_runtime.warm_up_in_background()
         result.stage = "parse"
-        parsed = parse_landing(entry, Path(result.landing.path))
+        with gx_runtime.warming_up():
+            parsed = parse_landing(entry, Path(result.landing.path))
         release_memory()  # the parser's garbage (the file's bytes and columns), before GX runs
         result.warnings = parsed.warnings
         result.parsed_rows = len(parsed.tidy)

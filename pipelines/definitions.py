@@ -16,6 +16,7 @@ from pipelines.alert_sensors import build_alert_sensors
 from pipelines.nightly_schedule import build_nightly_schedule
 from pipelines.settings import Settings, portal_token
 from sources.catalog import SourceEntry, load_catalog
+from warehouse.db import use_system_allocator
 
 NIGHTLY_JOB = "nightly_refresh"
 FEED_TOKEN = "KOTAPINTAR_FEED_TOKEN"
@@ -29,6 +30,7 @@ def build_definitions(
     """Definitions for the catalog in `settings` (from the environment by default); `entries`:
     that catalog already loaded (`kotapintar run` loads it once for its nothing-new check)."""
     settings = settings or Settings.from_env()
+    use_system_allocator()  # a lower peak for every process that runs the job (warehouse/db.py)
     entries = entries if entries is not None else load_catalog(settings.catalog_dir)
     assets = [build_source_assets(entries)]
     assets += build_warehouse_assets(entries)

@@ -2,7 +2,7 @@
 
 `import great_expectations` costs 2-4 s (with two unused modules deferred, see
 _defer_unused_modules), so nothing here touches it at module import: the first call to
-`run_suite` pays for it once (or warm_up_in_background, meanwhile), later calls reuse the same
+`run_suite` pays for it once (or warming_up, beside other work), later calls reuse the same
 ephemeral context and pandas batch definition.
 """
 
@@ -15,7 +15,8 @@ import sys
 import threading
 import types
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +33,8 @@ if TYPE_CHECKING:
 # validating at once could read each other's DataFrame. Validation is serialised per process.
 _LOCK = threading.Lock()
 # Held while GX is imported and the context set up, so that a background warm-up
-# (warm_up_in_background) and the first validation never build two contexts.
+# (warming_up) and a validation never build two contexts.
 _SETUP = threading.RLock()
-_STARTING = threading.Lock()
-_warming: threading.Thread | None = None
 # pandas warns on every `str.contains` with a capturing group, which PERIODE_PATTERN has.
 REGEX_GROUP_WARNING = "This pattern is interpreted as a regular expression, and has match groups"
 
@@ -253,21 +252,26 @@ def warm_up() -> None:
     _batch_definition()
 
 
-def warm_up_in_background() -> None:
-    """Start warm_up on a daemon thread unless it ran or runs already; returns at once.
+@contextmanager
+def warming_up() -> Iterator[None]:
+    """Import GX and set up its context on another thread while the body runs; wait for it
+    at the end (at once when it is set up already).
 
-    For a caller that knows a validation is coming and has work of its own before it: the
-    import (~2 s, mostly Python) then overlaps work that leaves the interpreter free (Arrow's
-    CSV reader, DuckDB, file I/O). The first validation waits for it to finish. If it fails,
-    nothing is kept: the first validation sets GX up again and reports its own error. The
-    caller should have imported what it needs meanwhile (sources/parse.py import_readers):
-    imports in two threads at once can stop one with "deadlock detected" on an import cycle."""
-    global _warming
-    with _STARTING:
-        if _warming is not None or _whole_frame_batch_definition.cache_info().currsize:
-            return
-        _warming = threading.Thread(target=_warm_up_quietly, name="kotapintar-gx", daemon=True)
-        _warming.start()
+    For a body that leaves the interpreter free much of the time (Arrow's CSV reader, DuckDB,
+    file I/O) ahead of a validation: GX's import (~2 s, mostly Python) then overlaps it. The
+    body must import nothing (its modules imported first, e.g. sources/parse.py
+    import_readers): imports in two threads at once can stop one with "deadlock detected" on
+    an import cycle, hence the wait before anything else runs. If the set-up fails nothing is
+    kept: the first validation sets GX up again and reports its own error."""
+    if _whole_frame_batch_definition.cache_info().currsize:
+        yield
+        return
+    thread = threading.Thread(target=_warm_up_quietly, name="kotapintar-gx", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def _warm_up_quietly() -> None:

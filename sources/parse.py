@@ -39,15 +39,18 @@ def parse_source(entry: SourceEntry, path: Path) -> pd.DataFrame:
 
 def import_readers() -> None:
     """Import now what parse_landing imports on first use (the fast paths, the workbook, HTML
-    and BPS readers). For a caller that starts another thread importing modules meanwhile
-    (quality/gx_runtime.warm_up_in_background): two threads importing at once can, on an
-    import cycle between them, stop one with Python's "deadlock detected" error."""
+    and BPS readers, Arrow's pandas conversion), so that a parse then imports nothing. For a
+    caller that imports GX on another thread meanwhile (quality/gx_runtime.warming_up): two
+    threads importing at once can, on an import cycle, stop one with "deadlock detected"."""
+    import pyarrow as pa
     import python_calamine  # noqa: F401
 
     import sources.bps_table
     import sources.grid_html
     import sources.parse_fast
     import sources.parse_grid_fast  # noqa: F401
+
+    pa.table({"text": ["a"], "number": [1.5]}).to_pandas()  # its imports, on first use
 
 
 def parse_landing(entry: SourceEntry, path: Path) -> ParsedSource:

@@ -2,6 +2,9 @@
 derived tables without PRIMARY KEY (old databases migrated once, rows kept); keys still unique
 as checks; sorted inserts in bounded runs."""
 
+import subprocess
+import sys
+
 import duckdb
 import pandas as pd
 import pytest
@@ -197,3 +200,19 @@ def test_builds_shed_duckdbs_cache_and_keep_the_limit(tmp_path, monkeypatch):
 def test_release_memory_is_safe_at_any_time():
     db.release_memory()
     db.release_memory()
+
+
+def test_a_process_that_builds_the_definitions_allocates_arrow_memory_with_malloc():
+    """The job's processes use the system allocator for Arrow (a lower peak for a big parse,
+    warehouse/db.py use_system_allocator); a fresh process, since the pool is process-wide."""
+    probe = (
+        "import pyarrow as pa\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+        "from pipelines.definitions import build_definitions\n"
+        "build_definitions()\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert shown == ["mimalloc", "system"]

@@ -155,11 +155,22 @@ def apply_limits(
     con.execute("SET temp_directory = ?", [str(temp_directory)])
 
 
+def use_system_allocator() -> None:
+    """Let Arrow allocate with the C library's malloc instead of the mimalloc it bundles.
+
+    mimalloc keeps the pages Arrow frees for Arrow alone, while pandas' and numpy's arrays come
+    from malloc: a parse (Arrow columns, then numpy arrays and a DataFrame) held both at its
+    peak. A 1M-line CSV run peaked at 539-542 MiB with malloc against 587-599 with mimalloc, in
+    about the same time (bench/README.md, session 12). Process-wide, for what is allocated
+    from then on; pipelines/definitions.py calls it, so every process that runs the job does."""
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def release_memory() -> None:
     """Hand the memory that a big unit of work freed back to the operating system.
 
-    Freed memory otherwise stays in the process: Arrow's allocator (mimalloc) keeps its pages
-    for reuse, and glibc keeps freed heap. After a 1M-row source (parse, validation, load)
+    Freed memory otherwise stays in the process: Arrow's allocator keeps pages for reuse, and
+    glibc keeps freed heap. After a 1M-row source (parse, validation, load)
     that was ~250 MiB held through the warehouse step, which added its own peak on top of it.
     A few milliseconds; DuckDB returns its own memory when its database closes."""
     pa.default_memory_pool().release_unused()
