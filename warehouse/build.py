@@ -103,9 +103,26 @@ def build_fact(con: duckdb.DuckDBPyConnection, sumber_ids: Sequence[str]) -> int
 
 def _insert_in_key_order(con: duckdb.DuckDBPyConnection, counts) -> None:
     """Insert the facts of `counts` (indicator_counts) from their tidy tables, each batch of
-    indicators sorted by the key."""
+    indicators sorted by the key. A batch that is the whole of one tidy table stored in key
+    order (as replace_tidy stores them) is copied as scanned, without a sort: 1M facts ~0.4 s
+    instead of ~1.2. Only a plain scan keeps the order: the batch's filter is a semi-join,
+    which does not."""
     columns = ", ".join(FACT_COLUMNS)
+    held = {}  # source -> its indicators
+    for indikator, sources, _ in counts:
+        for source in sources:
+            held.setdefault(source, set()).add(indikator)
     for batch, sources in indicator_batches(counts):
+        if (
+            len(sources) == 1
+            and held[sources[0]] <= set(batch)
+            and scans_in_order(con, f"tidy.{quote(sources[0])}", KEY_COLUMNS)
+        ):
+            con.execute(
+                f"INSERT INTO fact_indikator ({columns}) "
+                f"SELECT {columns} FROM tidy.{quote(sources[0])}"
+            )
+            continue
         # Only the tables that hold the batch's indicators: each is read about once.
         some = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in sources)
         con.execute(

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -140,7 +141,7 @@ def replace_tidy(
     table = f"tidy.{quote(sumber_id)}"
     parts = _has_lokasi_parts(con, df, what)
     written = stored_columns(parts)
-    rows = _as_arrow(df, parts)
+    rows = _in_key_order(_as_arrow(df, parts), df)
     ddl = TIDY_DDL.format(
         table=quote(sumber_id),
         sumber_id=literal(sumber_id),
@@ -201,6 +202,32 @@ def _as_arrow(df: pd.DataFrame, lokasi_parts: bool) -> pd.DataFrame | pa.Table:
         return pa.Table.from_pandas(df[columns], preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError):
         return df
+
+
+def _in_key_order(rows: pd.DataFrame | pa.Table, df: pd.DataFrame) -> pd.DataFrame | pa.Table:
+    """`rows` (made from `df`, row for row) in key order, so that the table is stored in it.
+
+    The fact table is built in key order: a source alone in a sorted insert is then copied as
+    stored instead of sorted again (warehouse/build.py), and numpy orders the codes of a 1M-row
+    frame in ~0.1 s where DuckDB's sort under the work database's memory limit took ~1 s and
+    spilled to disk. Strings compare by code point here as by byte in DuckDB (UTF-8 keeps the
+    order). Rows with an empty key are left where they are: the checks refuse them."""
+    if len(df) < 2 or df[list(KEY_COLUMNS)].isna().any(axis=None):
+        return rows
+    order = np.lexsort([_sort_codes(df[column]) for column in reversed(KEY_COLUMNS)])
+    if (order[1:] > order[:-1]).all():  # lexsort is stable: rows in order stay as they are
+        return rows
+    return rows.take(order)
+
+
+def _sort_codes(column: pd.Series) -> np.ndarray:
+    """Integers that sort as the column's texts do."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = np.asarray(column.cat.categories, dtype=object).astype(str)
+        rank = np.empty(len(categories), dtype=np.int64)
+        rank[np.argsort(categories, kind="stable")] = np.arange(len(categories))
+        return rank[column.cat.codes.to_numpy()]
+    return pd.factorize(column.astype(str), sort=True)[0]
 
 
 def _columns_as_stored(rows: pd.DataFrame | pa.Table, written: Sequence[str]) -> str:
