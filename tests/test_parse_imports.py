@@ -4,10 +4,7 @@ one with "deadlock detected" on an import cycle."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from sources.catalog import REPO_ROOT
+from tests.fresh_process import printed_by
 
 # In a fresh process that has imported what a run has by then (Dagster, the definitions), the
 # bundled catalog and generated files of every layout are parsed; modules new to sys.modules
@@ -40,9 +37,6 @@ print("parsed", len(entries))
 
 
 def test_a_parse_imports_nothing_after_import_readers(tmp_path):
-    shown = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path)], cwd=REPO_ROOT, capture_output=True, text=True,
-        check=True, timeout=300,
-    ).stdout.splitlines()  # fmt: skip
+    shown = printed_by(PROBE, str(tmp_path), timeout=300).splitlines()
     assert shown[-1].startswith("parsed ") and int(shown[-1].split()[1]) > 20, shown[-5:]
     assert [line for line in shown if line.startswith(("IMPORTED", "ERROR"))] == []

@@ -18,6 +18,7 @@ from quality.tidy_suite import (
     validate_tidy,
 )
 from sources.tidy import tidy_frame
+from tests.fresh_process import printed_by
 
 REGIONS = ("35.73", "35.73.01", "35.73.02")
 INDICATORS = ("ipm", "tpt")
@@ -251,9 +252,7 @@ def test_gx_starts_without_loading_the_modules_it_never_needs_which_still_work_w
         "import altair as alt\n"
         "print(alt.Chart.__name__, type(sys.modules['altair']).__name__)\n"
     )
-    shown = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    ).stdout.split()
+    shown = printed_by(probe).split()
     assert shown == ["_Deferred", "_Deferred", "0.1438", "module", "Chart", "module"]
 
 

@@ -2,13 +2,11 @@
 derived tables without PRIMARY KEY (old databases migrated once, rows kept); keys still unique
 as checks; sorted inserts in bounded runs."""
 
-import subprocess
-import sys
-
 import duckdb
 import pandas as pd
 import pytest
 
+from tests.fresh_process import printed_by
 from warehouse import db
 from warehouse.build import build_fact, indicator_batches, indicator_counts
 from warehouse.db import UNKEYED_TABLES, connect, drop_derived_keys, work_db
@@ -212,7 +210,4 @@ def test_a_process_that_builds_the_definitions_allocates_arrow_memory_with_mallo
         "build_definitions()\n"
         "print(pa.default_memory_pool().backend_name)\n"
     )
-    shown = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
-    ).stdout.split()
-    assert shown == ["mimalloc", "system"]
+    assert printed_by(probe).split() == ["mimalloc", "system"]
