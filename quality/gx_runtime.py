@@ -52,7 +52,7 @@ def _import_gx() -> Any:
 
 
 # Modules GX imports at its own import for one expectation we never use (KL divergence:
-# scipy.stats for the statistic, altair for its chart): ~1.3 s and ~0.35 s of GX's import.
+# scipy.stats for the statistic, altair for its chart): ~1.3 s and ~0.25 s of GX's import.
 DEFERRED_MODULES = ("scipy.stats", "altair")
 
 

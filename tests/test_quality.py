@@ -239,7 +239,7 @@ def test_importing_quality_does_not_import_gx_or_dagster():
 
 def test_gx_starts_without_loading_the_modules_it_never_needs_which_still_work_when_used():
     """GX's import no longer executes scipy.stats (~1.3 s per validating process) nor altair
-    (~0.35 s); code that uses them gets the real modules."""
+    (~0.25 s); code that uses them gets the real modules."""
     probe = (
         "import sys\n"
         "from quality import gx_runtime\n"
