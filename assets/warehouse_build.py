@@ -185,10 +185,11 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
             return
         build = _Build(context, kotapintar, selected, checks)
         left_out = [d for d in DIMENSIONS if dg.AssetKey(d) not in selected]
-        if left_out and plan.sources is None and plan.planned:
+        unplanned = [t for t in [*REFERENCE_TABLES, *left_out] if dg.AssetKey(t) not in selected]
+        if unplanned and plan.sources is None and plan.planned:
             # The run was planned without these tables (pipelines/quiet_night.py) but now
             # every one must be rebuilt: the catalog changed meanwhile. Nothing is written.
-            raise dg.Failure(_narrowed_too_far(left_out, "the catalog changed since it started"))
+            raise dg.Failure(_narrowed_too_far(unplanned, "the catalog changed since it started"))
         with kotapintar.work_db() as con:
             yield from build.table(
                 "dim_wilayah", con, lambda: load_dim_wilayah(con, reference_frame())
@@ -288,7 +289,7 @@ class _Plan:
 
 
 # Reference tables joined into every dimension table: when one differs, everything is rebuilt.
-_REBUILD_ALL = {"dim_wilayah", "dim_indikator", "meta_sumber"}
+REFERENCE_TABLES = ("dim_wilayah", "dim_indikator", "meta_sumber")
 
 
 def _plan(context: dg.AssetExecutionContext) -> _Plan:
@@ -302,7 +303,8 @@ def _plan(context: dg.AssetExecutionContext) -> _Plan:
 
     if not value("changed", True):
         return _Plan(quiet=str(value("summary", "no change")))
-    if value("published_at", None) is None or _REBUILD_ALL & set(value("tables_differing", [])):
+    differing = set(value("tables_differing", []))
+    if value("published_at", None) is None or differing & set(REFERENCE_TABLES):
         return _Plan()
     # A failed or rejected source kept its rows; only a load changed them.
     loaded = {s for s, outcome in value("since_publish", {}).items() if outcome == "loaded"}

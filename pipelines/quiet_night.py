@@ -10,9 +10,10 @@ the summary and stops (~1 s). `kotapintar run --force` always starts the job.
 It says "nothing new" only when all of these hold; otherwise it starts the job with the sources
 it could not call unchanged (the job then decides for each as it always did), and the warehouse
 build, snapshot and exports, which rebuild only when `run_changes` finds something new, and
-without the dimension tables those sources cannot change (`Verdict.dimensions`). On a night
-when one agency of 200 published, the run thus plans, fetches and records one source, not 200,
-and one dimension table, not six. The rules:
+without the dimension tables those sources cannot change (`Verdict.dimensions`) and the
+reference tables when they equal the catalog. On a night when one agency of 200 published, the
+run thus plans, fetches and records one source, not 200, and one dimension table, not six. The
+rules:
 - every source can be looked at without the network: a local file, or any source when the
   pipeline runs offline (its recording). A URL or portal feed online must be fetched to know
   (a conditional request), which is the job's work;
@@ -49,7 +50,8 @@ class Verdict:
     reason: str = ""
     unchanged: tuple[SourceLine, ...] = ()
     entries: list | None = None  # the catalog as loaded for the check (None: not loaded)
-    # The smart-city dimensions whose tables the run may rebuild (None: any of them).
+    # The smart-city dimensions whose tables the run may rebuild (None: any of them, and the
+    # reference tables too; else those equal the catalog and need no rebuild).
     dimensions: frozenset[str] | None = None
 
 
@@ -77,17 +79,20 @@ def check(settings: Settings, *, wait_limit_seconds: float | None = None) -> Ver
 def left_out(verdict: Verdict) -> set:
     """The asset keys the nightly job leaves out after `verdict`: the raw and tidy assets of
     the sources it found unchanged (their rows and last results stand; the warehouse build
-    still sees every source's rows), and the dimension tables no other source can change
-    (they stand too, with their checks: ~9 Dagster events each that said "not rebuilt")."""
+    still sees every source's rows), the dimension tables no other source can change and the
+    reference tables when they equal the catalog (they stand too, with their checks: ~9
+    Dagster events each, and the reference tables' rebuild, would say "as it was")."""
     import dagster as dg
 
     from assets.source_assets import raw_key, tidy_key
+    from assets.warehouse_build import REFERENCE_TABLES
     from warehouse.reference import DIMENSIONS
 
     quiet = {line.source_id for line in verdict.unchanged}
     keys = {key(e) for e in verdict.entries or [] if e.id in quiet for key in (raw_key, tidy_key)}
     if verdict.dimensions is not None:
         keys |= {dg.AssetKey(d) for d in DIMENSIONS if d not in verdict.dimensions}
+        keys |= {dg.AssetKey(t) for t in REFERENCE_TABLES}
     return keys
 
 

@@ -227,6 +227,7 @@ def _smart_tables(analyst: Path) -> dict[str, list]:
 def test_a_changed_source_plans_only_the_dimension_tables_it_can_change(night, faskes):
     import dagster as dg
 
+    from assets.warehouse_build import REFERENCE_TABLES
     from warehouse.reference import DIMENSIONS
 
     _swap_two_counts(faskes)
@@ -235,7 +236,8 @@ def test_a_changed_source_plans_only_the_dimension_tables_it_can_change(night, f
     assert verdict.dimensions == {"smart_living"}  # dinkes_faskes's indicators
     left = quiet_night.left_out(verdict)
     assert {dg.AssetKey(d) for d in DIMENSIONS if d != "smart_living"} <= left
-    assert dg.AssetKey("smart_living") not in left
+    assert {dg.AssetKey(t) for t in REFERENCE_TABLES} <= left  # they equal the catalog
+    assert not {dg.AssetKey(t) for t in ("smart_living", "fact_indikator", "meta_kualitas")} & left
 
 
 def test_the_cli_rebuilds_the_changed_dimension_and_keeps_the_others(night, faskes):
@@ -247,7 +249,8 @@ def test_the_cli_rebuilds_the_changed_dimension_and_keeps_the_others(night, fask
     run = _cli(night)
     assert run.returncode == 0, run.stdout + run.stderr
     job = build_definitions(_settings(night)).resolve_job_def(NIGHTLY_JOB)
-    planned = len(job.asset_layer.selected_asset_keys) - 2 * 2 - 5  # 2 sources, 5 dimensions
+    # 2 sources, 5 dimensions and the 3 reference tables left out
+    planned = len(job.asset_layer.selected_asset_keys) - 2 * 2 - 5 - 3
     assert f"kotapintar run: {planned} assets (2 unchanged sources left out)" in run.stdout
     after = _smart_tables(analyst)
     assert {d for d in after if after[d] != before[d]} == {"smart_living"}
@@ -276,6 +279,26 @@ def test_a_run_planned_without_a_dimension_that_must_change_fails_before_writing
     with _work(night) as con:  # nor was the work database's table rebuilt
         rows = con.execute("SELECT * FROM smart_living ORDER BY ALL").fetchall()
     assert rows == before["smart_living"]
+
+
+def test_a_run_planned_without_the_reference_tables_fails_when_the_catalog_changed(night, catalog):
+    """Planned while the reference tables equal the catalog, run after an edit (the check and
+    the run are seconds apart): the build would rebuild everything, so it stops first."""
+    import dagster as dg
+
+    from assets.warehouse_build import REFERENCE_TABLES
+    from pipelines.definitions import NIGHTLY_JOB, build_definitions
+
+    analyst = _settings(night).warehouse
+    before = analyst.stat().st_mtime_ns
+    _edit_entry(catalog, "kominfo_wifi_publik", title="Titik WiFi publik (SAMPLE, diubah)")
+    job = build_definitions(_settings(night)).resolve_job_def(NIGHTLY_JOB)
+    planned = job.asset_layer.selected_asset_keys - {dg.AssetKey(t) for t in REFERENCE_TABLES}
+    result = job.execute_in_process(raise_on_error=False, asset_selection=sorted(planned))
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = failure.step_failure_data.user_failure_data.description
+    assert "dim_wilayah, dim_indikator, meta_sumber must be rebuilt (the catalog changed" in message
+    assert analyst.stat().st_mtime_ns == before
 
 
 def test_the_cli_stops_before_dagster_on_a_quiet_night_and_force_runs_the_job(night):
@@ -319,6 +342,7 @@ def test_the_schedule_runs_the_job_without_the_unchanged_sources(night, faskes):
     import dagster as dg
 
     from assets.source_assets import raw_key, tidy_key
+    from assets.warehouse_build import REFERENCE_TABLES
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
     from warehouse.reference import DIMENSIONS
 
@@ -332,7 +356,8 @@ def test_the_schedule_runs_the_job_without_the_unchanged_sources(night, faskes):
         for key in (raw_key, tidy_key)
     }  # fmt: skip
     dimensions = {dg.AssetKey(d) for d in DIMENSIONS if d != "smart_living"}  # not faskes's
-    assert set(request.asset_selection) == everything - unchanged - dimensions
+    references = {dg.AssetKey(t) for t in REFERENCE_TABLES}  # equal to the catalog
+    assert set(request.asset_selection) == everything - unchanged - dimensions - references
     assert {raw_key(entries[FASKES]), tidy_key(entries[FASKES])} <= set(request.asset_selection)
     assert request.tags["kotapintar/tonight"] == "2 unchanged sources left out"
 
