@@ -79,9 +79,9 @@ def check(settings: Settings, *, wait_limit_seconds: float | None = None) -> Ver
 def left_out(verdict: Verdict) -> set:
     """The asset keys the nightly job leaves out after `verdict`: the raw and tidy assets of
     the sources it found unchanged (their rows and last results stand; the warehouse build
-    still sees every source's rows), the dimension tables no other source can change and the
-    reference tables when they equal the catalog (they stand too, with their checks: ~9
-    Dagster events each, and the reference tables' rebuild, would say "as it was")."""
+    still sees every source's rows), the dimension tables those sources cannot change, and the
+    reference tables when they equal the catalog: these stand as they are, with their checks
+    (planned, each cost ~9 Dagster events to say so, and the reference tables a rebuild)."""
     import dagster as dg
 
     from assets.source_assets import raw_key, tidy_key
