@@ -185,7 +185,7 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
             return
         build = _Build(context, kotapintar, selected, checks)
         left_out = [d for d in DIMENSIONS if dg.AssetKey(d) not in selected]
-        unplanned = [t for t in [*REFERENCE_TABLES, *left_out] if dg.AssetKey(t) not in selected]
+        unplanned = [t for t in REFERENCE_TABLES if dg.AssetKey(t) not in selected] + left_out
         if unplanned and plan.sources is None and plan.planned:
             # The run was planned without these tables (pipelines/quiet_night.py) but now
             # every one must be rebuilt: the catalog changed meanwhile. Nothing is written.

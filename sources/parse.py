@@ -18,6 +18,7 @@ filled down; total rows are dropped and checked (sources/totals.py); footnotes a
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -37,11 +38,13 @@ def parse_source(entry: SourceEntry, path: Path) -> pd.DataFrame:
     return parse_landing(entry, path).tidy
 
 
+@cache
 def import_readers() -> None:
     """Import now what parse_landing imports on first use (the fast paths, the workbook, HTML
-    and BPS readers, Arrow's pandas conversion), so that a parse then imports nothing. For a
-    caller that imports GX on another thread meanwhile (quality/gx_runtime.warming_up): two
-    threads importing at once can, on an import cycle, stop one with "deadlock detected"."""
+    and BPS readers, Arrow's pandas conversion), so that a parse then imports nothing; once
+    per process, as a caller may ask before every parse. For a caller that imports GX on
+    another thread meanwhile (quality/gx_runtime.warming_up): two threads importing at once
+    can, on an import cycle, stop one with "deadlock detected"."""
     import pyarrow as pa
     import python_calamine  # noqa: F401
 

@@ -360,11 +360,11 @@ def _source_prints(
     con: duckdb.DuckDBPyConnection, work: str, name: str
 ) -> tuple[set[tuple], set[tuple]]:
     """The per-source prints of table `name` in the file being built and in the work database."""
-    built, now = (
-        set(con.execute(_PER_SOURCE.format(table=_qualified(database, name))).fetchall())
-        for database in (_BUILD, work)
-    )
-    return built, now
+    return _prints(con, _qualified(_BUILD, name)), _prints(con, _qualified(work, name))
+
+
+def _prints(con: duckdb.DuckDBPyConnection, table: str) -> set[tuple]:
+    return set(con.execute(_PER_SOURCE.format(table=table)).fetchall())
 
 
 def _patch_sources(
@@ -390,7 +390,7 @@ def _patch_sources(
             "WHERE sumber_id IN (SELECT unnest(?))",
             [differing],
         ).fetchall()
-    return set(con.execute(_PER_SOURCE.format(table=built)).fetchall()) == after
+    return _prints(con, built) == after
 
 
 def _column_names(
