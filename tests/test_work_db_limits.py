@@ -50,12 +50,12 @@ def test_every_connection_gets_the_limits_and_a_spill_folder(tmp_path, monkeypat
 
 
 def test_the_default_limit_grows_with_the_database(tmp_path, monkeypatch):
-    """Memory in proportion to the data: 1.5x the database file between 192MB and 1GB, unless
+    """Memory in proportion to the data: 2.5x the database file between 192MB and 1GB, unless
     KOTAPINTAR_DUCKDB_MEMORY sets it."""
     monkeypatch.delenv("KOTAPINTAR_DUCKDB_MEMORY", raising=False)
     file = tmp_path / "work.duckdb"
     assert db.memory_limit(file) == "192MB"  # no file yet
-    for size_mb, limit in [(70, "192MB"), (128, "192MB"), (320, "480MB"), (4000, "1024MB")]:
+    for size_mb, limit in [(70, "192MB"), (76, "192MB"), (128, "320MB"), (320, "800MB"), (4000, "1024MB")]:
         with file.open("wb") as handle:
             handle.truncate(size_mb * 2**20)  # sparse: the size is what counts
         assert db.memory_limit(file) == limit, size_mb
