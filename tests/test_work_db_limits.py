@@ -55,7 +55,13 @@ def test_the_default_limit_grows_with_the_database(tmp_path, monkeypatch):
     monkeypatch.delenv("KOTAPINTAR_DUCKDB_MEMORY", raising=False)
     file = tmp_path / "work.duckdb"
     assert db.memory_limit(file) == "192MB"  # no file yet
-    for size_mb, limit in [(70, "192MB"), (76, "192MB"), (128, "320MB"), (320, "800MB"), (4000, "1024MB")]:
+    for size_mb, limit in [
+        (70, "192MB"),
+        (76, "192MB"),
+        (128, "320MB"),
+        (320, "800MB"),
+        (4000, "1024MB"),
+    ]:
         with file.open("wb") as handle:
             handle.truncate(size_mb * 2**20)  # sparse: the size is what counts
         assert db.memory_limit(file) == limit, size_mb
