@@ -150,18 +150,15 @@ def _check_held(settings: Settings, entries, work_path: Path, started: float) ->
 
 def _dimensions(con, entries, sources: set[str], dim_indikator) -> frozenset[str]:
     """The dimensions the warehouse build may rebuild when only `sources` can have new rows:
-    those of their indicators in the catalog (the rows they bring) and in fact_indikator (the
-    rows they take away). The build rebuilds the dimensions of the indicators whose facts
-    changed hands (assets/warehouse_build.py), always among these. Only valid while the
-    reference tables equal the catalog: else the build rebuilds every dimension."""
+    those of their indicators in the catalog (the rows they bring) and in fact_indikator or a
+    dimension table (the rows they take away). The build rebuilds the dimensions of the
+    indicators whose rows changed hands (warehouse/build.py update_fact, the same
+    indicators_held_by), always among these. Only valid while the reference tables equal the
+    catalog: else the build rebuilds every dimension."""
+    from warehouse.build import indicators_held_by
+
     codes = {i.code for e in entries if e.id in sources for i in e.indicators}
-    codes |= {
-        row[0]
-        for row in con.execute(
-            "SELECT DISTINCT indikator FROM fact_indikator WHERE sumber_id IN (SELECT unnest(?))",
-            [sorted(sources)],
-        ).fetchall()
-    }
+    codes |= indicators_held_by(con, sorted(sources))
     return frozenset(dim_indikator.loc[dim_indikator["kode"].isin(codes), "dimensi"])
 
 

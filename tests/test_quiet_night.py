@@ -240,6 +240,21 @@ def test_a_changed_source_plans_only_the_dimension_tables_it_can_change(night, f
     assert not {dg.AssetKey(t) for t in ("smart_living", "fact_indikator", "meta_kualitas")} & left
 
 
+def test_the_plan_includes_a_dimension_table_still_holding_a_changed_sources_rows(night, faskes):
+    """A run that replaced a source's facts and failed before rebuilding the dimension tables
+    leaves its old rows there: their dimension is planned too (else the build, which rebuilds
+    it, would stop with "planned without them" night after night)."""
+    with _work(night) as con:
+        con.execute(
+            "UPDATE smart_mobility SET sumber_id = ? "
+            "WHERE rowid = (SELECT min(rowid) FROM smart_mobility)",
+            [FASKES],
+        )
+    _swap_two_counts(faskes)
+    verdict = quiet_night.check(_settings(night))
+    assert verdict.dimensions == {"smart_living", "smart_mobility"}
+
+
 def test_the_cli_rebuilds_the_changed_dimension_and_keeps_the_others(night, faskes):
     from pipelines.definitions import NIGHTLY_JOB, build_definitions
 

@@ -316,6 +316,23 @@ def test_update_fact_drops_a_source_no_longer_loaded_and_keeps_the_others(loaded
     assert loaded.sql("SELECT DISTINCT sumber_id FROM fact_indikator").fetchall() == [("b",)]
 
 
+def test_update_fact_names_the_indicators_a_failed_run_left_in_the_dimension_tables(loaded):
+    """Source `a` moves from AKSES_AIR (smart_living) to PANJANG_JALAN (smart_mobility). A run
+    replaces its facts, then fails before the dimension tables are rebuilt; the next run's
+    update_fact still names AKSES_AIR, whose smart_living rows are `a`'s old ones."""
+    build_fact(loaded, ["a", "b"])
+    for dimension in ("smart_living", "smart_mobility"):
+        build_dimension_table(loaded, dimension)
+    replace_tidy(loaded, "a", tidy("a", [("PANJANG_JALAN", "35.73", "2024", 7.0)]), SHA_B)
+    assert update_fact(loaded, ["a", "b"], ["a"]) == (2, ["AKSES_AIR", "PANJANG_JALAN"])
+    # ... the run fails here: smart_living still holds a's AKSES_AIR rows.
+    assert update_fact(loaded, ["a", "b"], ["a"]) == (2, ["AKSES_AIR", "PANJANG_JALAN"])
+    assert dimensions_of(loaded, ["AKSES_AIR", "PANJANG_JALAN"]) == {
+        "smart_living",
+        "smart_mobility",
+    }
+
+
 def test_update_fact_refuses_a_key_another_source_holds_and_changes_nothing(loaded):
     build_fact(loaded, ["a", "b"])
     before = _sorted_fact(loaded)

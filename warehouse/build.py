@@ -143,6 +143,11 @@ def update_fact(
     the other sources are those build_fact took (the caller knows: warehouse/changes.py lists
     every source loaded since the analyst file was published). Each source's rows are inserted
     in key order, so the table stays clustered by indicator, not wholly sorted.
+
+    The indicators returned include those whose rows in a dimension table (smart_*) came from
+    the `changed` sources, not only those of their facts: a run that replaced the facts and
+    then failed before rebuilding the dimension tables (fact_integrity failed, the process was
+    killed) leaves those tables holding the sources' old rows, which the facts no longer show.
     """
     changed = sorted(set(check_sumber_id(s) for s in changed))
     loaded = sorted(set(check_sumber_id(s) for s in sumber_ids))
@@ -154,12 +159,9 @@ def update_fact(
         )
     columns = ", ".join(FACT_COLUMNS)
     with transaction(con):
-        old = con.execute(
-            "SELECT DISTINCT indikator FROM fact_indikator WHERE sumber_id IN (SELECT unnest(?))",
-            [changed],
-        ).fetchall()
+        old = indicators_held_by(con, changed)
         con.execute("DELETE FROM fact_indikator WHERE sumber_id IN (SELECT unnest(?))", [changed])
-        touched = {row[0] for row in old}
+        touched = set(old)
         if incoming:
             union = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in incoming)
             counts = indicator_counts(con, f"SELECT indikator, sumber_id FROM ({union})")
@@ -185,6 +187,16 @@ def update_fact(
         rows = scalar(con, "SELECT count(*) FROM fact_indikator")
     shed_cache(con)
     return rows, sorted(touched)
+
+
+def indicators_held_by(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> set[str]:
+    """The indicators of the rows that `sources` hold in fact_indikator or in a dimension table
+    (after a failed run the two can differ: see update_fact)."""
+    held = " UNION ".join(
+        f"SELECT indikator FROM {table} WHERE sumber_id IN (SELECT unnest($sources))"
+        for table in ("fact_indikator", *DIMENSIONS)
+    )
+    return {row[0] for row in con.execute(held, {"sources": list(sources)}).fetchall()}
 
 
 def dimensions_of(con: duckdb.DuckDBPyConnection, indicators: Sequence[str]) -> set[str]:
