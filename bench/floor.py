@@ -29,12 +29,20 @@ from sources.catalog import REPO_ROOT, SourceEntry
 from sources.grid import NUMERIC_TYPES, column_letter, read_grid
 from sources.parse import cell_text
 from sources.textsniff import detect_delimiter, detect_encoding
-from sources.tidy import PERIODE_PATTERN
+from sources.tidy import PERIODE_PATTERN, STATUSES
 from sources.wilayah import RegionResolver, UnknownRegionError, normalise_name, reference
 
 MARKERS = ["", "…", "...", "..", "na", "n/a", "n.a.", "nan", "tt", "td", "x"]
 DASHES = ["-", "–", "—"]
 _PREFIX = r"^(kota|kecamatan|kec|kelurahan|kel|desa|ds)\b\.?\s*"
+# A text cell `t` (spaces, no-break spaces and the `*` marker gone) as a number, per the
+# catalog's `decimal` style (sources/numbers.py).
+_NUMBER_SQL = {
+    "comma": "replace(replace(t, '.', ''), ',', '.')",  # 1.234,5
+    "point": "replace(t, ',', '')",  # 1,234.5
+    "space": "replace(t, ',', '.')",  # 21 575,5 or 21 575.5: spaces group thousands
+    "plain": "t",  # 5345.00
+}
 
 
 def region_rows() -> list[tuple[str, str, str]]:
@@ -125,11 +133,18 @@ def _read_raw(con, entry: SourceEntry, path: Path) -> tuple[list[str], str]:
     for i in range(len(labels)):
         values = [row[i] if i < len(row) else None for row in body]
         table[f"c{i}"] = pa.array([_xlsx_text(v) for v in values], pa.string())
+    sheet = re.fullmatch(r"sheet `(.+)`", grid.describe)
+    if sheet is None:  # a place the row and column cannot spell (a BPS WebAPI answer's keys)
+        table["places"] = pa.array(
+            [[grid.locate(r, c) for c in range(len(labels))] for r in table["r"].to_pylist()],
+            pa.list_(pa.string()),
+        )
     con.register("raw_arrow", pa.table(table))
     con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_arrow")
     con.unregister("raw_arrow")
-    sheet = grid.describe.split("`")[1]
-    return labels, f"'{sheet}!' || {{letter}} || (r + 1)"
+    if sheet is None:
+        return labels, "places[{c} + 1]"
+    return labels, f"'{sheet[1]}!' || {{letter}} || (r + 1)"
 
 
 def _xlsx_text(value: object) -> str | None:
@@ -161,11 +176,13 @@ def _value_columns(entry: SourceEntry, labels: list[str]) -> list[tuple]:
     """(column, indicator, periode SQL, provisional SQL, kode SQL) per value column."""
     spec = entry.parse
     if spec.layout == "wide_by_period":
+        # Matched on the header or its last part (a two-row header: "Jumlah ... / 2021").
         pattern = re.compile(spec.period_columns)
+        periods = [(i, label.rsplit(" / ", 1)[-1]) for i, label in enumerate(labels)]
         return [
-            (i, spec.indicator, _lit(label.rstrip("*").strip()), str(label.endswith("*")), "NULL")
-            for i, label in enumerate(labels)
-            if pattern.search(label)
+            (i, spec.indicator, _lit(period.rstrip("*").strip()), str(period.endswith("*")), "NULL")
+            for (i, period), label in zip(periods, labels, strict=True)
+            if pattern.search(label) or pattern.search(period)
         ]
     if spec.period.column:
         p = _column(labels, spec.period.column)
@@ -205,6 +222,22 @@ def _region_columns(entry: SourceEntry, labels: list[str], periode: str, provisi
 def tidy_sql(entry: SourceEntry, labels: list[str], lokasi: str, table: str) -> str:
     """One statement: raw -> the tidy rows of `entry` in `table`."""
     spec = entry.parse
+    unexpressed = [
+        what
+        for what, used in [
+            ("`decimal: auto`", spec.decimal == "auto"),
+            ("`column_decimal`", bool(spec.column_decimal)),
+            ("`status`", spec.status is not None),
+        ]
+        if used
+    ]
+    if unexpressed:
+        raise ValueError(
+            f"floor: {entry.id} uses {', '.join(unexpressed)}, which this SQL floor does not "
+            "express; leave the source out of the floor's catalog or teach tidy_sql the rule"
+        )
+    # Indicators published as estimates: every row `perkiraan` (sources/parse.py).
+    estimates = ", ".join(_lit(i.code) for i in entry.indicators if i.estimate) or "NULL"
     level = _lit(spec.region.level)
     first = "coalesce(" + ", ".join(f"nullif(trim(c{i}), '')" for i in range(len(labels))) + ")"
     drop = "|".join(f"({p})" for p in [*spec.row_rules("drop")[0], *spec.row_rules("total")[0]])
@@ -224,15 +257,19 @@ def tidy_sql(entry: SourceEntry, labels: list[str], lokasi: str, table: str) -> 
             f"regexp_replace(regexp_replace(lower(trim(name)), {_lit(_PREFIX)}, ''), "
             "'[^a-z]', '', 'g')"
         )
+        # A table that covers a wider area (region.covers): only the city's own rows load, by
+        # their whole name ("Malang" there is Kabupaten Malang); the other rows are left out.
+        covers = spec.region.covers is not None
         names = (
-            f"(SELECT name, coalesce(rc.kode, rw.kode, rn.kode) AS kode FROM "
-            f"(SELECT DISTINCT c{g} AS name FROM raw) "
+            f"(SELECT name, coalesce(rc.kode, rw.kode{'' if covers else ', rn.kode'}) AS kode "
+            f"FROM (SELECT DISTINCT c{g} AS name FROM raw) "
             f"LEFT JOIN floor_regions AS rc ON rc.tingkat = {level} AND rc.kunci = trim(name) "
             f"LEFT JOIN floor_regions AS rw ON rw.tingkat = {level} AND rw.kunci = {whole} "
             f"LEFT JOIN floor_regions AS rn ON rn.tingkat = {level} AND rn.kunci = {folded})"
         )
         region, joins = "names.kode", f"LEFT JOIN {names} AS names ON names.name = body.c{g}"
         where = f"AND nullif(trim(c{g}), '') IS NOT NULL"
+        where += " AND names.kode IS NOT NULL" if covers else ""
     dash = "0.0" if spec.dash == "zero" else "NULL"
     markers = ", ".join(map(_lit, MARKERS))
     dashes = ", ".join(map(_lit, DASHES))
@@ -264,8 +301,9 @@ def tidy_sql(entry: SourceEntry, labels: list[str], lokasi: str, table: str) -> 
         f"{periode} AS periode, "
         f"CASE WHEN t IS NULL OR lower(t) IN ({markers}) THEN NULL "
         f"WHEN t IN ({dashes}) THEN {dash} "
-        f"ELSE TRY_CAST(replace(replace(t, '.', ''), ',', '.') AS DOUBLE) END AS nilai, "
-        f"CASE WHEN {provisional} OR ends_with(trim(cell), '*') THEN 'sementara' "
+        f"ELSE TRY_CAST({_NUMBER_SQL[spec.decimal]} AS DOUBLE) END AS nilai, "
+        f"CASE WHEN m.indikator IN ({estimates}) THEN 'perkiraan' "
+        f"WHEN {provisional} OR ends_with(trim(cell), '*') THEN 'sementara' "
         f"ELSE 'final' END AS status, "
         f"CASE WHEN cell IS NULL THEN 'kosong' WHEN lower(t) IN ({markers}) "
         f"THEN 'tidak tersedia (' || t || ')' WHEN t IN ({dashes}) AND {dash} IS NULL "
@@ -282,13 +320,15 @@ SELECT
     count(*) FILTER (WHERE indikator NOT IN ({indicators})) AS indikator_declared,
     count(*) FILTER (WHERE kode_wilayah IS NOT NULL AND r.kode IS NULL) AS kode_wilayah_known,
     count(*) FILTER (WHERE NOT regexp_full_match(periode, {pattern})) AS periode_well_formed,
-    count(*) FILTER (WHERE status NOT IN ('final', 'sementara')) AS status_allowed,
+    count(*) FILTER (WHERE status NOT IN ({statuses})) AS status_allowed,
     count(*) FILTER (WHERE nilai IS NULL AND catatan IS NULL) AS nilai_numeric,
     (SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY indikator, kode_wilayah, periode
                            HAVING count(*) > 1)) AS key_unique
 FROM {table} AS t LEFT JOIN (SELECT DISTINCT kode FROM floor_regions) AS r
     ON t.kode_wilayah = r.kode
 """
+# The tidy suite's statuses (sources/tidy.py), filled in once.
+CHECKS_SQL = CHECKS_SQL.replace("{statuses}", ", ".join(map(_lit, STATUSES)))
 
 
 def floor_source(con: duckdb.DuckDBPyConnection, entry: SourceEntry, path: Path, n: int) -> dict:
@@ -310,7 +350,7 @@ def floor_source(con: duckdb.DuckDBPyConnection, entry: SourceEntry, path: Path,
 
 def source_path(entry: SourceEntry) -> Path:
     """The file (or recording folder) a source's bytes come from, without the pipeline."""
-    if entry.kind == "ckan_datastore":
+    if entry.kind in ("ckan_datastore", "bps_webapi"):  # the recorded answer(s)
         return REPO_ROOT / entry.recording
     if entry.kind == "ckan_resource":  # the recorded resource download
         return next(p for p in sorted((REPO_ROOT / entry.recording / "files").iterdir()))
