@@ -473,6 +473,21 @@ def test_a_csv_place_given_as_numbers_is_stored_as_numbers_and_reads_the_same(co
     assert tidy_sha256(con, "a") == frame_sha256(df.drop(columns=list(LOKASI_PARTS)))
 
 
+def test_rows_placed_by_numbers_are_refused_naming_their_places(con):
+    """The place's text is not handed to DuckDB when the table generates it from the numbers;
+    the messages still name the rows by it."""
+    df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0), ("AKSES_AIR", "35.73", "2023", 2.0)])
+    df["lokasi"] = ["baris 4, kolom 3", "baris 9, kolom 3"]
+    df["lokasi_baris"], df["lokasi_kolom"] = [4, 9], [3, 3]
+    with pytest.raises(ValueError, match=r"\(AKSES_AIR, 35.73, 2023, baris 4, kolom 3 & baris 9"):
+        replace_tidy(con, "a", df, SHA_A)
+    with pytest.raises(ValueError, match=r"`periode` is empty in tidy rows at lokasi \(baris 4"):
+        replace_tidy(con, "a", df.assign(periode=None), SHA_A, keys_validated=True)
+    assert not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'a'"
+    ).fetchone()[0]
+
+
 def test_numbers_that_disagree_with_lokasi_are_refused(con):
     df = tidy("a", [("AKSES_AIR", "35.73", "2023", 1.0)])
     df["lokasi"] = ["baris 4, kolom 3"]
