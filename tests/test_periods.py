@@ -449,3 +449,21 @@ FIND_YEAR_CASES = [
 @pytest.mark.parametrize(("text", "year"), FIND_YEAR_CASES)
 def test_find_year(text, year):
     assert find_year(text) == year
+
+
+def test_a_month_written_as_the_tidy_periode_reads_as_the_general_path_reads_it():
+    """A text such as "2023-07" skips the general reading (a long monthly series has
+    thousands of distinct periods); every such text, and its near misses, reads as before."""
+    from sources.periods import _parse_cached
+
+    texts = [f"{y:04d}-{m:02d}" for y in (999, 1000, 1999, 2024, 2999, 3000) for m in range(14)]
+    texts += ["2023-7", "2023-07 ", " 2023-07", "2023-07*", "2023/07", "２０２３-07"]
+    for text in texts:
+        general = _parse_cached(text, None, None)
+        if isinstance(general, Period):
+            assert parse_period(text) == general, text
+        else:
+            with pytest.raises(general[0]):
+                parse_period(text)
+    # A catalog that counts quarters reads "2023-03" as Q3, not March.
+    assert parse_period("2023-03", kind="quarter").periode == "2023-Q3"
