@@ -159,9 +159,8 @@ def update_fact(
         )
     columns = ", ".join(FACT_COLUMNS)
     with transaction(con):
-        old = indicators_held_by(con, changed)
+        touched = indicators_held_by(con, changed)  # the rows they take away
         con.execute("DELETE FROM fact_indikator WHERE sumber_id IN (SELECT unnest(?))", [changed])
-        touched = set(old)
         if incoming:
             union = " UNION ALL ".join(f"SELECT {columns} FROM tidy.{quote(s)}" for s in incoming)
             counts = indicator_counts(con, f"SELECT indikator, sumber_id FROM ({union})")
