@@ -178,10 +178,10 @@ def _value_columns(entry: SourceEntry, labels: list[str]) -> list[tuple]:
     if spec.layout == "wide_by_period":
         # Matched on the header or its last part (a two-row header: "Jumlah ... / 2021").
         pattern = re.compile(spec.period_columns)
-        periods = [(i, label.rsplit(" / ", 1)[-1]) for i, label in enumerate(labels)]
         return [
             (i, spec.indicator, _lit(period.rstrip("*").strip()), str(period.endswith("*")), "NULL")
-            for (i, period), label in zip(periods, labels, strict=True)
+            for i, label in enumerate(labels)
+            for period in [label.rsplit(" / ", 1)[-1]]
             if pattern.search(label) or pattern.search(period)
         ]
     if spec.period.column:

@@ -60,8 +60,10 @@ def unreadable(entry: dict, root: Path) -> str | None:
     if entry["kind"] not in ("csv", "xlsx", "ckan_datastore", "ckan_resource"):
         return f"kind {entry['kind']}"
     reads, path = _where(entry, root)
-    if reads in ("xlsx", "xls") and path.read_bytes()[:512].lstrip().startswith(b"<"):
-        return "an HTML table saved as a workbook"
+    if reads in ("xlsx", "xls"):
+        with path.open("rb") as file:
+            if file.read(512).lstrip().startswith(b"<"):
+                return "an HTML table saved as a workbook"
     return None
 
 

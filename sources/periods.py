@@ -93,9 +93,9 @@ FILLER_WORDS = frozenset(("ke", "tahun", "thn", "th", "ta", "bulan", "bln", "per
 _PROVISIONAL = re.compile(r"\s*\*+\s*\)?\s*$")
 _YEAR_ONLY = re.compile(r"[0-9]{4}")
 _YEAR_FIRST = re.compile(r"([0-9]{4})\s*([-/])\s*([0-9]{1,2})")  # 2023-07, 2023/7
-# A month already written as the tidy periode ("2023-07"), years MIN_YEAR-MAX_YEAR: read without
-# the general path (a long monthly series has thousands of distinct periods).
-_TIDY_MONTH = re.compile(r"[12][0-9]{3}-(?:0[1-9]|1[0-2])")
+# A month already written as the tidy periode ("2023-07"): read without the general path (a
+# long monthly series has thousands of distinct periods) when its year is in range.
+_TIDY_MONTH = re.compile(r"([0-9]{4})-(?:0[1-9]|1[0-2])")
 _YEAR_LAST = re.compile(r"([0-9]{1,2})\s*[-/]\s*([0-9]{4})")  # 07/2023, 7-2023
 # An ISO date, perhaps with the time a CSV export writes after it: read as its month, like a
 # date cell.
@@ -159,7 +159,8 @@ def parse_period(
     if kind is not None:
         _check_kind(kind)
     if type(value) is str:  # the common cases first: the cache normalises the text itself
-        if kind in (None, "month") and _TIDY_MONTH.fullmatch(value):
+        tidy = _TIDY_MONTH.fullmatch(value) if kind in (None, "month") else None
+        if tidy and MIN_YEAR <= int(tidy[1]) <= MAX_YEAR:
             return Period(value, False)
         key = value
     elif type(value) is int:
