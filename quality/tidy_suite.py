@@ -136,9 +136,10 @@ def validate_frame(
             evaluated=len(rules),
             seconds=time.perf_counter() - started,
         )
-    # GX fingerprints (hashes) every column of the batch, twice per validation, before it checks
-    # anything: that was ~70 % of the time on 1M rows. Handing it only the columns the rules read
-    # (not lokasi, catatan, sumber_id) cut a 1M-row validation from ~1.9 s to ~0.7 s.
+    # GX fingerprinted (hashed) every column of the batch before it checked anything: handing it
+    # only the columns the rules read (not lokasi, catatan, sumber_id) cut a 1M-row validation
+    # from ~1.9 s to ~0.7 s; gx_runtime now skips the fingerprint, and the narrower frame still
+    # spares GX's conversions of columns no rule reads.
     checked = gx_runtime.regex_ready(df[_columns_read(rules, df)], _regex_columns(rules))
     result = gx_runtime.run_suite(checked, build_suite(table, rules), result_format=result_format)
     del checked
