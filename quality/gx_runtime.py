@@ -198,9 +198,8 @@ def _forget(batch: Any) -> None:
 def arrow_frame(data: pa.Table | pa.RecordBatchReader) -> pd.DataFrame:
     """A DuckDB result as Arrow (`to_arrow_table()`, or better `to_arrow_reader()`) as the
     DataFrame GX validates fastest, text as pandas categoricals: the codes convert without one
-    Python string per value, GX's batch fingerprint (`hash_pandas_object`, twice per
-    validation, no option turns it off) hashes the few categories, and its metrics (null, in
-    set, regex, duplicates) give the same verdicts. On 1M rows of a smart_* table's 7 checked
+    Python string per value, and GX's metrics (null, in set, regex, duplicates) give the same
+    verdicts. On 1M rows of a smart_* table's 7 checked
     columns: 1.1 s instead of 3.1-3.5 s (the README).
 
     Each batch's text is dictionary-encoded as it arrives, so from a reader the plain strings
