@@ -20,7 +20,7 @@ from quality.gate import GateResult, check_source, source_rules
 from sources.catalog import SourceEntry
 from sources.errors import SourceError
 from sources.wilayah import known_codes
-from warehouse.karantina import open_findings, record_karantina
+from warehouse.karantina import has_findings, open_findings, record_karantina
 from warehouse.kualitas import loaded_tidy
 from warehouse.published import tidy_row_count
 
@@ -182,6 +182,26 @@ def rewrite_workbook(entry: SourceEntry, work_db, koreksi_dir: Path | None) -> P
         produsen=entry.agency.name,
         findings=findings,
     )
+
+
+def update_workbook(
+    entry: SourceEntry, work_db, koreksi_dir: Path | None, recorded: int
+) -> Path | None:
+    """After a load that `recorded` findings: rewrite the agency's workbook. A load that
+    recorded none can only close findings, so with no workbook and none of the agency's on
+    record there is nothing to write: one ~1 ms query instead of the open findings' ~10 ms,
+    ~2 s of a 200-source first run. A workbook removed by hand while findings are open is
+    written again."""
+    if koreksi_dir is None:
+        return None
+    if not recorded:
+        from quality.workbook import workbook_path
+
+        if not workbook_path(koreksi_dir, entry.agency.code).exists():
+            with work_db() as con:
+                if not has_findings(con, entry.agency.code):
+                    return None
+    return rewrite_workbook(entry, work_db, koreksi_dir)
 
 
 def close_workbook(entry: SourceEntry, work_db, koreksi_dir: Path | None) -> Path | None:

@@ -246,7 +246,9 @@ def finish_source(
         record_muat(con, **_muat_fields(result, entry, muat_id))
         result.data_changed_at = data_changed_at(con, entry.id)  # this load counts
         result.findings = quality_stage.record(con, entry, muat_id, findings)
-    result.workbook = quality_stage.rewrite_workbook(entry, work_db, quality.koreksi_dir)
+    result.workbook = quality_stage.update_workbook(
+        entry, work_db, quality.koreksi_dir, result.findings
+    )
     return result
 
 

@@ -45,7 +45,7 @@ STAGES: dict[tuple[str, str], str] = {
     ("assets.source_run", "record_muat"): "record",
     ("assets.source_run", "tidy_row_count"): "record",
     ("assets.quality_stage", "record"): "record",
-    ("assets.quality_stage", "rewrite_workbook"): "record",
+    ("assets.quality_stage", "update_workbook"): "record",
     ("warehouse.db", "connect"): "connect",
     ("assets.warehouse_build", "load_dim_wilayah"): "build",
     ("assets.warehouse_build", "load_dim_indikator"): "build",

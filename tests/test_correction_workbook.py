@@ -134,3 +134,36 @@ def test_no_open_findings_removes_the_workbook(tmp_path):
     assert path.is_file()
     assert write_correction_workbook(folder, findings=frame(), **args) is None
     assert not path.exists()
+
+
+def test_a_load_without_findings_writes_a_workbook_only_for_findings_on_record(tmp_path):
+    """update_workbook after a clean load: no workbook for an agency with nothing on record, and
+    the open findings written again when their workbook was removed by hand."""
+    from types import SimpleNamespace
+
+    from assets.quality_stage import update_workbook
+
+    folder, database = tmp_path / "koreksi", tmp_path / "work.duckdb"
+
+    def connect():
+        return work_db(database)
+
+    def entry(code):
+        return SimpleNamespace(agency=SimpleNamespace(code=code, name=code.upper()))
+
+    with connect() as con:
+        load(con, "m1", "stunting", "failed", SHA["a"], 1, finding("stunting", "S!C4", "r"))
+        load(con, "m2", "sampah", "loaded", SHA["b"], 2)  # another agency's clean load
+    assert update_workbook(entry("dlh"), connect, folder, recorded=0) is None
+    assert not folder.exists() or not any(folder.iterdir())
+    # dinkes has an open finding but its workbook is gone: a clean load of any of its sources
+    # writes it again.
+    path = update_workbook(entry("dinkes"), connect, folder, recorded=0)
+    assert path is not None and path.is_file()
+    assert [r["Lembar dan sel / baris"] for r in _temuan(path)] == ["S!C4"]
+
+
+def _temuan(path):
+    sheet = load_workbook(path, read_only=True)["Temuan"]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]

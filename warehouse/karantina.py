@@ -76,6 +76,14 @@ def record_karantina(con: duckdb.DuckDBPyConnection, muat_id: str, findings: pd.
     return len(findings)
 
 
+def has_findings(con: duckdb.DuckDBPyConnection, produsen_kode: str) -> bool:
+    """Whether any finding of the agency is on record (open or not): ~1 ms, where working
+    out the open ones (open_findings) costs ~10 ms even on an empty table."""
+    return con.execute(
+        "SELECT EXISTS (SELECT 1 FROM karantina WHERE produsen_kode = ?)", [produsen_kode]
+    ).fetchone()[0]
+
+
 def open_findings(con: duckdb.DuckDBPyConnection, produsen_kode: str) -> pd.DataFrame:
     """The findings still open for one agency (see _OPEN), with the load outcome and file."""
     return con.execute(_OPEN, [produsen_kode]).df()
