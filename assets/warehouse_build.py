@@ -312,7 +312,7 @@ def _plan(context: dg.AssetExecutionContext) -> _Plan:
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
 class _Build:

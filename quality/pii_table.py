@@ -264,7 +264,7 @@ def _few_distinct(con, table: str, columns: list[str], rows: int) -> set[str]:
         return set()
     stats = con.execute(
         f"SELECT {', '.join(f'stats({_q(c)})' for c in columns)} FROM {table} LIMIT 1"
-    ).fetchone()
+    ).fetchall()[0]
     few = set()
     for column, stat in zip(columns, stats or (), strict=False):
         unique = stat.get("approx_unique") if isinstance(stat, dict) else None
@@ -341,11 +341,11 @@ def _holds_only_source_values(con, table: str, copy: Copied, columns: Mapping[st
     if copy.key is not None:
         key, source_key = map(_q, copy.key)
         derived = con.execute(f"SELECT count(*), sum(hash({', '.join(mine)})) FROM {table}")
-        left = derived.fetchone()
+        left = derived.fetchall()[0]
         right = con.execute(
             f"SELECT count(*), sum(hash({', '.join(theirs)})) FROM {copy.source} "
             f"WHERE {source_key} IN (SELECT {key} FROM {table})"
-        ).fetchone()
+        ).fetchall()[0]
         return left == right
     same = " AND ".join(
         f"s.{t} IS NOT DISTINCT FROM d.{m}" for m, t in zip(mine, theirs, strict=True)
@@ -354,7 +354,7 @@ def _holds_only_source_values(con, table: str, copy: Copied, columns: Mapping[st
         f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(mine)} FROM {table} "
         f"WHERE {' OR '.join(f'{m} IS NOT NULL' for m in mine)}) AS d "
         f"WHERE NOT EXISTS (SELECT 1 FROM {copy.source} AS s WHERE {same})"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return missing == 0
 
 

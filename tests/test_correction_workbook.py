@@ -139,14 +139,17 @@ def test_no_open_findings_removes_the_workbook(tmp_path):
 def test_a_load_without_findings_writes_a_workbook_only_for_findings_on_record(tmp_path):
     """update_workbook after a clean load: no workbook for an agency with nothing on record, and
     the open findings written again when their workbook was removed by hand."""
+    from contextlib import nullcontext
     from types import SimpleNamespace
 
     from assets.quality_stage import update_workbook
 
-    folder, database = tmp_path / "koreksi", tmp_path / "work.duckdb"
+    folder = tmp_path / "koreksi"
+    opened = work_db(tmp_path / "work.duckdb")
+    shared = opened.__enter__()  # one connection for every call, as the step's
 
     def connect():
-        return work_db(database)
+        return nullcontext(shared)
 
     def entry(code):
         return SimpleNamespace(agency=SimpleNamespace(code=code, name=code.upper()))
@@ -154,13 +157,17 @@ def test_a_load_without_findings_writes_a_workbook_only_for_findings_on_record(t
     with connect() as con:
         load(con, "m1", "stunting", "failed", SHA["a"], 1, finding("stunting", "S!C4", "r"))
         load(con, "m2", "sampah", "loaded", SHA["b"], 2)  # another agency's clean load
-    assert update_workbook(entry("dlh"), connect, folder, recorded=0) is None
-    assert not folder.exists() or not any(folder.iterdir())
     # dinkes has an open finding but its workbook is gone: a clean load of any of its sources
     # writes it again.
     path = update_workbook(entry("dinkes"), connect, folder, recorded=0)
     assert path is not None and path.is_file()
     assert [r["Lembar dan sel / baris"] for r in _temuan(path)] == ["S!C4"]
+    assert update_workbook(entry("dlh"), connect, folder, recorded=0) is None
+    assert sorted(p.name for p in folder.iterdir()) == ["koreksi_dinkes.xlsx"]
+    # The connection is left free for the next source's load (a half-read result blocks it).
+    shared.register("next_rows", pd.DataFrame({"a": [1]}))
+    shared.unregister("next_rows")
+    opened.__exit__(None, None, None)
 
 
 def _temuan(path):

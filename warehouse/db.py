@@ -192,7 +192,7 @@ def shed_cache(con: duckdb.DuckDBPyConnection) -> None:
     # The limit apply_limits gives this database (read back, "488.2 MiB" would round down).
     path = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     limit = memory_limit(Path(path) if path else None)
     try:
         con.execute(f"SET memory_limit = '{SHED_LIMIT}'")

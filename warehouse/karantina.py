@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from warehouse.sqlutil import registered, require_columns, transaction
+from warehouse.sqlutil import registered, require_columns, scalar, transaction
 
 # quality.findings.FINDING_COLUMNS, repeated because the warehouse imports nothing of ours;
 # tests/test_warehouse.py keeps the two equal.
@@ -79,9 +79,10 @@ def record_karantina(con: duckdb.DuckDBPyConnection, muat_id: str, findings: pd.
 def has_findings(con: duckdb.DuckDBPyConnection, produsen_kode: str) -> bool:
     """Whether any finding of the agency is on record (open or not): ~1 ms, where working
     out the open ones (open_findings) costs ~10 ms even on an empty table."""
-    return con.execute(
-        "SELECT EXISTS (SELECT 1 FROM karantina WHERE produsen_kode = ?)", [produsen_kode]
-    ).fetchone()[0]
+    return bool(
+        scalar(con, "SELECT EXISTS (SELECT 1 FROM karantina WHERE produsen_kode = ?)",
+               [produsen_kode])
+    )  # fmt: skip
 
 
 def open_findings(con: duckdb.DuckDBPyConnection, produsen_kode: str) -> pd.DataFrame:
