@@ -95,6 +95,7 @@ class StagedSource:
     parsed: ParsedSource | None = field(default=None, repr=False)
     error: SourceError | None = None
     done: bool = False
+    to_parse: bool = False  # landed with something new: parse_staged, then check_staged
 
     @property
     def awaits_gate(self) -> bool:
@@ -120,7 +121,18 @@ def refresh_source(
     return finish_source(staged, work_db=work_db, quality=quality)
 
 
-def stage_source(
+def stage_source(entry: SourceEntry, *, work_db, **options) -> StagedSource:
+    """The first half of `refresh_source`: land_source, then parse_staged and check_staged
+    when there is something new to parse (`options` are land_source's). A SourceError is kept
+    on the staged source for `finish_source` to conclude."""
+    staged = land_source(entry, work_db=work_db, **options)
+    if staged.to_parse:
+        parse_staged(staged)
+        check_staged(staged, work_db)
+    return staged
+
+
+def land_source(
     entry: SourceEntry,
     *,
     landing_root: Path,
@@ -134,8 +146,8 @@ def stage_source(
     load: bool = True,
     bps_key: str | None = None,
 ) -> StagedSource:
-    """The first half of `refresh_source`: fetch, the unchanged test, parse. A SourceError is
-    kept on the staged source for `finish_source` to conclude."""
+    """Fetch (or re-read the last landed file) and the unchanged test: the source is concluded
+    (`done`: unchanged), failed (`error`) or `to_parse`."""
     started = time.perf_counter()
     quality = quality or QualityOptions()
     result = SourceOutcome(entry.id)
@@ -156,13 +168,28 @@ def stage_source(
             # is brought up to date (the good file came back after a failed one).
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
             staged.done = True
-            return staged
+        else:
+            staged.to_parse = True
+    except SourceError as exc:
+        staged.error = exc
+    staged.spent = time.perf_counter() - started
+    return staged
+
+
+def parse_staged(staged: StagedSource) -> None:
+    """Parse a landed source into `staged.parsed` (a SourceError into `staged.error`). Touches
+    no database, so it may run on another thread while the caller's connection loads other
+    sources (assets/source_step.py)."""
+    started = time.perf_counter()
+    staged.to_parse = False
+    result = staged.result
+    try:
         # Its rules will be checked: GX's import (~2 s) overlaps the parse, whose own imports
         # come first so that the two threads never import at once.
         import_readers()
         result.stage = "parse"
         with gx_runtime.warming_up():
-            parsed = parse_landing(entry, Path(result.landing.path))
+            parsed = parse_landing(staged.entry, Path(result.landing.path))
         release_memory()  # the parser's garbage (the file's bytes and columns), before GX runs
         result.warnings = parsed.warnings
         result.parsed_rows = len(parsed.tidy)
@@ -170,15 +197,29 @@ def stage_source(
         # Not the place as numbers too. take, not head: a slice of Arrow-backed columns keeps
         # the whole frame's buffers alive (~150 MiB of a 1M-row source, for the whole step).
         result.preview = parsed.tidy[list(TIDY_COLUMNS)].take(range(min(len(parsed.tidy), 10)))
-        if not parsed.quarantined:  # else the gate reports the unreadable cells first
-            quality_stage.refuse_empty(
-                entry, parsed.tidy, work_db, result.landing.path, "the file has no data rows"
-            )
         staged.parsed = parsed
     except SourceError as exc:
         staged.error = exc
-    staged.spent = time.perf_counter() - started
-    return staged
+    finally:
+        staged.spent += time.perf_counter() - started
+
+
+def check_staged(staged: StagedSource, work_db) -> None:
+    """The no-loss rule for a parse that found no rows (quality_stage.refuse_empty), which
+    reads the source's published rows: on the thread that holds `work_db`."""
+    parsed = staged.parsed
+    if parsed is None or parsed.quarantined:  # the gate reports the unreadable cells first
+        return
+    started = time.perf_counter()
+    try:
+        landed = staged.result.landing.path
+        quality_stage.refuse_empty(
+            staged.entry, parsed.tidy, work_db, landed, "the file has no data rows"
+        )
+    except SourceError as exc:
+        staged.error, staged.parsed = exc, None
+    finally:
+        staged.spent += time.perf_counter() - started
 
 
 def finish_source(

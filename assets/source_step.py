@@ -13,13 +13,20 @@ parsed a window at a time and one stacked GX pass proves the rules of all of the
 (quality/bulk_check.py). Their progress lines then come a window at a time, in catalog order;
 a window never waits on a source with nothing to validate (an unchanged night reports each
 source as it goes).
+
+Why a parse thread: on 2 cores, what a source costs after its parse (GX, DuckDB's load and
+records, Dagster's events) and the parse of the next ones (Arrow, calamine, pandas) overlap
+where either leaves Python free; this thread keeps the database, the other only parses.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import dagster as dg
 
@@ -29,14 +36,17 @@ from assets.resources import KotaPintarResource
 from assets.source_run import (
     SourceOutcome,
     StagedSource,
+    check_staged,
     finish_source,
-    stage_source,
+    land_source,
+    parse_staged,
     unexpected_failure,
 )
 from assets.table_metadata import preview_table
 from quality.freshness import freshness
 from quality.pii import mask_text
 from sources.catalog import SourceEntry
+from sources.parse import import_readers
 from warehouse.db import release_memory
 
 progress = logging.getLogger("kotapintar")
@@ -51,6 +61,13 @@ RECYCLE_AFTER_LOADS = 25
 WINDOW_SOURCES = 64
 WINDOW_ROWS = 250_000
 ALONE_ROWS = 100_000
+# Parsing ahead: while this thread validates, loads and records a window (DuckDB's work, which
+# leaves Python free), one thread parses the sources after it. Bounded in landed bytes so the
+# frames parsed ahead stay small; a file bigger than ALONE_BYTES (~300k CSV lines) is parsed
+# in its turn with nothing beside it, as its parse and load need the memory.
+AHEAD_SOURCES = WINDOW_SOURCES
+AHEAD_BYTES = 32 * 2**20
+ALONE_BYTES = 8 * 2**20
 
 
 def refresh_each(
@@ -65,16 +82,21 @@ def refresh_each(
     """Refresh `entries` in order over one work-database connection; yield each outcome.
 
     `fetch(entry)` says whether to fetch or re-read the last landed file, `load(entry)` whether
-    to load or only check it (refresh_source's `load`). Sources are staged (fetched and parsed)
-    in windows of up to WINDOW_SOURCES sources or WINDOW_ROWS rows, whose rules one stacked GX
-    pass proves (assets/quality_stage.prove); then each is gated, loaded and yielded in catalog
-    order. Never raises for one source: every expected failure is an outcome, and anything else
-    (a bug) becomes a `failed` outcome naming the source and the error."""
+    to load or only check it (refresh_source's `load`). Sources are staged (fetched and parsed,
+    see _staged_in_order) in windows of up to WINDOW_SOURCES sources or WINDOW_ROWS rows, whose
+    rules one stacked GX pass proves (assets/quality_stage.prove); then each is gated, loaded
+    and yielded in catalog order. Never raises for one source: every expected failure is an
+    outcome, and anything else (a bug) becomes a `failed` outcome naming the source and the
+    error."""
     loaded = 0
     with kotapintar.step_work_db() as work_db:
+
+        def land(entry: SourceEntry) -> StagedSource:
+            return _land(entry, kotapintar, work_db, run_id, fetch, load)
+
         window: list[tuple[int, StagedSource]] = []
-        for number, entry in enumerate(entries, 1):
-            window.append((number, _stage(entry, kotapintar, work_db, run_id, fetch, load)))
+        for number, staged in _staged_in_order(entries, land, work_db):
+            window.append((number, staged))
             waiting = [s for _, s in window if s.awaits_gate]
             if waiting and (
                 len(window) < WINDOW_SOURCES
@@ -99,12 +121,101 @@ def refresh_each(
             window = []
 
 
-def _stage(entry, kotapintar, work_db, run_id: str, fetch, load) -> StagedSource:
-    """stage_source, with a bug turned into the source's concluded `failed` outcome."""
+def _staged_in_order(
+    entries: list[SourceEntry], land: Callable[[SourceEntry], StagedSource], work_db
+) -> Iterator[tuple[int, StagedSource]]:
+    """Each entry's number and staged source, in catalog order: landed on this thread (the
+    database's), parsed on a thread of its own up to AHEAD_SOURCES sources / AHEAD_BYTES ahead
+    of the one yielded, so the parse of what comes next overlaps the caller's work on what
+    came before. A bug in a parse becomes that source's `failed` outcome here."""
+    queue: deque[tuple[int, StagedSource, Future | None]] = deque()
+    upcoming = iter(enumerate(entries, 1))
+    parser: ThreadPoolExecutor | None = None
+
+    def fill() -> None:
+        nonlocal parser
+        while len(queue) < AHEAD_SOURCES and _ahead_bytes(queue) < AHEAD_BYTES:
+            if any(future is None and staged.to_parse for _, staged, future in queue):
+                return  # a big file waits for its turn: nothing is parsed beside it
+            item = next(upcoming, None)
+            if item is None:
+                return
+            number, entry = item
+            staged = land(entry)
+            future = None
+            if staged.to_parse and _landed_bytes(staged) <= ALONE_BYTES:
+                if parser is None:
+                    _import_for_threads()
+                    parser = ThreadPoolExecutor(1, thread_name_prefix="kotapintar-parse")
+                future = parser.submit(_parse, staged)
+            queue.append((number, staged, future))
+
+    try:
+        fill()
+        while queue:
+            number, staged, future = queue.popleft()
+            if future is not None or staged.to_parse:
+                bug = future.result() if future is not None else _parse(staged)
+                if bug is None:
+                    bug = _check(staged, work_db)
+                if bug is not None:
+                    staged = _failed(staged, bug, work_db)
+            yield number, staged
+            fill()
+    finally:
+        if parser is not None:
+            parser.shutdown(wait=True, cancel_futures=True)
+
+
+def _ahead_bytes(queue) -> int:
+    return sum(_landed_bytes(staged) for _, staged, future in queue if future is not None)
+
+
+def _landed_bytes(staged: StagedSource) -> int:
+    landing = staged.result.landing
+    return landing.bytes if landing is not None else 0
+
+
+def _import_for_threads() -> None:
+    """Import now what either thread would import on first use (the parsers; the fetchers and
+    the workbook writer that this thread may reach while the other parses): two threads
+    importing at once can, on an import cycle, stop one with "deadlock detected"."""
+    import_readers()
+    for module in ("quality.workbook", "sources.bps_feed", "sources.feeds"):
+        importlib.import_module(module)
+
+
+def _parse(staged: StagedSource) -> Exception | None:
+    """parse_staged; a bug is returned, to be concluded on the database's thread."""
+    try:
+        parse_staged(staged)
+    except Exception as exc:  # the last resort: one source's bug never stops the rest
+        return exc
+    return None
+
+
+def _check(staged: StagedSource, work_db) -> Exception | None:
+    try:
+        check_staged(staged, work_db)
+    except Exception as exc:  # the last resort, as _parse
+        return exc
+    return None
+
+
+def _failed(staged: StagedSource, exc: Exception, work_db) -> StagedSource:
+    """A bug while staging as the source's concluded `failed` outcome."""
+    staged.parsed = None
+    outcome = _unexpected(staged.entry, exc, work_db, staged.muat_id, time.perf_counter())
+    outcome.seconds += staged.spent
+    return StagedSource(staged.entry, staged.muat_id, outcome, load=False, done=True)
+
+
+def _land(entry, kotapintar, work_db, run_id: str, fetch, load) -> StagedSource:
+    """land_source, with a bug turned into the source's concluded `failed` outcome."""
     started = time.perf_counter()
     muat_id = f"{run_id}:{entry.id}"
     try:
-        return stage_source(
+        return land_source(
             entry,
             landing_root=kotapintar.landing_root,
             work_db=work_db,

@@ -2,6 +2,8 @@
 work-database connection, a progress line per source, a bug in one source never stopping the
 others, and one source still materializable on its own."""
 
+import threading
+
 import dagster as dg
 import duckdb
 import pytest
@@ -90,14 +92,14 @@ def test_progress_line(outcome, line):
 
 def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
     settings = make_settings(tmp_path, SMALL)
-    real = assets.source_step.stage_source
+    real = assets.source_step.land_source
 
     def buggy(entry, **kwargs):
         if entry.id == "dishub_angkutan":  # the second of three, in catalog order
             raise KeyError("kolom_hilang")
         return real(entry, **kwargs)
 
-    monkeypatch.setattr(assets.source_step, "stage_source", buggy)
+    monkeypatch.setattr(assets.source_step, "land_source", buggy)
     result, summary, lines = execute(settings)
     assert result.success, "the step itself succeeds"
     # The broken source has no new file and no new rows: nothing of it is materialized...
@@ -137,6 +139,77 @@ def test_one_broken_source_never_fails_the_step(tmp_path, monkeypatch):
         "1 source(s) failed; their last good rows stay",
     ]
     assert lines[3].endswith("- dishub_angkutan: " + outcomes["dishub_angkutan"].message)
+
+
+def test_a_bug_in_the_parse_thread_fails_only_its_source(tmp_path, monkeypatch):
+    """Sources are parsed on a thread of their own (assets/source_step.py): a bug there is
+    that source's `failed` outcome, concluded on the step's thread, and the others load."""
+    settings = make_settings(tmp_path, SMALL)
+    real = assets.source_step.parse_staged
+    threads = []
+
+    def buggy(staged):
+        threads.append(threading.current_thread().name)
+        if staged.entry.id == "dinkes_faskes":  # the first of three
+            raise ValueError("sel_rusak")
+        return real(staged)
+
+    monkeypatch.setattr(assets.source_step, "parse_staged", buggy)
+    result, summary, lines = execute(settings)
+    assert result.success
+    assert {s.source_id: s.outcome for s in summary.sources} == {
+        "dinkes_faskes": "failed",
+        "dishub_angkutan": "loaded",
+        "diskopindag_umkm": "loaded",
+    }
+    assert "unexpected error ValueError: sel_rusak" in lines[0]
+    assert [line.split(":")[0] for line in lines[:3]] == [
+        "[1/3] dinkes_faskes",
+        "[2/3] dishub_angkutan",
+        "[3/3] diskopindag_umkm",
+    ]
+    assert threads and all(name.startswith("kotapintar-parse") for name in threads)
+    assert read(
+        settings, "SELECT outcome, tahap FROM meta_muat WHERE sumber_id = 'dinkes_faskes'"
+    ) == [("failed", "unexpected")]
+
+
+def test_sources_are_staged_in_order_and_big_files_parsed_alone(monkeypatch):
+    """_staged_in_order yields in catalog order; a file bigger than ALONE_BYTES is parsed on
+    the step's thread when its turn comes, with no other parse beside it."""
+    from types import SimpleNamespace
+
+    from assets.source_run import StagedSource
+
+    sizes = [10, assets.source_step.ALONE_BYTES + 1, 10, 10]
+    entries = [SimpleNamespace(id=f"s{i}") for i in range(len(sizes))]
+    events: list[tuple[str, str]] = []
+
+    def land(entry):
+        events.append(("land", entry.id))
+        size = sizes[int(entry.id[1:])]
+        outcome = SourceOutcome(entry.id, landing=SimpleNamespace(bytes=size, path="x"))
+        return StagedSource(entry, f"m:{entry.id}", outcome, load=True, to_parse=True)
+
+    def parse(staged):
+        staged.to_parse = False
+        events.append((threading.current_thread().name.split("_")[0], staged.entry.id))
+
+    monkeypatch.setattr(assets.source_step, "parse_staged", parse)
+    monkeypatch.setattr(assets.source_step, "check_staged", lambda staged, work_db: None)
+    monkeypatch.setattr(assets.source_step, "_import_for_threads", lambda: None)
+    order = [n for n, _ in assets.source_step._staged_in_order(entries, land, None)]
+    assert order == [1, 2, 3, 4]
+    main = threading.current_thread().name
+    parsed = [(thread, source) for thread, source in events if thread != "land"]
+    assert parsed == [
+        ("kotapintar-parse", "s0"),
+        (main.split("_")[0], "s1"),
+        ("kotapintar-parse", "s2"),
+        ("kotapintar-parse", "s3"),
+    ]
+    # Nothing after the big file was landed (so parsed) before it was.
+    assert events.index(("land", "s2")) > events.index((main.split("_")[0], "s1"))
 
 
 def count_connections(monkeypatch) -> list[str]:
@@ -248,14 +321,14 @@ def test_a_night_with_nothing_new_materializes_nothing_and_repeats_the_checks(
     assert skipped == {"analyst_snapshot", "open_exports"}
 
     # A bug in one source: its check fails, the run is tagged, the others stay unchanged.
-    real = assets.source_step.stage_source
+    real = assets.source_step.land_source
 
     def buggy(entry, **kwargs):
         if entry.id == "dinkes_faskes":
             raise RuntimeError("boom")
         return real(entry, **kwargs)
 
-    monkeypatch.setattr(assets.source_step, "stage_source", buggy)
+    monkeypatch.setattr(assets.source_step, "land_source", buggy)
     result, summary, _ = execute(settings, instance)
     assert materialized(result) == set()
     failed = {
