@@ -38,7 +38,7 @@ from warehouse.db import release_memory
 from warehouse.kualitas import data_changed_at
 from warehouse.load import record_muat, replace_tidy
 from warehouse.published import tidy_row_count
-from warehouse.source_state import source_states
+from warehouse.source_state import SourceState, source_states
 
 log = logging.getLogger("kotapintar")
 
@@ -145,9 +145,11 @@ def land_source(
     ckan_token: str | None = None,
     load: bool = True,
     bps_key: str | None = None,
+    state: SourceState | None = None,
 ) -> StagedSource:
     """Fetch (or re-read the last landed file) and the unchanged test: the source is concluded
-    (`done`: unchanged), failed (`error`) or `to_parse`."""
+    (`done`: unchanged), failed (`error`) or `to_parse`. `state`: what the work database knows
+    of the source, when the caller read it for many sources at once (else read here)."""
     started = time.perf_counter()
     quality = quality or QualityOptions()
     result = SourceOutcome(entry.id)
@@ -163,7 +165,7 @@ def land_source(
             ckan_token=ckan_token,
             bps_key=bps_key,
         )
-        if load and _record_if_unchanged(entry, result, muat_id, work_db, started):
+        if load and _record_if_unchanged(entry, result, muat_id, work_db, started, state):
             # Nothing new: no parse, validation or load. Only an agency workbook that is open
             # is brought up to date (the good file came back after a failed one).
             result.workbook = quality_stage.close_workbook(entry, work_db, quality.koreksi_dir)
@@ -294,13 +296,19 @@ def finish_source(
 
 
 def _record_if_unchanged(
-    entry: SourceEntry, result: SourceOutcome, muat_id: str, work_db, started: float
+    entry: SourceEntry,
+    result: SourceOutcome,
+    muat_id: str,
+    work_db,
+    started: float,
+    state: SourceState | None = None,
 ) -> bool:
     """If the landed content and the catalog entry are those the loaded rows came from (see
     sources/conditional.py), record the source as `unchanged` and return True. One connection:
     on a night with nothing new this is most of what a source costs."""
     with work_db() as con:
-        state = source_states(con, [entry.id])[entry.id]
+        if state is None:
+            state = source_states(con, [entry.id])[entry.id]
         last = LastLoad(*state.last_good_load) if state.last_good_load else None
         if not is_unchanged(result.landing, result.fingerprint, last, state.loaded_sha256):
             return False

@@ -48,6 +48,7 @@ from quality.pii import mask_text
 from sources.catalog import SourceEntry
 from sources.parse import import_readers
 from warehouse.db import release_memory
+from warehouse.source_state import SourceState, source_states
 
 progress = logging.getLogger("kotapintar")
 # The shared connection keeps the blocks of every table it wrote in DuckDB's buffer pool (up to
@@ -69,6 +70,7 @@ ALONE_ROWS = 100_000
 AHEAD_SOURCES = WINDOW_SOURCES
 AHEAD_BYTES = 16 * 2**20
 ALONE_BYTES = 8 * 2**20
+STATES_AT_ONCE = 64
 
 
 def refresh_each(
@@ -91,9 +93,11 @@ def refresh_each(
     error."""
     loaded = 0
     with kotapintar.step_work_db() as work_db:
+        states = _States(entries, work_db)
 
         def land(entry: SourceEntry) -> StagedSource:
-            return _land(entry, kotapintar, work_db, run_id, fetch, load)
+            state = states.of(entry) if load(entry) else None
+            return _land(entry, kotapintar, work_db, run_id, fetch, load, state)
 
         window: list[tuple[int, StagedSource]] = []
         for number, staged in _staged_in_order(entries, land, work_db):
@@ -211,7 +215,30 @@ def _failed(staged: StagedSource, exc: Exception, work_db) -> StagedSource:
     return StagedSource(staged.entry, staged.muat_id, outcome, load=False, done=True)
 
 
-def _land(entry, kotapintar, work_db, run_id: str, fetch, load) -> StagedSource:
+class _States:
+    """What the work database knows of each source (warehouse.source_state), read for
+    STATES_AT_ONCE sources in one query as their turn comes: ~7 ms a query, most of what an
+    unchanged source costs when each asked for itself. Read ahead safely: a source's state only
+    changes when that source is recorded, after its own landing."""
+
+    def __init__(self, entries: list[SourceEntry], work_db) -> None:
+        self._ids = [entry.id for entry in entries]
+        self._work_db = work_db
+        self._read: dict[str, SourceState] = {}
+
+    def of(self, entry: SourceEntry) -> SourceState | None:
+        if entry.id not in self._read:
+            start = self._ids.index(entry.id)
+            chunk = self._ids[start : start + STATES_AT_ONCE]
+            try:
+                with self._work_db() as con:
+                    self._read = source_states(con, chunk)
+            except Exception:  # e.g. a broken source id: each source then reads its own
+                return None
+        return self._read.pop(entry.id, None)
+
+
+def _land(entry, kotapintar, work_db, run_id: str, fetch, load, state=None) -> StagedSource:
     """land_source, with a bug turned into the source's concluded `failed` outcome."""
     started = time.perf_counter()
     muat_id = f"{run_id}:{entry.id}"
@@ -228,6 +255,7 @@ def _land(entry, kotapintar, work_db, run_id: str, fetch, load) -> StagedSource:
             ckan_token=kotapintar.feed_token,
             bps_key=kotapintar.bps_key,
             load=load(entry),
+            state=state,
         )
     except Exception as exc:  # the last resort: one source's bug never stops the rest
         outcome = _unexpected(entry, exc, work_db, muat_id, started)

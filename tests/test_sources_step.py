@@ -416,3 +416,37 @@ def test_sources_that_pass_are_validated_in_one_stacked_pass(tmp_path):
         assert check.metadata["expectations_evaluated"].value > 0
         together = check.metadata.get("validated_with_sources")
         assert (together.value if together else 0) == (2 if key in stacked else 0), key
+
+
+def test_source_states_are_read_for_many_sources_at_once(tmp_path, monkeypatch):
+    """The unchanged test reads each source's state from a query made for STATES_AT_ONCE
+    sources: the same states as one query per source, in fewer queries."""
+    from contextlib import nullcontext
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from warehouse.db import work_db
+    from warehouse.load import record_muat
+    from warehouse.source_state import source_states
+
+    ids = ["a_satu", "b_dua", "c_tiga"]
+    with work_db(tmp_path / "work.duckdb") as con:
+        for minute, source in enumerate(ids[:2]):
+            record_muat(con, muat_id=f"r:{source}", sumber_id=source, outcome="loaded",
+                        sha256=str(minute) * 64, lokasi=f"{source}.csv",
+                        loaded_at=datetime(2024, 1, 1, 0, minute, tzinfo=UTC))  # fmt: skip
+        one_by_one = {s: source_states(con, [s])[s] for s in ids}
+        queries = []
+
+        def counting(con_, chunk):
+            queries.append(list(chunk))
+            return source_states(con_, chunk)
+
+        monkeypatch.setattr(assets.source_step, "source_states", counting)
+        monkeypatch.setattr(assets.source_step, "STATES_AT_ONCE", 2)
+        states = assets.source_step._States(
+            [SimpleNamespace(id=s) for s in ids], lambda: nullcontext(con)
+        )
+        assert {s: states.of(SimpleNamespace(id=s)) for s in ids} == one_by_one
+    assert queries == [["a_satu", "b_dua"], ["c_tiga"]]
+    assert one_by_one["a_satu"].latest_outcome == "loaded"
