@@ -49,6 +49,7 @@ from warehouse.load import (
     load_meta_sumber,
 )
 from warehouse.published import loaded_sources
+from warehouse.sqlutil import scalar
 
 WAREHOUSE_STEP = "warehouse"
 GROUP = "warehouse"
@@ -312,7 +313,7 @@ def _plan(context: dg.AssetExecutionContext) -> _Plan:
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return scalar(con, f"SELECT count(*) FROM {table}")
 
 
 class _Build:

@@ -39,6 +39,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.reference import DIMENSIONS
+from warehouse.sqlutil import scalar
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK_PATH = REPO_ROOT / "data" / "work.duckdb"
@@ -190,9 +191,9 @@ def shed_cache(con: duckdb.DuckDBPyConnection) -> None:
     evicts it; committed rows are in the file, so nothing is written. Call it outside a
     transaction. Best effort: a limit DuckDB cannot meet is left as it was."""
     # The limit apply_limits gives this database (read back, "488.2 MiB" would round down).
-    path = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()[0][0]
+    path = scalar(
+        con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    )
     limit = memory_limit(Path(path) if path else None)
     try:
         con.execute(f"SET memory_limit = '{SHED_LIMIT}'")
