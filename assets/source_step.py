@@ -152,7 +152,7 @@ def _staged_in_order(
                 if parser is None:
                     _import_for_threads()
                     parser = ThreadPoolExecutor(1, thread_name_prefix="kotapintar-parse")
-                future = parser.submit(_parse, staged)
+                future = parser.submit(_bug_in, parse_staged, staged)
             queue.append((number, staged, future))
 
     try:
@@ -160,9 +160,9 @@ def _staged_in_order(
         while queue:
             number, staged, future = queue.popleft()
             if future is not None or staged.to_parse:
-                bug = future.result() if future is not None else _parse(staged)
+                bug = future.result() if future is not None else _bug_in(parse_staged, staged)
                 if bug is None:
-                    bug = _check(staged, work_db)
+                    bug = _bug_in(check_staged, staged, work_db)
                 if bug is not None:
                     staged = _failed(staged, bug, work_db)
             yield number, staged
@@ -190,19 +190,12 @@ def _import_for_threads() -> None:
         importlib.import_module(module)
 
 
-def _parse(staged: StagedSource) -> Exception | None:
-    """parse_staged; a bug is returned, to be concluded on the database's thread."""
+def _bug_in(stage: Callable[..., None], *args) -> Exception | None:
+    """Run a stage of staging (parse_staged on either thread, check_staged); a bug is
+    returned, to be concluded as the source's `failed` outcome on the database's thread."""
     try:
-        parse_staged(staged)
+        stage(*args)
     except Exception as exc:  # the last resort: one source's bug never stops the rest
-        return exc
-    return None
-
-
-def _check(staged: StagedSource, work_db) -> Exception | None:
-    try:
-        check_staged(staged, work_db)
-    except Exception as exc:  # the last resort, as _parse
         return exc
     return None
 
@@ -225,16 +218,17 @@ class _States:
         self._ids = [entry.id for entry in entries]
         self._work_db = work_db
         self._read: dict[str, SourceState] = {}
+        self._alone: set[str] = set()  # of a chunk whose query failed: each reads its own
 
     def of(self, entry: SourceEntry) -> SourceState | None:
-        if entry.id not in self._read:
+        if entry.id not in self._read and entry.id not in self._alone:
             start = self._ids.index(entry.id)
             chunk = self._ids[start : start + STATES_AT_ONCE]
             try:
                 with self._work_db() as con:
                     self._read = source_states(con, chunk)
-            except Exception:  # e.g. a broken source id: each source then reads its own
-                return None
+            except Exception:  # e.g. a broken source id: its own read names the problem
+                self._alone.update(chunk)
         return self._read.pop(entry.id, None)
 
 

@@ -3,6 +3,7 @@ work-database connection, a progress line per source, a bug in one source never 
 others, and one source still materializable on its own."""
 
 import threading
+from contextlib import nullcontext
 
 import dagster as dg
 import duckdb
@@ -421,7 +422,6 @@ def test_sources_that_pass_are_validated_in_one_stacked_pass(tmp_path):
 def test_source_states_are_read_for_many_sources_at_once(tmp_path, monkeypatch):
     """The unchanged test reads each source's state from a query made for STATES_AT_ONCE
     sources: the same states as one query per source, in fewer queries."""
-    from contextlib import nullcontext
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
@@ -450,3 +450,21 @@ def test_source_states_are_read_for_many_sources_at_once(tmp_path, monkeypatch):
         assert {s: states.of(SimpleNamespace(id=s)) for s in ids} == one_by_one
     assert queries == [["a_satu", "b_dua"], ["c_tiga"]]
     assert one_by_one["a_satu"].latest_outcome == "loaded"
+
+
+def test_a_failed_states_query_leaves_each_source_to_read_its_own(monkeypatch):
+    """When the query for a chunk fails, its sources get no state (land_source reads its own,
+    which names the problem) and the chunk is not queried again for each of them."""
+    from types import SimpleNamespace
+
+    queries = []
+
+    def failing(con, chunk):
+        queries.append(list(chunk))
+        raise ValueError("broken id")
+
+    monkeypatch.setattr(assets.source_step, "source_states", failing)
+    entries = [SimpleNamespace(id=s) for s in ("a_satu", "b_dua")]
+    states = assets.source_step._States(entries, lambda: nullcontext(None))
+    assert [states.of(e) for e in entries] == [None, None]
+    assert queries == [["a_satu", "b_dua"]]
