@@ -20,7 +20,7 @@ import pandas as pd
 
 from assets import quality_stage
 from assets.quality_stage import QualityOptions
-from quality import gx_runtime
+from quality import gx_worker
 from quality.bulk_check import Stacked
 from quality.datadocs import DocsLink
 from quality.gate import GateResult
@@ -190,7 +190,7 @@ def parse_staged(staged: StagedSource) -> None:
         # come first so that the two threads never import at once.
         import_readers()
         result.stage = "parse"
-        with gx_runtime.warming_up():
+        with gx_worker.warming_up():
             parsed = parse_landing(staged.entry, Path(result.landing.path))
         release_memory()  # the parser's garbage (the file's bytes and columns), before GX runs
         result.warnings = parsed.warnings

@@ -19,6 +19,7 @@ import html
 import json
 import logging
 import os
+import pickle
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
@@ -93,10 +94,10 @@ def write_page(report: ValidationReport, folder: Path, *, run_name: str, batch: 
 
     context = gx_runtime.context()
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    result = pickle.loads(report.gx_result)  # imports GX here, on a failure's page only
     key = ValidationResultIdentifier(
-        ExpectationSuiteIdentifier(report.gx_result.suite_name or report.table), run_id, batch
+        ExpectationSuiteIdentifier(result.suite_name or report.table), run_id, batch
     )
-    result = report.gx_result
     result.meta["run_id"] = run_id
     try:
         site = _ensure_site(context, folder)

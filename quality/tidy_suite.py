@@ -7,15 +7,15 @@ the offending rows with pandas so each failure carries its count, sample rows an
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from quality import evidence, gx_runtime, messages
+from quality import evidence, gx_runtime, gx_worker, messages
 from quality.rules import Rule, tidy_rules
 from sources.tidy import TIDY_COLUMNS
 
@@ -60,8 +60,9 @@ class ValidationReport:
     failures: list[RuleFailure]
     evaluated: int
     seconds: float
-    # The GX suite validation result, kept for Data Docs (quality.datadocs).
-    gx_result: Any = field(default=None, repr=False, compare=False)
+    # The GX suite validation result, pickled (it may come from the GX worker process), for a
+    # failure's Data Docs page (quality.datadocs); None when GX was not asked.
+    gx_result: bytes | None = field(default=None, repr=False, compare=False)
     # Validated in one GX pass with this many sources' rows (quality/bulk_check.py); 0: alone.
     stacked: int = 0
 
@@ -139,24 +140,60 @@ def validate_frame(
     # GX fingerprinted (hashed) every column of the batch before it checked anything: handing it
     # only the columns the rules read (not lokasi, catatan, sumber_id) cut a 1M-row validation
     # from ~1.9 s to ~0.7 s; gx_runtime now skips the fingerprint, and the narrower frame still
-    # spares GX's conversions of columns no rule reads.
-    checked = gx_runtime.regex_ready(df[_columns_read(rules, df)], _regex_columns(rules))
-    result = gx_runtime.run_suite(checked, build_suite(table, rules), result_format=result_format)
-    del checked
-    # GX returns results in its own order; report failures in suite order so logs are stable.
-    failed = sorted(
-        ((r.expectation_config.meta["rule_index"], r) for r in result.results if not r.success),
-        key=lambda item: item[0],
-    )
-    failures = [_failure(df, table, rules[index], r) for index, r in failed]
+    # spares GX's conversions of columns no rule reads (and, to the GX worker, their pickling).
+    found = gx_worker.run(bulk_pass, df[_columns_read(rules, df)], table, rules, result_format)
+    failures = [_failure(df, table, rules[f.index], f) for f in found.failed]
     return ValidationReport(
         table=table,
-        success=bool(result.success),
+        success=found.success,
         rows=len(df),
         failures=failures,
-        evaluated=int(result.statistics["evaluated_expectations"]),
+        evaluated=found.evaluated,
         seconds=time.perf_counter() - started,
-        gx_result=result,
+        gx_result=found.result,
+    )
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    """A failed expectation of a bulk pass: its rule's index, GX's exception info and result."""
+
+    index: int
+    exception_info: dict
+    result: dict
+
+
+@dataclass(frozen=True)
+class SuitePass:
+    """What one GX pass found, as plain values: it may come from the GX worker process
+    (quality/gx_worker.py), and reading it here must not import GX."""
+
+    success: bool
+    evaluated: int
+    failed: list[FailedExpectation]  # in suite order, so logs are stable
+    result: bytes  # the GX validation result, pickled, for a Data Docs page (quality.datadocs)
+
+
+def bulk_pass(
+    checked: pd.DataFrame, table: str, rules: Sequence[Rule], result_format: str
+) -> SuitePass:
+    """Validate `checked` (the columns the rules read) against `rules` in one GX pass."""
+    checked = gx_runtime.regex_ready(checked, _regex_columns(rules))
+    result = gx_runtime.run_suite(checked, build_suite(table, rules), result_format=result_format)
+    failed = [
+        FailedExpectation(
+            r.expectation_config.meta["rule_index"],
+            dict(r.exception_info or {}),
+            {k: v for k, v in (r.result or {}).items() if "index" not in k},
+        )
+        for r in result.results
+        if not r.success
+    ]
+    return SuitePass(
+        success=bool(result.success),
+        evaluated=int(result.statistics["evaluated_expectations"]),
+        failed=sorted(failed, key=lambda f: f.index),
+        result=pickle.dumps(result),
     )
 
 
@@ -191,12 +228,12 @@ def _columns_read(rules: Sequence[Rule], df: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(column for rule in rules for column in rule.reads))
 
 
-def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailure:
+def _failure(df: pd.DataFrame, table: str, rule: Rule, found: FailedExpectation) -> RuleFailure:
     """Evidence for one failed expectation, computed only now that we know it failed."""
     failure = dict(
         rule=rule.name, expectation=rule.expectation, column=rule.column, row_level=rule.row_level
     )
-    info = result.exception_info or {}
+    info = found.exception_info
     if info.get("raised_exception"):
         message = (
             f"{rule.column}: {rule.expectation} could not run: {info.get('exception_message')}"
@@ -211,7 +248,7 @@ def _failure(df: pd.DataFrame, table: str, rule: Rule, result: Any) -> RuleFailu
     rows = plain_text(df.iloc[positions])
     if rows.empty:
         # GX failed the table but no row is to blame (e.g. a wrong dtype on an empty column).
-        observed = {k: v for k, v in (result.result or {}).items() if "index" not in k}
+        observed = found.result
         message = (
             f"{rule.column}: {rule.expectation} failed (GX observed: {observed or 'no rows'})."
         )
@@ -237,8 +274,13 @@ def _rows_from_gx(df: pd.DataFrame, table: str, rule: Rule) -> tuple[np.ndarray,
     """For an expectation we have no pandas mirror for (e.g. a catalog rule added later), ask GX
     for the first offending rows of that one expectation; a RangeIndex makes them positions."""
     checked = df[_columns_read([rule], df)].set_axis(pd.RangeIndex(len(df)))
-    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": evidence.SAMPLE_SIZE}
-    detail = gx_runtime.run_suite(checked, build_suite(table, [rule]), result_format=result_format)
-    found = detail.results[0].result or {}
+    found = gx_worker.run(_first_offending, checked, table, rule)
     positions = np.asarray(found.get("partial_unexpected_index_list") or [], dtype=np.int64)
     return positions, int(found.get("unexpected_count", len(positions)))
+
+
+def _first_offending(checked: pd.DataFrame, table: str, rule: Rule) -> dict:
+    """GX's SUMMARY result of `rule` alone on `checked`: its first offending rows and count."""
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": evidence.SAMPLE_SIZE}
+    detail = gx_runtime.run_suite(checked, build_suite(table, [rule]), result_format=result_format)
+    return dict(detail.results[0].result or {})

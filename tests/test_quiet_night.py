@@ -267,6 +267,7 @@ def test_the_cli_rebuilds_the_changed_dimension_and_keeps_the_others(night, fask
     # 2 sources, 5 dimensions and the 3 reference tables left out
     planned = len(job.asset_layer.selected_asset_keys) - 2 * 2 - 5 - 3
     assert f"kotapintar run: {planned} assets (2 unchanged sources left out)" in run.stdout
+    assert "Great Expectations validates in worker process" in run.stdout
     after = _smart_tables(analyst)
     assert {d for d in after if after[d] != before[d]} == {"smart_living"}
     values = [{row[:11]: row[11] for row in t["smart_living"]} for t in (before, after)]

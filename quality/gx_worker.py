@@ -1,0 +1,189 @@
+"""Great Expectations in a process of its own, so that its import overlaps the start of a run.
+
+`import great_expectations` is ~1.5 s of Python. On a thread (gx_runtime.warming_up) it cannot
+run beside the rest of the run's start (Dagster's import, the definitions, the run's creation):
+both hold the interpreter lock. A night where one source of 200 changed waited for it in full.
+`start()` spawns a child process that imports GX at once, on the other core; `run(function,
+...)` then calls a module-level function there (arguments and result pickled over a pipe: a
+10,000-row frame costs ~1 ms) and validation also runs beside the parse thread of the sources
+step instead of taking turns with it for the interpreter lock.
+
+Without a started worker, or once it is gone (killed, out of memory), `run` calls the function in
+this process, as before: the functions are pure (a frame and rules in, a verdict out), so calling
+again here changes no result, only the time. Only the CLI's `kotapintar run` starts one (the
+sources step works the same either way); it is stopped when the run ends, and exits by itself
+when this process does (its end of the pipe closes).
+
+The child ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent
+alone decides what an interrupt means for the run (pipelines/cli.py).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+from quality import gx_runtime
+
+log = logging.getLogger("kotapintar")
+T = TypeVar("T")
+
+_LOCK = threading.Lock()  # one call at a time on the pipe
+_worker: _Worker | None = None
+
+
+class _Worker:
+    """The child process and this side's ends of its two pipes."""
+
+    def __init__(self) -> None:
+        to_child_read, to_child_write = os.pipe()
+        from_child_read, from_child_write = os.pipe()
+        try:
+            command = [sys.executable, "-m", __name__, str(to_child_read), str(from_child_write)]
+            self.process = subprocess.Popen(
+                command,
+                pass_fds=(to_child_read, from_child_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # GX prints nothing we want; errors come back pickled
+            )
+        except BaseException:
+            for fd in (to_child_write, from_child_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(to_child_read)
+            os.close(from_child_write)
+        self.requests = Connection(to_child_write, readable=False)
+        self.answers = Connection(from_child_read, writable=False)
+
+    def call(self, function: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        self.requests.send((function, args, kwargs))
+        status, value = self.answers.recv()
+        if status == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """Close the pipes (the child leaves at once) and reap it, so that its time and memory
+        count in this process's resource usage (bench/whole_proc.py)."""
+        for connection in (self.requests, self.answers):
+            connection.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start() -> bool:
+    """Start the worker (once per process); False, with the reason logged, if it cannot start:
+    validation then runs in this process."""
+    global _worker
+    with _LOCK:
+        if _worker is not None:
+            return True
+        try:
+            _worker = _Worker()
+        except OSError as exc:
+            log.warning(f"validation runs in this process: the GX worker did not start ({exc})")
+            return False
+    atexit.register(stop)
+    return True
+
+
+def stop() -> None:
+    """Stop the worker if one runs; later calls of `run` run here."""
+    global _worker
+    with _LOCK:
+        worker, _worker = _worker, None
+    if worker is not None:
+        worker.stop()
+
+
+def running() -> bool:
+    return _worker is not None
+
+
+def pid() -> int | None:
+    """The worker's process id, None when validation runs in this process."""
+    worker = _worker
+    return worker.process.pid if worker is not None else None
+
+
+def warming_up() -> AbstractContextManager:
+    """Around work that comes before a validation: GX set up meanwhile, in the worker when one
+    runs (nothing to do here), else on a thread of this process (gx_runtime.warming_up)."""
+    return nullcontext() if running() else gx_runtime.warming_up()
+
+
+def run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`function(*args, **kwargs)` in the worker when one runs, else here. `function` must be
+    defined at a module's top level; an exception it raises there is raised here (as a
+    RuntimeError with its text when it cannot be pickled)."""
+    global _worker
+    with _LOCK:
+        worker = _worker
+        if worker is not None:
+            try:
+                return worker.call(function, args, kwargs)
+            except (EOFError, OSError) as exc:
+                _worker = None
+                code = worker.process.poll()
+                log.warning(
+                    "the GX worker process ended"
+                    + (f" (exit code {code})" if code is not None else f" ({exc})")
+                    + "; validating in this process from now on"
+                )
+                worker.stop()
+    return function(*args, **kwargs)
+
+
+def _serve(requests: Connection, answers: Connection) -> None:
+    """The child's loop: import GX, then answer calls until the parent closes the pipe."""
+    try:
+        gx_runtime.warm_up()
+    except Exception:  # the first call sets GX up again and reports its own error
+        logging.getLogger(__name__).debug("GX warm-up failed", exc_info=True)
+    while True:
+        try:
+            function, args, kwargs = requests.recv()
+        except EOFError:
+            return
+        try:
+            answer = ("ok", function(*args, **kwargs))
+        except Exception as exc:
+            answer = ("error", _portable(exc))
+        try:
+            answers.send(answer)
+        except Exception as exc:  # the result does not pickle: say so instead
+            answers.send(("error", RuntimeError(f"GX worker: the result did not pickle: {exc}")))
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc`, or a RuntimeError with its text when it would not survive the pipe (an exception
+    class whose constructor takes other arguments than its `args` cannot be unpickled)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _serve(
+        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+    )
+    sys.stdout.flush()
+    # Nothing to finalise: leaving at once spares the teardown of GX's modules (~1.5 s).
+    os._exit(0)

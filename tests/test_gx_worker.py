@@ -1,0 +1,102 @@
+"""The GX worker process (quality/gx_worker.py): the same verdicts as validating here, errors that
+cross the pipe, and validation here again when the worker is gone."""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+
+import pandas as pd
+import pytest
+
+from quality import gx_worker
+from quality.tidy_suite import tidy_rules, validate_frame
+from sources.tidy import tidy_frame
+
+REGIONS = ("35.73", "35.73.01")
+
+
+def _hostile() -> pd.DataFrame:
+    """Two clean rows and three that break a rule each (unknown region, null status, a
+    duplicated key)."""
+    row = {
+        "sumber_id": "s",
+        "indikator": "ipm",
+        "kode_wilayah": "35.73",
+        "nilai": 1.0,
+        "status": "final",
+        "catatan": None,
+    }
+    rows = [
+        {**row, "periode": "2020", "lokasi": "Sheet1!B2"},
+        {**row, "periode": "2021", "lokasi": "Sheet1!B3"},
+        {**row, "periode": "2022", "kode_wilayah": "99.99", "lokasi": "Sheet1!B4"},
+        {**row, "periode": "2023", "status": None, "lokasi": "Sheet1!B5"},
+        {**row, "periode": "2021", "lokasi": "Sheet1!B6"},
+    ]
+    return tidy_frame(rows)
+
+
+@pytest.fixture
+def worker():
+    assert gx_worker.start()
+    yield
+    gx_worker.stop()
+
+
+def _validate(frame: pd.DataFrame):
+    rules = tidy_rules(known_regions=REGIONS, declared_indicators=["ipm"])
+    return validate_frame(frame, table="tidy.s", rules=rules)
+
+
+def _verdict(report) -> list:
+    return [
+        (f.rule, f.column, f.unexpected_count, f.message, f.sample, list(f.positions))
+        for f in report.failures
+    ]
+
+
+def test_the_worker_gives_the_verdicts_of_this_process(worker):
+    assert gx_worker.run(os.getpid) != os.getpid()  # the call does run elsewhere
+    there = _validate(_hostile())
+    gx_worker.stop()
+    here = _validate(_hostile())
+    assert (there.success, there.evaluated) == (here.success, here.evaluated) == (False, 10)
+    assert _verdict(there) == _verdict(here)
+    assert {f.rule for f in there.failures} == {"keys_not_null", "kode_wilayah_known", "key_unique"}
+    # The GX result crosses as bytes (reading it imports GX), for a failure's Data Docs page.
+    assert pickle.loads(there.gx_result).success is False
+
+
+def test_an_error_in_the_worker_is_raised_here_with_its_text(worker):
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        gx_worker.run(int, "not a number")
+    assert gx_worker.running()  # one failed call does not end the worker
+
+
+def test_an_exception_that_cannot_cross_the_pipe_keeps_its_text():
+    class Odd(Exception):
+        def __init__(self, a, b):
+            super().__init__(f"{a} and {b}")
+
+    portable = gx_worker._portable(Odd(1, 2))
+    assert isinstance(portable, RuntimeError) and str(portable) == "Odd: 1 and 2"
+
+
+def test_a_killed_worker_leaves_validation_to_this_process(worker, caplog):
+    gx_worker._worker.process.kill()
+    gx_worker._worker.process.wait()
+    with caplog.at_level(logging.WARNING, logger="kotapintar"):
+        report = _validate(_hostile())
+    assert not report.success and len(report.failures) == 3
+    assert "GX worker process ended (exit code -9)" in caplog.text
+    assert not gx_worker.running()
+    assert gx_worker.run(os.getpid) == os.getpid()
+
+
+def test_stop_reaps_the_worker():
+    assert gx_worker.start()
+    process = gx_worker._worker.process
+    gx_worker.stop()
+    assert process.returncode == 0 and not gx_worker.running()
