@@ -21,6 +21,7 @@ alone decides what an interrupt means for the run (pipelines/cli.py).
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import os
 import pickle
@@ -181,6 +182,8 @@ def _portable(exc: Exception) -> Exception:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # As pipelines/__init__.py does for the run: GX's import makes ~10^6 objects, few garbage.
+    gc.set_threshold(100_000, 50, 100)
     _serve(
         Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
     )
