@@ -26,6 +26,17 @@ def test_measure_counts_a_grandchild_and_its_exit(tmp_path):
     assert result["wall_seconds"] > 0 and result["cpu_seconds"] > 0
 
 
+def test_measure_adds_up_processes_that_hold_memory_at_once(tmp_path):
+    """A parent and its child each holding 160 MiB at the same time (as `kotapintar run` and
+    its GX worker): the peak is their sum, not the larger of the two."""
+    hold = f"{ALLOCATE}; import time; time.sleep(1.5)"
+    spawn = f"import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', {hold!r}])"
+    both = f"{spawn}; {hold}; child.wait()"
+    result = measure([sys.executable, "-c", both], tmp_path / "log")
+    assert 160 <= result["peak_rss_single_mib"] < 300
+    assert result["peak_rss_tree_mib"] >= 320 and result["peak_rss_mib"] >= 320
+
+
 def test_run_phases_add_up_to_the_wall_and_split_work_from_events():
     events = [
         (10.0, "ASSET_MATERIALIZATION_PLANNED", "sources", ""),
