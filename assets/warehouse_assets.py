@@ -11,6 +11,7 @@ from assets.resources import KotaPintarResource
 from assets.table_metadata import analyst_table_names
 from assets.warehouse_build import GUARD, OWNER, PUBLICATION_GROUP, build_warehouse_step
 from sources.catalog import DIMENSIONS, SourceEntry
+from warehouse.dictionary import DIMENSION_KEY
 from warehouse.kualitas import blocked_tables
 from warehouse.snapshot import publish_snapshot
 
@@ -47,7 +48,8 @@ def build_warehouse_assets(entries: list[SourceEntry]) -> list:
             Path(kotapintar.warehouse),
             [t for t in SNAPSHOT_TABLES if t not in blocked],
             carry_over=blocked,
-            keep_order=DIMENSIONS,  # the open exports read them as stored, in key order
+            # The open exports read them as stored, in key order.
+            keep_order=dict.fromkeys(DIMENSIONS, DIMENSION_KEY),
         )
         return dg.MaterializeResult(
             metadata={

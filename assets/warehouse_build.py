@@ -256,7 +256,11 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
                 rows: list[int] = []
 
                 def rebuild(d: str = dimension, into: list[int] = rows) -> None:
-                    into.append(build_dimension_table(con, d, fact_in_order=fact_in_order))
+                    # Only the changed sources' rows when the facts were updated, not rebuilt.
+                    patch = sorted(plan.sources) if touched is not None else None
+                    into.append(
+                        build_dimension_table(con, d, fact_in_order=fact_in_order, sources=patch)
+                    )
 
                 yield from build.table(dimension, con, rebuild)
                 yield from build.has_rows(dimension, rows[0] if rows else _count(con, dimension))

@@ -313,27 +313,33 @@ def test_a_patch_that_would_replace_most_rows_copies_the_table(tmp_path, monkeyp
     assert calls == ["fact_indikator"]
 
 
-def test_a_table_to_keep_in_order_is_copied_not_patched_and_stays_in_key_order(
+def test_a_table_to_keep_in_order_is_copied_not_patched_and_sorted_by_its_key(
     tmp_path, monkeypatch
 ):
     """A patch appends the changed source's rows at the end; a table the exports read as
-    stored (`keep_order`, the smart_* tables) is copied whole instead, in the work table's
-    order. An unchanged one is still kept as it is."""
+    stored (`keep_order`, the smart_* tables) is copied whole instead, sorted by its key when
+    the work table is not stored so (the warehouse step patches it there). An unchanged one is
+    still kept as it is."""
     work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    key = {"fact_indikator": ["indikator", "kode_wilayah", "periode"]}
     _two_sources(work, [1.0, 2.0])
-    publish_snapshot(work, analyst, ["fact_indikator"], keep_order=["fact_indikator"])
-    again = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=["fact_indikator"])
+    publish_snapshot(work, analyst, ["fact_indikator"], keep_order=key)
+    again = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=key)
     assert again.unchanged == ("fact_indikator",)
     _two_sources(work, [3.0, 4.0, 5.0])  # b sorts after a: its rows end the table either way
     with work_db(work) as con:  # put b's rows first: patched, they would come last
         con.execute("CREATE TABLE f AS SELECT * FROM fact_indikator ORDER BY sumber_id DESC")
         con.execute("DELETE FROM fact_indikator")
         con.execute("INSERT INTO fact_indikator SELECT * FROM f")
-        expected = con.execute("SELECT * FROM fact_indikator").fetchall()
+        stored = con.execute("SELECT * FROM fact_indikator").fetchall()
+        expected = con.execute(
+            "SELECT * FROM fact_indikator ORDER BY indikator, kode_wilayah, periode"
+        ).fetchall()
+    assert stored != expected  # the work table is out of key order
     patched = []
     real = snapshot._patch_sources
     monkeypatch.setattr(snapshot, "_patch_sources", lambda *a: patched.append(a[2]) or real(*a))
-    info = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=["fact_indikator"])
+    info = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=key)
     assert patched == [] and info.unchanged == () and info.tables == {"fact_indikator": 43}
     with open_analyst(analyst) as con:
         assert con.execute("SELECT * FROM fact_indikator").fetchall() == expected

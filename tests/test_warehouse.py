@@ -8,7 +8,12 @@ import pytest
 
 from sources import tidy as source_tidy
 from warehouse import build
-from warehouse.build import dimensions_of, fact_in_key_order, update_fact
+from warehouse.build import (
+    dimensions_of,
+    fact_in_key_order,
+    patch_dimension_table,
+    update_fact,
+)
 from warehouse.db import connect, work_db
 from warehouse.load import (
     TIDY_COLUMNS,
@@ -340,6 +345,37 @@ def test_update_fact_refuses_a_key_another_source_holds_and_changes_nothing(load
     with pytest.raises(ValueError, match=r"come from more than one source \(`a`, `c`\)"):
         update_fact(loaded, ["a", "b", "c"], ["c"])
     assert _sorted_fact(loaded) == before
+
+
+def _sorted(con, table: str) -> list[tuple]:
+    return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+
+
+def test_a_patched_dimension_table_holds_the_rows_of_a_rebuild(loaded):
+    """Only the changed source's rows are replaced (one gone, one new, one changed value); the
+    table then holds what a rebuild gives."""
+    build_fact(loaded, ["a", "b"])
+    build_dimension_table(loaded, "smart_living")
+    rows = [("AKSES_AIR", "35.73", "2023", 90.5), ("AKSES_AIR", "35.73", "2024", 92.0)]
+    replace_tidy(loaded, "a", tidy("a", rows), SHA_B)
+    update_fact(loaded, ["a", "b"], ["a"])
+    assert patch_dimension_table(loaded, "smart_living", ["a"]) == 2
+    patched = _sorted(loaded, "smart_living")
+    build_dimension_table(loaded, "smart_living")
+    assert patched == _sorted(loaded, "smart_living")
+
+
+def test_a_patch_that_does_not_add_up_rebuilds_the_table(loaded):
+    """A row of another source missing from the table (a run that died half way): the patch
+    counts rows against the facts, finds one short and the table is rebuilt whole."""
+    build_fact(loaded, ["a", "b"])
+    build_dimension_table(loaded, "smart_living")
+    expected = _sorted(loaded, "smart_living")
+    loaded.execute("DELETE FROM smart_living WHERE kode_wilayah = '35.73'")
+    assert patch_dimension_table(loaded, "smart_living", ["b"]) is None
+    assert len(rows_of(loaded, "smart_living")) == 1  # the failed patch changed nothing
+    assert build_dimension_table(loaded, "smart_living", sources=["b"]) == 2
+    assert _sorted(loaded, "smart_living") == expected
 
 
 def test_dimension_table_joins_names(loaded):

@@ -208,9 +208,16 @@ def dimensions_of(con: duckdb.DuckDBPyConnection, indicators: Sequence[str]) -> 
 
 
 def build_dimension_table(
-    con: duckdb.DuckDBPyConnection, dimension: str, *, fact_in_order: bool | None = None
+    con: duckdb.DuckDBPyConnection,
+    dimension: str,
+    *,
+    fact_in_order: bool | None = None,
+    sources: Sequence[str] | None = None,
 ) -> int:
     """Rebuild one analyst table (e.g. `smart_mobility`) from the fact rows of that dimension.
+
+    With `sources` (those whose facts update_fact replaced), only their rows are replaced
+    (patch_dimension_table); the table is rebuilt whole when that does not add up.
 
     Indicator names and units come from `dim_indikator`, region names and levels from
     `dim_wilayah`. Fact rows whose indicator is not in `dim_indikator` have no dimension and are
@@ -229,6 +236,10 @@ def build_dimension_table(
         raise ValueError(
             f"Unknown dimension {dimension!r}; expected one of {', '.join(DIMENSIONS)}."
         )
+    if sources is not None:
+        rows = patch_dimension_table(con, dimension, sources)
+        if rows is not None:
+            return rows
     indicators = scalar(con, "SELECT count(*) FROM dim_indikator WHERE dimensi = ?", [dimension])
     copy_as_scanned = indicators <= MAP_INDICATORS and (
         fact_in_order if fact_in_order is not None else fact_in_key_order(con)
@@ -268,6 +279,54 @@ def build_dimension_table(
                 )
         rows = scalar(con, f"SELECT count(*) FROM {dimension}")
     shed_cache(con)  # the sort's memory, if any, before this table's GX suite reads it
+    return rows
+
+
+def patch_dimension_table(
+    con: duckdb.DuckDBPyConnection, dimension: str, sources: Sequence[str]
+) -> int | None:
+    """Replace in one dimension table the rows of `sources` only, from their facts; its rows,
+    or None (nothing changed) when the table then does not hold as many rows as the facts of
+    its dimension: a row of another source is missing or left over, so it must be rebuilt.
+
+    The same rows as a rebuild, as long as the rows of the other sources are those a rebuild
+    would give: the facts of every source whose facts changed since the analyst file was
+    published are among `sources` (update_fact's premise; its indicators include those a failed
+    run left behind in a dimension table), and the reference tables equal the analyst file's
+    (else the warehouse step rebuilds everything). The new rows come last, so the table is no
+    longer in key order: the analyst snapshot sorts it on the way (warehouse/snapshot.py
+    keep_order). On a night when one of 200 sources changed: ~0.05 s instead of ~0.6-1.1 s."""
+    sources = sorted({check_sumber_id(s) for s in sources})
+    columns = ", ".join(DIMENSION_SELECT)
+    con.begin()
+    try:
+        con.execute(f"DELETE FROM {dimension} WHERE sumber_id IN (SELECT unnest(?))", [sources])
+        con.execute(
+            f"""
+            INSERT INTO {dimension} ({columns})
+            SELECT {", ".join(DIMENSION_SELECT.values())}
+            FROM fact_indikator AS f
+            JOIN dim_indikator AS i ON i.kode = f.indikator
+            LEFT JOIN dim_wilayah AS w ON w.kode_wilayah = f.kode_wilayah
+            WHERE i.dimensi = ? AND f.sumber_id IN (SELECT unnest(?))
+            ORDER BY {_KEY_OF_F}
+            """,
+            [dimension, sources],
+        )
+        rows = scalar(con, f"SELECT count(*) FROM {dimension}")
+        facts = scalar(
+            con,
+            "SELECT count(*) FROM fact_indikator AS f JOIN dim_indikator AS i "
+            "ON i.kode = f.indikator WHERE i.dimensi = ?",
+            [dimension],
+        )
+    except BaseException:
+        con.rollback()
+        raise
+    if rows != facts:
+        con.rollback()
+        return None
+    con.commit()
     return rows
 
 

@@ -31,7 +31,9 @@ table with a `sumber_id` column (fact_indikator, meta_muat...) replaces only the
 sources whose rows differ (a fingerprint per source on both sides), when they are at most a
 quarter of the table; the patched table is then proven equal to the work table by
 table_fingerprint, or copied whole. A patched table keeps its rows but not their order, so the
-tables read in key order later (`keep_order`: the smart_* tables the exports write) are copied.
+tables read in key order later (`keep_order`: the smart_* tables the exports write) are copied,
+sorted on the way when the work table is not stored in key order (the warehouse step patches
+them too, warehouse/build.py).
 Dropped tables leave free blocks in the file, which the next tables reuse; a previous file
 with more free than used blocks is not copied (a new, compact file is written instead), so the
 file stays under about twice its data. Nor is one with a WAL next to it (someone wrote into
@@ -53,7 +55,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -64,7 +66,7 @@ import duckdb
 from warehouse.analyst import create_views, describe
 from warehouse.db import connect
 from warehouse.files import keep_access, remove_stale
-from warehouse.sqlutil import literal, quote, scalar, transaction
+from warehouse.sqlutil import literal, quote, scalar, scans_in_order, transaction
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
 SNAPSHOT_TABLE = "kp_snapshot"
@@ -100,7 +102,7 @@ def publish_snapshot(
     tables: Sequence[str] = (),
     *,
     carry_over: Sequence[str] = (),
-    keep_order: Sequence[str] = (),
+    keep_order: Mapping[str, Sequence[str]] | None = None,
     lock_wait_seconds: float = 30.0,
 ) -> SnapshotInfo:
     """Copy `tables` ("name" or "schema.name") of the work database into a new analyst file and
@@ -110,10 +112,12 @@ def publish_snapshot(
     failed, see warehouse.kualitas.blocked_tables): they are copied from the previous analyst
     file as they were, or left out when it has none.
 
-    `keep_order` names tables read in their stored order later (the open exports write a table
-    stored in key order without sorting it): when changed, they are copied whole from the work
-    database, never patched, as a patch appends the new rows at the end. On a night when one of
-    200 sources changed, its dimension table's export then took ~0.7 s instead of ~1.6."""
+    `keep_order` maps tables read in their stored order later (the open exports write a table
+    stored in key order without sorting it) to their key: when changed, they are copied whole
+    from the work database, never patched (a patch appends the new rows at the end), and sorted
+    by the key on the way unless the work table is stored in that order (one streaming pass
+    tells). On a night when one of 200 sources changed, its dimension table's export then took
+    ~0.7 s instead of ~1.6."""
     started = time.perf_counter()
     work_path, analyst_path = Path(work_path), Path(analyst_path)
     names = _check_names(tables)
@@ -136,7 +140,7 @@ def publish_snapshot(
                 published_at,
                 previous,
                 _check_names(carry_over) if carry_over else [],
-                keep_order,
+                keep_order or {},
             )
         finally:
             con.close()
@@ -210,8 +214,9 @@ def _build(
     published_at: datetime,
     previous: Path | None = None,
     carry_over: Sequence[str] = (),
-    keep_order: Sequence[str] = (),
+    keep_order: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, int], list[str], list[str], list[str]]:
+    keep_order = keep_order or {}
     work = scalar(con, "SELECT current_database()")
     reused = previous is not None and _start_from_previous(con, previous, tmp)
     if not reused:
@@ -251,7 +256,7 @@ def _build(
                 if name in patchable:  # the patch did not give the work table's rows
                     con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
                 to_copy.append(name)
-        found = kept_as_is | _copy_tables(con, work, work_path, to_copy)
+        found = kept_as_is | _copy_tables(con, work, work_path, to_copy, keep_order)
         counts = {name: found[name] for name in names}
         for name in carry_over:
             if reused and _has_table(con, _BUILD, name):
@@ -335,7 +340,7 @@ _PATCH_SHARE = 0.25
 
 
 def _patchable(
-    con: duckdb.DuckDBPyConnection, work: str, names: list[str], keep_order: Sequence[str]
+    con: duckdb.DuckDBPyConnection, work: str, names: list[str], keep_order: Mapping
 ) -> list[str]:
     """The tables of `names` but `keep_order` that the file being built holds with the same
     definition and a `sumber_id` column: candidates for _patch_sources."""
@@ -465,29 +470,46 @@ def _has_table(con: duckdb.DuckDBPyConnection, database: str, name: str) -> bool
 
 
 def _copy_tables(
-    con: duckdb.DuckDBPyConnection, work: str, work_path: Path, names: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    work: str,
+    work_path: Path,
+    names: Sequence[str],
+    keep_order: Mapping[str, Sequence[str]],
 ) -> dict[str, int]:
     """_copy_table for each of `names`, two at a time on cursors of their own. DuckDB writes a
     wide table (a smart_* table's 18 columns) with one thread under the pipeline's memory
     limit, so copying two tables side by side uses the second core: 1M facts, fact_indikator
     and smart_governance ~2.4 s instead of ~3.0."""
     if len(names) < 2:
-        return {name: _copy_table(con, work, work_path, name) for name in names}
+        return {
+            name: _copy_table(con, work, work_path, name, keep_order.get(name)) for name in names
+        }
     with ThreadPoolExecutor(max_workers=2) as pool:
         copies = {
-            name: pool.submit(_copy_on, con.cursor(), work, work_path, name) for name in names
+            name: pool.submit(_copy_on, con.cursor(), work, work_path, name, keep_order.get(name))
+            for name in names
         }
         return {name: copy.result() for name, copy in copies.items()}
 
 
-def _copy_on(cursor: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> int:
+def _copy_on(
+    cursor: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str, key=None
+) -> int:
     """_copy_table on `cursor` (closed after), writing into the file being built."""
     with cursor:
         cursor.execute(f"USE {_BUILD}")  # the table's DDL is replayed unqualified
-        return _copy_table(cursor, work, work_path, name)
+        return _copy_table(cursor, work, work_path, name, key)
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> int:
+def _copy_table(
+    con: duckdb.DuckDBPyConnection,
+    work: str,
+    work_path: Path,
+    name: str,
+    key: Sequence[str] | None = None,
+) -> int:
+    """Copy table `name` from database `work` into the file being built (its DDL replayed);
+    with a `key`, in key order: sorted on the way unless the work table is stored so."""
     schema, table = name.split(".") if "." in name else ("main", name)
     ddl = scalar(
         con,
@@ -514,7 +536,10 @@ def _copy_table(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name
     target = f"{_BUILD}.{quote(schema)}.{quote(table)}"
     # Generated columns come with the DDL and cannot be written (tidy.* has two).
     stored = ", ".join(quote(c) for c in _column_names(con, work, name, stored_only=True))
-    con.execute(f"INSERT INTO {target} ({stored}) SELECT {stored} FROM {source}")
+    order = ""
+    if key and not scans_in_order(con, source, key):
+        order = f" ORDER BY {', '.join(quote(k) for k in key)}"
+    con.execute(f"INSERT INTO {target} ({stored}) SELECT {stored} FROM {source}{order}")
     copied = scalar(con, f"SELECT count(*) FROM {target}")
     expected = scalar(con, f"SELECT count(*) FROM {source}")
     if copied != expected:
