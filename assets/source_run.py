@@ -41,6 +41,10 @@ from warehouse.published import tidy_row_count
 from warehouse.source_state import SourceState, source_states
 
 log = logging.getLogger("kotapintar")
+# A landed file this big (~300k CSV lines) is parsed with nothing beside it (source_step.py) and
+# validated in this process, the GX worker stopped (quality/gx_worker.py warming_up): its parse
+# and load set the run's memory peak.
+BIG_FILE_BYTES = 8 * 2**20
 
 
 @dataclass
@@ -190,7 +194,7 @@ def parse_staged(staged: StagedSource) -> None:
         # come first so that the two threads never import at once.
         import_readers()
         result.stage = "parse"
-        with gx_worker.warming_up():
+        with gx_worker.warming_up(in_process=landed_bytes(staged) > BIG_FILE_BYTES):
             parsed = parse_landing(staged.entry, Path(result.landing.path))
         release_memory()  # the parser's garbage (the file's bytes and columns), before GX runs
         result.warnings = parsed.warnings
@@ -204,6 +208,11 @@ def parse_staged(staged: StagedSource) -> None:
         staged.error = exc
     finally:
         staged.spent += time.perf_counter() - started
+
+
+def landed_bytes(staged: StagedSource) -> int:
+    landing = staged.result.landing
+    return landing.bytes if landing is not None else 0
 
 
 def check_staged(staged: StagedSource, work_db) -> None:

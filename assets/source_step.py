@@ -34,11 +34,13 @@ from assets import quality_stage
 from assets.metadata import outcome_metadata
 from assets.resources import KotaPintarResource
 from assets.source_run import (
+    BIG_FILE_BYTES,
     SourceOutcome,
     StagedSource,
     check_staged,
     finish_source,
     land_source,
+    landed_bytes,
     parse_staged,
     unexpected_failure,
 )
@@ -65,11 +67,11 @@ ALONE_ROWS = 100_000
 # Parsing ahead: while this thread validates, loads and records a window (DuckDB's work, which
 # leaves Python free), one thread parses the sources after it. Bounded in landed bytes so the
 # frames parsed ahead stay small (16 MB: ~24 files of 10,000 rows, about a window); a file
-# bigger than ALONE_BYTES (~300k CSV lines) is parsed in its turn with nothing beside it, as its
-# parse and load need the memory. 200 x 10,000 in process: 62-64 s -> 47-54 s.
+# bigger than BIG_FILE_BYTES (~300k CSV lines) is parsed in its turn with nothing beside it, as
+# its parse and load need the memory (and it is validated in this process: source_run.py).
+# 200 x 10,000 in process: 62-64 s -> 47-54 s.
 AHEAD_SOURCES = WINDOW_SOURCES
 AHEAD_BYTES = 16 * 2**20
-ALONE_BYTES = 8 * 2**20
 STATES_AT_ONCE = 64
 
 
@@ -148,7 +150,7 @@ def _staged_in_order(
             number, entry = item
             staged = land(entry)
             future = None
-            if staged.to_parse and _landed_bytes(staged) <= ALONE_BYTES:
+            if staged.to_parse and landed_bytes(staged) <= BIG_FILE_BYTES:
                 if parser is None:
                     _import_for_threads()
                     parser = ThreadPoolExecutor(1, thread_name_prefix="kotapintar-parse")
@@ -173,12 +175,7 @@ def _staged_in_order(
 
 
 def _ahead_bytes(queue) -> int:
-    return sum(_landed_bytes(staged) for _, staged, future in queue if future is not None)
-
-
-def _landed_bytes(staged: StagedSource) -> int:
-    landing = staged.result.landing
-    return landing.bytes if landing is not None else 0
+    return sum(landed_bytes(staged) for _, staged, future in queue if future is not None)
 
 
 def _import_for_threads() -> None:

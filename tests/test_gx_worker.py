@@ -98,5 +98,45 @@ def test_a_killed_worker_leaves_validation_to_this_process(worker, caplog):
 def test_stop_reaps_the_worker():
     assert gx_worker.start()
     process = gx_worker._worker.process
+    gx_worker.run(os.getpid)  # answered once GX is set up: the worker is idle now
     gx_worker.stop()
     assert process.returncode == 0 and not gx_worker.running()
+
+
+def test_a_big_file_stops_the_worker_and_validates_here(worker, monkeypatch):
+    """A file over BIG_FILE_BYTES is validated in this process: the worker's memory would sit
+    beside this process's peak on it. A small one leaves the worker running."""
+    from types import SimpleNamespace
+
+    import assets.source_run as source_run
+    from sources.errors import SourceError
+
+    def parse(entry, path):
+        raise SourceError(entry.id, str(path), "not parsed in this test")
+
+    monkeypatch.setattr(source_run, "parse_landing", parse)
+
+    def staged(size: int):
+        landing = SimpleNamespace(bytes=size, path="x")
+        outcome = source_run.SourceOutcome("s", landing=landing)
+        entry = SimpleNamespace(id="s")
+        return source_run.StagedSource(entry, "m", outcome, load=True, to_parse=True)
+
+    source_run.parse_staged(staged(source_run.BIG_FILE_BYTES))
+    assert gx_worker.running()
+    source_run.parse_staged(staged(source_run.BIG_FILE_BYTES + 1))
+    assert not gx_worker.running()
+    assert gx_worker.run(os.getpid) == os.getpid()
+
+
+def test_a_worker_stopped_while_it_imports_gx_goes_at_once():
+    """Stopped before it could read the closed pipe (still importing GX, ~1.5 s): killed, not
+    waited for (a big source waits for the stop before its parse)."""
+    import signal
+    import time
+
+    assert gx_worker.start()
+    process = gx_worker._worker.process
+    started = time.perf_counter()
+    gx_worker.stop()
+    assert time.perf_counter() - started < 1.5 and process.returncode == -signal.SIGKILL

@@ -176,13 +176,13 @@ def test_a_bug_in_the_parse_thread_fails_only_its_source(tmp_path, monkeypatch):
 
 
 def test_sources_are_staged_in_order_and_big_files_parsed_alone(monkeypatch):
-    """_staged_in_order yields in catalog order; a file bigger than ALONE_BYTES is parsed on
+    """_staged_in_order yields in catalog order; a file bigger than BIG_FILE_BYTES is parsed on
     the step's thread when its turn comes, with no other parse beside it."""
     from types import SimpleNamespace
 
     from assets.source_run import StagedSource
 
-    sizes = [10, assets.source_step.ALONE_BYTES + 1, 10, 10]
+    sizes = [10, assets.source_step.BIG_FILE_BYTES + 1, 10, 10]
     entries = [SimpleNamespace(id=f"s{i}") for i in range(len(sizes))]
     events: list[tuple[str, str]] = []
 
