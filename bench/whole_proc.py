@@ -97,12 +97,17 @@ class _TreeRss(threading.Thread):
             time.sleep(self.SAMPLE_SECONDS)
 
     def _tree(self, pid: int) -> list[int]:
+        """`pid` and its descendants, but a child forked and not yet exec'd (its command line
+        is still its parent's): its pages are the parent's, shared until it execs, and would
+        count twice (Dagster starts `tail` helpers so, mid-run)."""
         found = [pid]
         try:
+            command = _command_line(pid)
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as handle:
-                    for child in handle.read().split():
-                        found += self._tree(int(child))
+                    for child in map(int, handle.read().split()):
+                        if _command_line(child) != command:
+                            found += self._tree(child)
         except OSError:  # gone meanwhile
             pass
         return found
@@ -114,6 +119,11 @@ class _TreeRss(threading.Thread):
                 return int(handle.read().split()[1])
         except (OSError, IndexError, ValueError):
             return 0
+
+
+def _command_line(pid: int) -> bytes:
+    with open(f"/proc/{pid}/cmdline", "rb") as handle:
+        return handle.read()
 
 
 def pipeline_env(work: Path, catalog: Path, *, persistent: bool = True) -> dict[str, str]:
