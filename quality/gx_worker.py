@@ -194,6 +194,8 @@ if __name__ == "__main__":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # As pipelines/__init__.py does for the run: GX's import makes ~10^6 objects, few garbage.
     gc.set_threshold(100_000, 50, 100)
+    # As the run's own process (pipelines/cli.py): GX's warnings are not the run's progress.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     _serve(
         Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
     )
