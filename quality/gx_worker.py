@@ -50,7 +50,12 @@ class _Worker:
         to_child_read, to_child_write = os.pipe()
         from_child_read, from_child_write = os.pipe()
         try:
-            command = [sys.executable, "-m", __name__, str(to_child_read), str(from_child_write)]
+            # -P: not the working directory first on sys.path, whose own `quality` folder
+            # would otherwise be imported in place of ours.
+            command = [
+                *(sys.executable, "-P", "-m", __name__),
+                *(str(to_child_read), str(from_child_write)),
+            ]
             self.process = subprocess.Popen(
                 command,
                 pass_fds=(to_child_read, from_child_write),

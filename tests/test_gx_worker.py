@@ -140,3 +140,16 @@ def test_a_worker_stopped_while_it_imports_gx_goes_at_once():
     started = time.perf_counter()
     gx_worker.stop()
     assert time.perf_counter() - started < 1.5 and process.returncode == -signal.SIGKILL
+
+
+def test_the_worker_imports_our_quality_package_from_any_folder(tmp_path, monkeypatch):
+    """Started from a folder that has a `quality` package of its own (`python -m` would put
+    the working directory first on sys.path): the worker still runs ours."""
+    (tmp_path / "quality").mkdir()
+    (tmp_path / "quality" / "__init__.py").write_text("raise ImportError('not ours')\n")
+    monkeypatch.chdir(tmp_path)
+    assert gx_worker.start()
+    try:
+        assert gx_worker.run(os.getpid) != os.getpid()
+    finally:
+        gx_worker.stop()
