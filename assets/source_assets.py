@@ -33,7 +33,7 @@ executing only its checks re-validates the last landed file without loading anyt
 import dagster as dg
 
 from assets.changes_asset import RUN_CHANGES, detect_run_changes
-from assets.check_history import repeat_last
+from assets.check_history import CheckTargets, repeat_last
 from assets.metadata import (
     catalog_code_reference,
     masks_personal_data,
@@ -54,6 +54,10 @@ SOURCES_STEP = "sources"
 TIDY_CHECK = "tidy_valid"
 FETCH_CHECK = "fetch_ok"
 FAILED_SOURCES_TAG = "kotapintar/failed_sources"
+# Check results handed to Dagster together, after one query for their targets (CheckTargets in
+# assets/check_history.py): about a window of sources (source_step.py), so a check's result
+# still follows its source within seconds.
+CHECKS_AT_ONCE = 128
 KIND_TAG = {
     "xlsx": "excel",
     "csv": "csv",
@@ -219,22 +223,38 @@ def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
         # source is materialized once, so the UI does not call existing data "never
         # materialized".
         known = _materialized_before(context.instance, todo, selected)
-        for entry, outcome in refresh_each(
-            todo,
-            kotapintar,
-            run_id=context.run.run_id,
-            # Either asset refreshes the source end to end; its checks alone (executed from
-            # the UI) evaluate without loading: fetch_ok fetches, tidy_valid re-validates the
-            # last landed file.
-            fetch=lambda e: asset_selected(e) or check_selected(e, FETCH_CHECK),
-            load=asset_selected,
-            log=context.log,
-        ):
-            # Each outcome is described as soon as it arrives and then let go: its parsed frame,
-            # GX result and evidence are large (500 sources kept ~1 GiB, bench/run.py).
-            yield from _describe_outcome(context, entry, outcome, selected, check_selected, known)
-            if not outcome.ok:
-                failed.append((entry.id, outcome.message))
+        targets = CheckTargets(context)
+        checked: list[dg.AssetCheckResult] = []  # yielded a window at a time (CheckTargets)
+        try:
+            for entry, outcome in refresh_each(
+                todo,
+                kotapintar,
+                run_id=context.run.run_id,
+                # Either asset refreshes the source end to end; its checks alone (executed from
+                # the UI) evaluate without loading: fetch_ok fetches, tidy_valid re-validates the
+                # last landed file.
+                fetch=lambda e: asset_selected(e) or check_selected(e, FETCH_CHECK),
+                load=asset_selected,
+                log=context.log,
+            ):
+                # Each outcome is described as soon as it arrives and then let go: its parsed frame,
+                # GX result and evidence are large (500 sources kept ~1 GiB, bench/run.py).
+                for event in _describe_outcome(
+                    context, entry, outcome, selected, check_selected, known
+                ):
+                    if isinstance(event, dg.AssetCheckResult):
+                        checked.append(event)
+                    else:
+                        yield event
+                if len(checked) >= CHECKS_AT_ONCE:
+                    yield from targets.settled(checked)
+                    checked = []
+                if not outcome.ok:
+                    failed.append((entry.id, outcome.message))
+        except Exception:  # the results of the sources done so far are not lost with it
+            yield from targets.settled(checked)
+            raise
+        yield from targets.settled(checked)
         if failed:
             _mark_run(context, failed)
         if dg.AssetKey(RUN_CHANGES) in selected:

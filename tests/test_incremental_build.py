@@ -123,3 +123,23 @@ def test_every_table_equals_a_full_rebuild(two_nights):
         getattr(_materialized(full)[d].get("rebuilt"), "value", True) is True for d in DIMENSIONS
     )
     assert contents() == incremental
+
+
+def test_each_sources_checks_target_its_latest_materialization(two_nights):
+    """The sources step reads its checks' target materializations in one go (CheckTargets):
+    a source loaded tonight is judged on tonight's materialization, an unchanged one on the
+    one of the night it was loaded."""
+    _settings, second, instance = two_nights
+    targets = {
+        (e.asset_key.to_user_string(), e.check_name): e.target_materialization_data
+        for e in (x.event_specific_data for x in second.all_events)
+        if getattr(e, "check_name", None) in ("tidy_valid", "fetch_ok")
+    }
+    tonight = second.run_id
+    records = instance.get_run_records()
+    first = min(records, key=lambda r: r.create_timestamp).dagster_run.run_id  # night 1
+    assert targets[(f"tidy_{FASKES}", "tidy_valid")].run_id == tonight
+    assert targets[(f"raw_{FASKES}", "fetch_ok")].run_id == tonight
+    for source in OTHERS:
+        assert targets[(f"tidy_{source}", "tidy_valid")].run_id == first
+        assert targets[(f"raw_{source}", "fetch_ok")].run_id == first
