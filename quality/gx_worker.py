@@ -104,7 +104,6 @@ def start() -> bool:
         except OSError as exc:
             log.warning(f"validation runs in this process: the GX worker did not start ({exc})")
             return False
-    atexit.register(stop)
     return True
 
 
@@ -115,6 +114,9 @@ def stop() -> None:
         worker, _worker = _worker, None
     if worker is not None:
         worker.stop()
+
+
+atexit.register(stop)  # a worker this process started is reaped before it exits
 
 
 def running() -> bool:
