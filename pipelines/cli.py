@@ -165,19 +165,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(verdict.summary.render())
             return _exit_code(verdict.summary)
         print(f"kotapintar run: starting the job: {verdict.reason}")
-    unchanged = list(verdict.unchanged)  # found unchanged by the check: left out of the run
     from quality import gx_worker
 
     # GX's import (~1.5 s) runs in a process of its own from now on, beside Dagster's.
     gx_worker.start()
     try:
-        return _run_job(settings, verdict, unchanged)
+        return _run_job(settings, verdict)
     finally:
         gx_worker.stop()
 
 
-def _run_job(settings: Settings, verdict, unchanged: list) -> int:
-    """Build the definitions and execute the nightly job (without `unchanged` sources)."""
+def _run_job(settings: Settings, verdict) -> int:
+    """Build the definitions and execute the nightly job, without the sources `verdict` found
+    unchanged."""
     import dagster as dg
 
     from pipelines import quiet_night
@@ -192,6 +192,7 @@ def _run_job(settings: Settings, verdict, unchanged: list) -> int:
     # Dagster then warns that the skipped blocking checks "emitted no result": expected, noise.
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     started = time.perf_counter()
+    unchanged = list(verdict.unchanged)  # found unchanged by the check: left out of the run
     defs = build_definitions(settings, verdict.entries)
     job = defs.resolve_job_def(NIGHTLY_JOB)
     keys = job.asset_layer.selected_asset_keys
