@@ -268,9 +268,11 @@ def total_mismatches(entry, body: Body, cols, classes, data, values, numbers, re
     for order, (column, column_values) in enumerate(checked):
         nilai = column_values.nilai
         totals = _total_cells(body, column.index, total_rows, read, numbers[column.index])
-        present = np.concatenate([[0], np.cumsum(~np.isnan(nilai))])
-        sums = np.concatenate([[0.0], np.cumsum(np.nan_to_num(nilai))])
-        magnitude = np.concatenate([[0.0], np.cumsum(np.abs(np.nan_to_num(nilai)))])
+        missing = np.isnan(nilai)
+        known = np.where(missing, 0.0, nilai)
+        present = _prefix_sums(~missing, np.int64)
+        sums = _prefix_sums(known, np.float64)
+        magnitude = _prefix_sums(np.abs(known), np.float64)
         since_count = present[ends] - present[starts]
         approx = np.where(since_count > 0, sums[ends] - sums[starts], sums[ends])
         # A bound on the rounding error of these sums (recursive summation, then a difference).
@@ -281,7 +283,7 @@ def total_mismatches(entry, body: Body, cols, classes, data, values, numbers, re
         if checker.exact_counts:
             # Whole counts must match exactly: a float sum of whole numbers is exact below
             # 2**53, so equality screens them; any other whole-count total is checked exactly.
-            frac = np.concatenate([[0], np.cumsum(np.nan_to_num(nilai) % 1 != 0)])
+            frac = _prefix_sums(known != np.trunc(known), np.int64)
             group_frac = np.where(since_count > 0, frac[ends] - frac[starts], frac[ends])
             integral = (group_frac == 0) & (np.mod(np.nan_to_num(totals), 1) == 0)
             exact = (totals == approx) & (magnitude[ends] < 2.0**53)
@@ -294,6 +296,15 @@ def total_mismatches(entry, body: Body, cols, classes, data, values, numbers, re
                 place = body.locate(int(body.grid_row(total_rows[k : k + 1])[0]), column.index)
                 found.append((int(k), order, f"{place}: {message}"))
     return [message for _, _, message in sorted(found)]
+
+
+def _prefix_sums(values: np.ndarray, dtype) -> np.ndarray:
+    """0, then the running sums of `values` (so a range's sum is a difference of two), written
+    into one array: half the time of concatenating a cumsum on 1M values."""
+    sums = np.empty(len(values) + 1, dtype=dtype)
+    sums[0] = 0
+    np.cumsum(values, out=sums[1:])
+    return sums
 
 
 def _total_cells(body: Body, index: int, rows: np.ndarray, read: Reader, numbers) -> np.ndarray:

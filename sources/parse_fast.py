@@ -54,6 +54,7 @@ __all__ = ["FAST_MIN_BYTES", "fast_vocabulary", "parse_csv_fast"]
 FAST_MIN_BYTES = 64 * 1024
 CSV_FIELD_LIMIT = 131072  # csv.field_size_limit(): a longer field is an error in csv.reader
 NUMBER_SLICE = 1 << 17  # cells per step of _plain_numbers
+SPLIT_BYTES = 8 << 20  # a body this big is read as two halves, one per thread
 # Numbers parse_number reads as plain Indonesian text (ASCII digits only; anything else, e.g. a
 # trailing "*" or a space, goes through parse_number itself).
 _PLAIN_NUMBER = PLAIN_NUMBER_PATTERNS["comma"]
@@ -236,6 +237,49 @@ def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _B
     if offset >= len(data):
         return _Body([], np.zeros(0, dtype=np.int64), start)
     width = _usual_width(_text_sample(data, offset), delimiter)
+    parts = _halves(data, offset) if len(data) - offset >= SPLIT_BYTES else [(offset, len(data))]
+    if len(parts) == 1:
+        read = [_read_part(data, *parts[0], delimiter, width)]
+    else:  # Arrow's reader releases the GIL: a thread per half, each numbering its own lines
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            read = list(pool.map(lambda part: _read_part(data, *part, delimiter, width), parts))
+    columns = [_one_array([c for part, _ in read for c in part.column(i).chunks])
+               for i in range(width)]  # fmt: skip
+    odd, lines_before = [], 0
+    for part, part_odd in read:
+        odd += [(lines_before + n, cells) for n, cells in part_odd]
+        lines_before += part.num_rows + len(part_odd)  # every line is a row or an odd line
+    read_rows = sum(part.num_rows for part, _ in read)
+    del read
+    pa.default_memory_pool().release_unused()
+    if any((pc.max(pc.binary_length(c)).as_py() or 0) > CSV_FIELD_LIMIT for c in columns):
+        raise NotColumnar
+    lines = np.delete(np.arange(read_rows + len(odd)), [n for n, _ in odd])
+    kept = [(n, cells) for n, cells in odd if kind(_first_text(cells)) in (DATA, TOTAL)]
+    if any(len(cell) > CSV_FIELD_LIMIT for _, cells in kept for cell in cells):
+        raise NotColumnar
+    if kept:
+        columns, lines = _with_odd_lines(columns, lines, kept)
+    return _Body(columns, lines, start)
+
+
+def _one_array(chunks: list[pa.Array]) -> pa.Array:
+    return chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+
+
+def _halves(data: bytes, offset: int) -> list[tuple[int, int]]:
+    """The body from `offset` as two byte ranges split right after a line break near its
+    middle (one range where no line break follows the middle)."""
+    middle = offset + (len(data) - offset) // 2
+    found = _LINE_BREAK.search(data, middle)
+    if found is None or found.end() >= len(data):
+        return [(offset, len(data))]
+    return [(offset, found.end()), (found.end(), len(data))]
+
+
+def _read_part(data: bytes, start: int, end: int, delimiter: str, width: int):
+    """Arrow's CSV reader on data[start:end], expecting `width` cells a line: the table, and
+    the lines of another width as (line within the part, cells)."""
     names = [f"c{i}" for i in range(width)]
     odd: list[tuple[int, list[str]]] = []
 
@@ -245,10 +289,10 @@ def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _B
 
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(data).slice(offset),
-            # One thread: only then does Arrow number the odd lines (and it is no slower here).
+            pa.py_buffer(data).slice(start, end - start),
+            # One thread: only then does Arrow number the odd lines.
             read_options=pa_csv.ReadOptions(
-                use_threads=False, column_names=names, block_size=_block_size(len(data) - offset)
+                use_threads=False, column_names=names, block_size=_block_size(end - start)
             ),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
@@ -263,19 +307,7 @@ def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _B
         )
     except (pa.ArrowException, ValueError):
         raise NotColumnar from None  # e.g. a line longer than Arrow's block: the parser reads it
-    columns = [table.column(name).combine_chunks() for name in names]
-    read = table.num_rows
-    del table
-    pa.default_memory_pool().release_unused()
-    if any((pc.max(pc.binary_length(c)).as_py() or 0) > CSV_FIELD_LIMIT for c in columns):
-        raise NotColumnar
-    lines = np.delete(np.arange(read + len(odd)), [n for n, _ in odd])
-    kept = [(n, cells) for n, cells in odd if kind(_first_text(cells)) in (DATA, TOTAL)]
-    if any(len(cell) > CSV_FIELD_LIMIT for _, cells in kept for cell in cells):
-        raise NotColumnar
-    if kept:
-        columns, lines = _with_odd_lines(columns, lines, kept)
-    return _Body(columns, lines, start)
+    return table, odd
 
 
 def _block_size(size: int) -> int:

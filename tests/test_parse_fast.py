@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.generate import generate_catalog
+from sources import parse_fast
 from sources.catalog import DEFAULT_CATALOG_DIR, load_catalog
 from sources.errors import SourceError
 from sources.extract import Extractor
@@ -224,6 +225,26 @@ def test_lines_of_another_width_deep_in_the_body_keep_their_place(tmp_path):
     path = write(tmp_path, "\n".join(lines) + "\n")
     fast = assert_same(entry_for(path, drop_rows=["^Catatan"]), path)
     assert fast.tidy["lokasi"].iloc[-1] == f"baris {len(lines)}, kolom 4"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_body_read_in_two_halves_reads_as_one(tmp_path, monkeypatch, newline):
+    """A large body is read by two threads, split after a line break near its middle: odd
+    lines in either half keep their numbers, whichever line break the file uses."""
+    monkeypatch.setattr(parse_fast, "SPLIT_BYTES", 0)  # every body in two halves
+    names = ["Sukun", "Klojen", "Blimbing", "Lowokwaru", "Kedungkandang"]
+    lines = [HEADER] + [f"{month(i // 5)};{names[i % 5]};{i};{i % 7}" for i in range(4000)]
+    for at in (5, 1999, 2000, 2001, 3990):  # around the split too
+        lines[at] = ""
+    lines[1000] = "Catatan: angka sementara"
+    lines[3000] += ";ekstra"
+    lines[3500] = "2099-12;Sukun;1"
+    path = write(tmp_path, "\n".join(lines) + "\n", newline=newline)
+    assert len(parse_fast._halves(path.read_bytes(), 0)) == 2
+    fast = assert_same(entry_for(path, drop_rows=["^Catatan"]), path)
+    assert fast.tidy["lokasi"].iloc[-1] == f"baris {len(lines)}, kolom 4"
+    messy = write(tmp_path, MESSY, newline=newline)
+    assert_same(entry_for(messy, header_row=2, encoding="auto"), messy)
 
 
 def test_repeated_text_columns_are_categoricals_that_take_an_estimate(tmp_path):
