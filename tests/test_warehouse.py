@@ -1,13 +1,16 @@
 """The work database: schema, idempotent per-source loads, deterministic fact and dimension."""
 
 import hashlib
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sources import tidy as source_tidy
 from warehouse import build
+from warehouse import tidy as tidy_module
 from warehouse.build import (
     dimensions_of,
     fact_in_key_order,
@@ -154,6 +157,24 @@ def test_tidy_rows_are_stored_in_key_order_whatever_order_they_come_in(con):
         stored = con.execute(f"SELECT {key}, nilai FROM tidy.a").fetchall()
         assert stored == con.execute(f"SELECT {key}, nilai FROM tidy.a ORDER BY {key}").fetchall()
         assert sorted(stored) == sorted(rows)  # Python orders strings as DuckDB does
+
+
+@pytest.mark.parametrize(
+    ("rows", "sizes", "distinct", "counted"),
+    [(5000, (1, 57, 200), True, True), (2000, (3, 40, 200), True, False),  # too sparse
+     (5000, (1, 57, 200), False, False), (1, (1, 1, 1), True, True)],
+)  # fmt: skip
+def test_counting_the_keys_orders_rows_as_lexsort_does(rows, sizes, distinct, counted):
+    """Distinct keys are ordered by counting; repeated ones and ones too sparse to count
+    (more than 8 possible keys a row) fall back to lexsort, which orders them alike."""
+    rng = np.random.default_rng(rows)
+    picked = rng.choice(math.prod(sizes), rows, replace=not distinct)
+    codes = list(np.unravel_index(picked, sizes))
+    order = tidy_module._distinct_key_order(codes)
+    if counted:
+        assert (order == np.lexsort(codes[::-1])).all()
+    else:
+        assert order is None
 
 
 def test_a_fact_table_from_one_source_stored_out_of_order_is_still_in_key_order(con):
