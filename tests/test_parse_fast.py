@@ -157,6 +157,31 @@ def test_totals_checked_exactly_and_fail_mode_raises_the_same_error(tmp_path):
     assert str(fast_error.value) == str(slow_error.value)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_random_totals_are_judged_as_the_row_by_row_parser_does(tmp_path, seed):
+    """Totals at the top, right after another, over missing values, over whole counts with a
+    count off by one, and at the very end: the same warnings, in the same words."""
+    rng = random.Random(seed)
+    names = ["Sukun", "Klojen", "Blimbing", "Lowokwaru", "Kedungkandang"]
+    lines, above = [HEADER, "Jumlah;;0;0"], ([], [])
+    for year in range(1990, 2060):
+        for name in names:
+            umkm = rng.choice(["-", f"{rng.uniform(0, 9_999):.2f}".replace(".", ",")])
+            koperasi = rng.choice(["-", str(rng.randint(0, 50_000))])
+            lines.append(f"{year};{name};{umkm};{koperasi}")
+            above[0].append(0.0 if umkm == "-" else float(umkm.replace(",", ".")))
+            above[1].append(0 if koperasi == "-" else int(koperasi))
+        for _ in range(rng.choice([0, 0, 1, 2])):  # none, a subtotal, or two in a row
+            off = rng.choice([0, 0, 1])
+            umkm = f"{sum(above[0]):.2f}".replace(".", ",")
+            lines.append(f"Jumlah {year};;{umkm};{sum(above[1]) + off}")
+            above = ([], [])
+    lines.append("Total;;1.234,5;99")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    fast = assert_same(entry_for(path), path)
+    assert fast.warnings
+
+
 def test_numbers_parse_to_the_same_floats(tmp_path):
     rng = random.Random(5)
     lines = [HEADER]
