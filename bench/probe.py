@@ -31,6 +31,8 @@ from functools import wraps
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# As every process that runs the pipeline: tuned first (garbage collector, Arrow's allocator).
+import pipelines  # noqa: F401
 
 # (module, function) -> stage. Patched on the module that calls it, so only that use is timed;
 # names that do not exist (yet) are listed in the result as `unpatched`.
