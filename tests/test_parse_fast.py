@@ -5,6 +5,7 @@ it cannot prove it reads identically back to that parser."""
 import random
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -291,3 +292,19 @@ def test_repeated_text_columns_are_categoricals_that_take_an_estimate(tmp_path):
         ("JUMLAH_UMKM", "perkiraan"),
         ("KOPERASI_AKTIF", "sementara"),
     ]
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 5000])
+def test_sums_above_the_total_rows_are_the_running_sums_at_them(rows):
+    """The screen of the totals reads sums of the values above each total row; a wrong sum
+    there could call a total that does not add up "clearly right"."""
+    from sources.columnar import _sums_above
+
+    rng = np.random.default_rng(rows)
+    values = rng.uniform(-1e6, 1e6, rows).round(2)
+    ends = np.sort(np.concatenate([[0, rows, rows], rng.integers(0, rows + 1, 40)]))
+    running = np.concatenate([[0.0], np.cumsum(values)])
+    assert np.allclose(_sums_above(values, ends), [0.0, *running[ends]], rtol=1e-12, atol=1e-6)
+    whole = values > 0
+    counted = np.concatenate([[0], np.cumsum(whole)])
+    assert (_sums_above(whole, ends) == [0, *counted[ends]]).all()
