@@ -14,12 +14,14 @@ kotapintar metadata --check list indicators whose MS-Ind metadata is incomplete,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
 from pathlib import Path
 
+from pipelines.check_ahead import CheckAhead
 from pipelines.cli_help import ANALYST_FILE, Handler, add_command
 from pipelines.datadocs_cli import add_commands as add_datadocs_commands
 from pipelines.metadata_cli import add_commands as add_metadata_commands
@@ -29,6 +31,9 @@ from pipelines.settings import Settings
 from pipelines.summary import RunSummary, summarize
 
 log = logging.getLogger("kotapintar")
+# Set by entry(), the `kotapintar` command: a quiet night may then leave the process from the
+# thread that learns of it (see _on_verdict); a caller of main() keeps its process.
+_LEAVE_AT_ONCE = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,26 +158,61 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("kotapintar run: nothing was run.", file=sys.stderr)
         return 2
     from pipelines import quiet_night
+    from quality import gx_worker
 
     verdict = quiet_night.Verdict()  # --force: every source runs, the catalog is loaded anew
     if not args.force:
-        verdict = quiet_night.check(settings)
+        # The check runs in a forked child while this process imports what a run needs.
+        checking = CheckAhead(settings, _on_verdict)
+        checking.start()
+        _import_for_run()
+        verdict = checking.verdict()
         if verdict.summary is not None:
-            print(
-                "kotapintar run: nothing new since the analyst snapshot; no Dagster run "
-                "started (--force starts one)"
-            )
-            print(verdict.summary.render())
-            return _exit_code(verdict.summary)
+            return _report_quiet(verdict)
         print(f"kotapintar run: starting the job: {verdict.reason}")
-    from quality import gx_worker
-
     # GX's import (~1.5 s) runs in a process of its own from now on, beside Dagster's.
     gx_worker.start()
     try:
         return _run_job(settings, verdict)
     finally:
         gx_worker.stop()
+
+
+def _on_verdict(verdict) -> None:
+    """As soon as the check has answered (on the thread that waits for it): a quiet night is
+    reported and, under the `kotapintar` command, the process left at once, whatever import
+    is under way; any other night starts the GX worker, whose import (~1.5 s) then runs
+    beside this process's."""
+    if verdict.summary is None:
+        from quality import gx_worker
+
+        gx_worker.start()
+        return
+    if _LEAVE_AT_ONCE:
+        code = _report_quiet(verdict)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _report_quiet(verdict) -> int:
+    print(
+        "kotapintar run: nothing new since the analyst snapshot; no Dagster run "
+        "started (--force starts one)"
+    )
+    print(verdict.summary.render())
+    return _exit_code(verdict.summary)
+
+
+def _import_for_run() -> None:
+    """What `_run_job` imports, and the storage modules of the Dagster instance (~0.5 s, which
+    DagsterInstance.get() would import), while the check runs (pipelines/check_ahead.py)."""
+    import dagster
+
+    import pipelines.definitions  # noqa: F401
+
+    with contextlib.suppress(ImportError):  # Dagster's own module: only an earlier import
+        import dagster._core.storage.sqlite_storage  # noqa: F401
 
 
 def _run_job(settings: Settings, verdict) -> int:
@@ -319,6 +359,8 @@ def entry() -> None:
     here; atexit handlers still run (threads of libraries are not waited for, as at any exit)."""
     import atexit
 
+    global _LEAVE_AT_ONCE
+    _LEAVE_AT_ONCE = True
     code = main()
     logging.shutdown()
     sys.stdout.flush()
