@@ -92,22 +92,25 @@ class _TreeRss(threading.Thread):
 
     def run(self) -> None:
         while not self.done:
-            pages = sum(self._resident(pid) for pid in self._tree(self.pid))
+            pages = sum(
+                self._private(pid) if forked else self._resident(pid)
+                for pid, forked in self._tree(self.pid)
+            )
             self.peak_mib = max(self.peak_mib, pages * self.page_mib)
             time.sleep(self.SAMPLE_SECONDS)
 
-    def _tree(self, pid: int) -> list[int]:
-        """`pid` and its descendants, but a child forked and not yet exec'd (its command line
-        is still its parent's): its pages are the parent's, shared until it execs, and would
-        count twice (Dagster starts `tail` helpers so, mid-run)."""
-        found = [pid]
+    def _tree(self, pid: int, forked: bool = False) -> list[tuple[int, bool]]:
+        """`pid` and its descendants, each with whether it is a child forked and not exec'd
+        (its command line is still its parent's): the pages it has from its parent are
+        shared with it until written, so only its own count (the nothing-new check,
+        pipelines/check_ahead.py; Dagster's `tail` helpers before they exec)."""
+        found = [(pid, forked)]
         try:
             command = _command_line(pid)
             for task in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{task}/children") as handle:
                     for child in map(int, handle.read().split()):
-                        if _command_line(child) != command:
-                            found += self._tree(child)
+                        found += self._tree(child, _command_line(child) == command)
         except OSError:  # gone meanwhile
             pass
         return found
@@ -119,6 +122,16 @@ class _TreeRss(threading.Thread):
                 return int(handle.read().split()[1])
         except (OSError, IndexError, ValueError):
             return 0
+
+    def _private(self, pid: int) -> int:
+        """Pages of `pid` no other process shares (smaps_rollup's Private_Clean and
+        Private_Dirty)."""
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as handle:
+                kib = sum(int(line.split()[1]) for line in handle if line.startswith("Private_"))
+        except (OSError, IndexError, ValueError):
+            return 0
+        return int(kib / 1024 / self.page_mib)
 
 
 def _command_line(pid: int) -> bytes:

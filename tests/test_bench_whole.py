@@ -37,6 +37,20 @@ def test_measure_adds_up_processes_that_hold_memory_at_once(tmp_path):
     assert result["peak_rss_tree_mib"] >= 320 and result["peak_rss_mib"] >= 320
 
 
+def test_a_forked_child_counts_its_own_memory_not_the_pages_it_shares(tmp_path):
+    """A parent holding 160 MiB forks (no exec): the child's copy of those pages is shared
+    and left out, what the child allocates itself (another 160 MiB) counts."""
+    hold = "import time; time.sleep(1.5)"
+    own = ALLOCATE.replace("b =", "c =").replace("b[", "c[")
+    forked = (
+        f"import os; {ALLOCATE}; pid = os.fork()\n"
+        f"if pid == 0:\n    {own}; {hold}; os._exit(0)\n"
+        f"{hold}; os.waitpid(pid, 0)"
+    )
+    result = measure([sys.executable, "-c", forked], tmp_path / "log")
+    assert 320 <= result["peak_rss_tree_mib"] < 420  # two allocations, not three
+
+
 def test_run_phases_add_up_to_the_wall_and_split_work_from_events():
     events = [
         (10.0, "ASSET_MATERIALIZATION_PLANNED", "sources", ""),
