@@ -9,10 +9,13 @@ server and run workers through pipelines/definitions.py), so the process is tune
   of ~1.8 (alternated, same machine); cyclic garbage still goes, only later (bounded by the
   same threshold);
 - Arrow's allocator: its default (mimalloc) keeps the pages a parse freed for its next
-  allocations, and they added up to the run's peak memory; with the C library's allocator
-  (`system`) the 1M-line CSV run peaked ~30 MiB lower (560-580 MiB against 600-612 for the
-  run's processes, three runs each) in the same time. Read by Arrow when it first allocates,
-  so set before anything imports pyarrow; an ARROW_DEFAULT_MEMORY_POOL in the environment wins.
+  allocations, and they added up to the run's peak memory. build_definitions already hands
+  pyarrow's own calls the C library's allocator (warehouse/db.py use_system_allocator); this
+  environment variable, read by Arrow's C++ when it first allocates (so set before anything
+  imports pyarrow), also covers what its readers and compute kernels allocate inside: the
+  1M-line CSV run then peaked at 560-580 MiB for its processes against 600-612 without it
+  (three runs each, same session), in the same time. An ARROW_DEFAULT_MEMORY_POOL already in
+  the environment wins. Child processes (the GX worker, Dagster's run workers) inherit it.
 """
 
 import gc

@@ -206,9 +206,12 @@ def test_release_memory_is_safe_at_any_time():
     db.release_memory()
 
 
-def test_a_process_that_builds_the_definitions_allocates_arrow_memory_with_malloc():
+def test_a_process_that_builds_the_definitions_allocates_arrow_memory_with_malloc(monkeypatch):
     """The job's processes use the system allocator for Arrow (a lower peak for a big parse,
-    warehouse/db.py use_system_allocator); a fresh process, since the pool is process-wide."""
+    warehouse/db.py use_system_allocator); a fresh process, since the pool is process-wide,
+    and without the environment variable pipelines/__init__.py sets (tests/test_process_tuning.py):
+    importing `pipelines` in this test process put it in the environment children inherit."""
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
     probe = (
         "import pyarrow as pa\n"
         "print(pa.default_memory_pool().backend_name)\n"
