@@ -29,10 +29,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from quality import gx_runtime
 
@@ -46,7 +47,13 @@ _worker: _Worker | None = None
 class _Worker:
     """The child process and this side's ends of its two pipes."""
 
-    def __init__(self) -> None:
+    def __init__(self, process, requests: Connection, answers: Connection) -> None:
+        self.process = process  # a Popen, or _Forked: what `stop` and `run` use of it
+        self.requests = requests
+        self.answers = answers
+
+    @classmethod
+    def spawned(cls) -> _Worker:
         to_child_read, to_child_write = os.pipe()
         from_child_read, from_child_write = os.pipe()
         try:
@@ -56,7 +63,7 @@ class _Worker:
                 *(sys.executable, "-P", "-m", __name__),
                 *(str(to_child_read), str(from_child_write)),
             ]
-            self.process = subprocess.Popen(
+            process = subprocess.Popen(
                 command,
                 pass_fds=(to_child_read, from_child_write),
                 stdin=subprocess.DEVNULL,
@@ -69,8 +76,7 @@ class _Worker:
         finally:
             os.close(to_child_read)
             os.close(from_child_write)
-        self.requests = Connection(to_child_write, readable=False)
-        self.answers = Connection(from_child_read, writable=False)
+        return cls(process, *_parent_ends(to_child_write, from_child_read))
 
     def call(self, function: Callable[..., T], args: tuple, kwargs: dict) -> T:
         self.requests.send((function, args, kwargs))
@@ -100,11 +106,65 @@ def start() -> bool:
         if _worker is not None:
             return True
         try:
-            _worker = _Worker()
+            _worker = _Worker.spawned()
         except OSError as exc:
             log.warning(f"validation runs in this process: the GX worker did not start ({exc})")
             return False
     return True
+
+
+def adopt(pid: int, requests_fd: int, answers_fd: int) -> bool:
+    """Take a forked child that serves calls on these pipes (`serve_here` in it) as the worker
+    (pipelines/check_ahead.py: the child that checked for nothing new goes on as the worker,
+    with pandas and the rest already imported). False, with the child ended, when a worker
+    runs already."""
+    global _worker
+    worker = _Worker(_Forked(pid), *_parent_ends(requests_fd, answers_fd))
+    with _LOCK:
+        if _worker is None:
+            _worker = worker
+            return True
+    worker.stop()
+    return False
+
+
+def serve_here(requests_fd: int, answers_fd: int) -> NoReturn:
+    """Become the worker: in a child forked from the run's process, which must end here."""
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), sys.stdout.fileno())  # as the spawned worker's stdout
+    _serve_until_eof(
+        Connection(requests_fd, writable=False), Connection(answers_fd, readable=False)
+    )
+
+
+def _parent_ends(requests_fd: int, answers_fd: int) -> tuple[Connection, Connection]:
+    return Connection(requests_fd, readable=False), Connection(answers_fd, writable=False)
+
+
+class _Forked:
+    """A forked child's pid, with what _Worker uses of a Popen."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.returncode = pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"GX worker {self.pid}", timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
 
 
 def stop() -> None:
@@ -187,6 +247,15 @@ def _serve(requests: Connection, answers: Connection) -> None:
             answers.send(("error", RuntimeError(f"GX worker: the result did not pickle: {exc}")))
 
 
+def _without_sql() -> None:
+    """Make `import sqlalchemy` fail in the worker, as in a GX installed without its SQL extra
+    (sqlalchemy is optional to GX; Dagster's storage brings it here): GX then leaves out its
+    SQL datasources and metrics (~0.25 s of its import). The worker validates pandas frames
+    only; tests/test_gx_worker.py holds its verdicts equal to the run's own process's."""
+    if "sqlalchemy" not in sys.modules:
+        sys.modules["sqlalchemy"] = None  # an ImportError for every `import sqlalchemy...`
+
+
 def _portable(exc: Exception) -> Exception:
     """`exc`, or a RuntimeError with its text when it would not survive the pipe (an exception
     class whose constructor takes other arguments than its `args` cannot be unpickled)."""
@@ -197,15 +266,21 @@ def _portable(exc: Exception) -> Exception:
     return exc
 
 
-if __name__ == "__main__":
+def _serve_until_eof(requests: Connection, answers: Connection) -> NoReturn:
+    """The worker process, spawned or forked: serve until the parent closes the pipe, leave."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _without_sql()
     # As pipelines/__init__.py does for the run: GX's import makes ~10^6 objects, few garbage.
     gc.set_threshold(100_000, 50, 100)
     # As the run's own process (pipelines/cli.py): GX's warnings are not the run's progress.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    _serve(
-        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
-    )
+    _serve(requests, answers)
     sys.stdout.flush()
     # Nothing to finalise: leaving at once spares the teardown of GX's modules (~1.5 s).
     os._exit(0)
+
+
+if __name__ == "__main__":
+    _serve_until_eof(
+        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+    )

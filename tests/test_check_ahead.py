@@ -69,3 +69,36 @@ def test_with_other_threads_running_the_check_runs_here(held):
         "    return quiet_night.Verdict(reason=str(os.getpid() == parent))", other if held else ""
     )
     assert out.startswith(f"verdict {held} | seen [('{held}', {held})]")
+
+
+WORKER = """
+from quality import gx_worker
+worker = gx_worker.pid()
+print("worker", worker == checked_in[0] if worker else None)
+if worker:
+    print("served by", gx_worker.run(os.getpid) == worker)
+    try:
+        gx_worker.run(importlib.import_module, "sqlalchemy")
+    except ImportError:
+        print("without sql")
+    gx_worker.stop()
+    print("left", gx_worker._worker is None)
+"""
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_child_goes_on_as_the_gx_worker_when_the_job_is_to_run(quiet):
+    """A quiet verdict ends the child; any other leaves it serving validation calls, with
+    GX imported as without its SQL extra (quality/gx_worker.py _without_sql)."""
+    summary = "RunSummary(sources=[], snapshot=None, seconds=0.0)" if quiet else "None"
+    body = (
+        "    from pipelines.summary import RunSummary\n"
+        f"    return quiet_night.Verdict(reason=str(os.getpid()), summary={summary})"
+    )
+    code = "import importlib\n" + START.format(body=body, before="")
+    code += "checked_in = [int(verdict.reason)]\n" + WORKER
+    lines = printed_by(code).split("\n")
+    if quiet:
+        assert lines[1] == "worker None"
+    else:
+        assert lines[1:5] == ["worker True", "served by True", "without sql", "left True"]
