@@ -33,6 +33,8 @@ from pipelines import quiet_night
 from pipelines.settings import Settings
 from quality import gx_worker
 
+INTERRUPTED = 130  # the child's exit code after Ctrl-C, as a shell reports SIGINT
+
 
 class CheckAhead:
     """The check started ahead (`start`); `verdict()` waits for it."""
@@ -89,8 +91,10 @@ class CheckAhead:
         else:
             for fd in worker:
                 os.close(fd)
-            os.waitpid(child, 0)
-        if outcome is None:  # the child died without a verdict: check here
+            _, status = os.waitpid(child, 0)
+            if outcome is None and os.waitstatus_to_exitcode(status) == INTERRUPTED:
+                outcome = ("error", KeyboardInterrupt())  # Ctrl-C: as if it came here
+        if outcome is None:  # the child died without a verdict (killed): check here
             outcome = _outcome_of_check(self.settings)
         self._finish(outcome)
 
@@ -136,7 +140,9 @@ def _check_in_child(settings: Settings, writing: Connection, worker: tuple[int, 
         if _serves_as_worker(outcome):
             sys.stdout.flush()
             gx_worker.serve_here(*worker)
-    except BaseException:  # Ctrl-C (the parent gets its own), a closed pipe: leave quietly
+    except KeyboardInterrupt:  # Ctrl-C reaches both processes: the parent raises it too
+        code = INTERRUPTED
+    except BaseException:  # a closed pipe (the parent is gone): leave quietly
         code = 1
     finally:
         sys.stdout.flush()

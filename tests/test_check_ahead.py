@@ -61,6 +61,18 @@ def test_a_child_that_dies_without_a_verdict_costs_the_check_here():
     assert run(body) == "verdict here | seen [('here', False)]"
 
 
+def test_ctrl_c_during_the_check_is_an_interrupt_here_not_a_second_check():
+    body = (
+        "    if os.getpid() != parent:\n"
+        "        raise KeyboardInterrupt\n"
+        "    return quiet_night.Verdict(reason='checked again here')"
+    )
+    code = START.format(body=body, before="").replace(
+        "except Exception as exc:", "except BaseException as exc:"
+    )
+    assert printed_by(code).strip() == "raised KeyboardInterrupt"
+
+
 @pytest.mark.parametrize("held", [False, True])
 def test_with_other_threads_running_the_check_runs_here(held):
     """Forking with other threads could hand the child a lock one of them holds."""
