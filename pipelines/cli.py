@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if verdict.summary is not None:
             return _report_quiet(verdict)
         print(f"kotapintar run: starting the job: {verdict.reason}")
-    # GX's import (~1.5 s) runs in a process of its own from now on, beside Dagster's.
+    # GX in a process of its own: the check's child (adopted), or with --force one started now.
     gx_worker.start()
     try:
         return _run_job(settings, verdict)
@@ -181,8 +181,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _on_verdict(verdict) -> None:
     """As soon as the check has answered (on the thread that waits for it): a quiet night is
     reported and, under the `kotapintar` command, the process left at once, whatever import
-    is under way; any other night starts the GX worker, whose import (~1.5 s) then runs
-    beside this process's."""
+    is under way. On any other night the check's child is the GX worker already
+    (pipelines/check_ahead.py); where the check ran here, one is started now, so that GX's
+    import runs beside this process's."""
     if verdict.summary is None:
         from quality import gx_worker
 

@@ -3,10 +3,12 @@
 `import great_expectations` is ~1.5 s of Python. On a thread (gx_runtime.warming_up) it cannot
 run beside the rest of the run's start (Dagster's import, the definitions, the run's creation):
 both hold the interpreter lock. A night where one source of 200 changed waited for it in full.
-`start()` spawns a child process that imports GX at once, on the other core; `run(function,
-...)` then calls a module-level function there (arguments and result pickled over a pipe: a
-10,000-row frame costs ~1 ms) and validation also runs beside the parse thread of the sources
-step instead of taking turns with it for the interpreter lock.
+`start()` spawns a child process that imports GX at once, on the other core (or `adopt()` takes
+a child forked by `kotapintar run` for its nothing-new check, pipelines/check_ahead.py, which
+goes on as the worker via `serve_here`); `run(function, ...)` then calls a module-level function
+there (arguments and result pickled over a pipe: a 10,000-row frame costs ~1 ms) and validation
+also runs beside the parse thread of the sources step instead of taking turns with it for the
+interpreter lock.
 
 Without a started worker, or once it is gone (killed, out of memory), `run` calls the function in
 this process, as before: the functions are pure (a frame and rules in, a verdict out), so calling
