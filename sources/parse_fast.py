@@ -243,11 +243,10 @@ def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _B
     else:  # Arrow's reader releases the GIL: a thread per half, each numbering its own lines
         with ThreadPoolExecutor(max_workers=len(parts)) as pool:
             read = list(pool.map(lambda part: _read_part(data, *part, delimiter, width), parts))
-    odd, lines_before = [], 0
+    odd, lines_read = [], 0
     for part, part_odd in read:
-        odd += [(lines_before + n, cells) for n, cells in part_odd]
-        lines_before += part.num_rows + len(part_odd)  # every line is a row or an odd line
-    read_rows = sum(part.num_rows for part, _ in read)
+        odd += [(lines_read + n, cells) for n, cells in part_odd]
+        lines_read += part.num_rows + len(part_odd)  # every line is a row or an odd line
     tables = [part for part, _ in read]
     del read
     columns = []
@@ -257,7 +256,7 @@ def _read_body(data: bytes, offset: int, delimiter: str, start: int, kind) -> _B
     pa.default_memory_pool().release_unused()
     if any((pc.max(pc.binary_length(c)).as_py() or 0) > CSV_FIELD_LIMIT for c in columns):
         raise NotColumnar
-    lines = np.delete(np.arange(read_rows + len(odd)), [n for n, _ in odd])
+    lines = np.delete(np.arange(lines_read), [n for n, _ in odd])
     kept = [(n, cells) for n, cells in odd if kind(_first_text(cells)) in (DATA, TOTAL)]
     if any(len(cell) > CSV_FIELD_LIMIT for _, cells in kept for cell in cells):
         raise NotColumnar
