@@ -235,12 +235,13 @@ def _distinct_key_order(codes: list[np.ndarray]) -> np.ndarray | None:
     8 per row (the counts' memory)."""
     rows = len(codes[0])
     sizes = [int(c.max()) + 1 for c in codes]
-    if math.prod(sizes) > 8 * rows:
+    span = math.prod(sizes)  # the distinct numbers the codes can make
+    if span > 8 * rows:
         return None
     key = np.zeros(rows, dtype=np.int64)
     for column, size in zip(codes, sizes, strict=True):
         key = key * size + column
-    counts = np.bincount(key, minlength=math.prod(sizes))
+    counts = np.bincount(key, minlength=span)
     if counts.max() > 1:
         return None
     smaller = np.cumsum(counts) - counts
