@@ -134,9 +134,7 @@ def serve_here(requests_fd: int, answers_fd: int) -> NoReturn:
     """Become the worker: in a child forked from the run's process, which must end here."""
     with open(os.devnull, "wb") as devnull:
         os.dup2(devnull.fileno(), sys.stdout.fileno())  # as the spawned worker's stdout
-    _serve_until_eof(
-        Connection(requests_fd, writable=False), Connection(answers_fd, readable=False)
-    )
+    _serve_until_eof(requests_fd, answers_fd)
 
 
 def _parent_ends(requests_fd: int, answers_fd: int) -> tuple[Connection, Connection]:
@@ -268,21 +266,20 @@ def _portable(exc: Exception) -> Exception:
     return exc
 
 
-def _serve_until_eof(requests: Connection, answers: Connection) -> NoReturn:
-    """The worker process, spawned or forked: serve until the parent closes the pipe, leave."""
+def _serve_until_eof(requests_fd: int, answers_fd: int) -> NoReturn:
+    """The worker process, spawned or forked: serve the calls that come on `requests_fd` until
+    the parent closes it, then leave."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _without_sql()
     # As pipelines/__init__.py does for the run: GX's import makes ~10^6 objects, few garbage.
     gc.set_threshold(100_000, 50, 100)
     # As the run's own process (pipelines/cli.py): GX's warnings are not the run's progress.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    _serve(requests, answers)
+    _serve(Connection(requests_fd, writable=False), Connection(answers_fd, readable=False))
     sys.stdout.flush()
     # Nothing to finalise: leaving at once spares the teardown of GX's modules (~1.5 s).
     os._exit(0)
 
 
 if __name__ == "__main__":
-    _serve_until_eof(
-        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
-    )
+    _serve_until_eof(int(sys.argv[1]), int(sys.argv[2]))
