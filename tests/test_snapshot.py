@@ -353,3 +353,71 @@ def test_a_table_whose_sources_all_match_is_kept_unchanged_without_a_patch(tmp_p
     monkeypatch.setattr(snapshot, "_patch_sources", lambda *a: patched.append(a[2]))
     info = publish_snapshot(work, analyst, ["fact_indikator"])
     assert patched == [] and info.unchanged == ("fact_indikator",)
+
+
+def _built_side_hashes(monkeypatch) -> list[str]:
+    """The tables whose previous version (the file being built) a publish hashes."""
+    hashed = []
+    real_fingerprint, real_prints = snapshot.table_fingerprint, snapshot._prints
+
+    def fingerprint(con, source, *rest):
+        if snapshot._BUILD in source:
+            hashed.append(source)
+        return real_fingerprint(con, source, *rest)
+
+    def prints(con, table):
+        if snapshot._BUILD in table:
+            hashed.append(table)
+        return real_prints(con, table)
+
+    monkeypatch.setattr(snapshot, "table_fingerprint", fingerprint)
+    monkeypatch.setattr(snapshot, "_prints", prints)
+    return hashed
+
+
+def test_the_previous_files_prints_are_taken_from_the_last_publishs_record(paths, monkeypatch):
+    """A copied table's prints are not computed (the next publish does it once); a table
+    compared has them on both sides, and the next publish takes the built side's from the
+    record."""
+    work, analyst = paths
+    publish_snapshot(work, analyst, TABLES)
+    hashed = _built_side_hashes(monkeypatch)
+    info = publish_snapshot(work, analyst, TABLES)
+    assert info.unchanged == ("fact_indikator", "tidy.a") and hashed == []
+    # The record names the file it describes; the new file is described again.
+    record = json.loads(work.with_name(work.name + ".published.json").read_text())
+    assert record["analyst"]["inode"] == analyst.stat().st_ino
+    assert {*record["sources"], *record["fingerprints"]} == set(TABLES)
+
+
+def test_a_changed_analyst_file_is_hashed_again_not_trusted_by_its_record(paths, monkeypatch):
+    """Someone wrote into the analyst file: its record no longer describes it, so its tables
+    are compared by their rows, and the altered one is copied again from the work database."""
+    work, analyst = paths
+    fill_work(work, 4000)  # enough rows that the altered file is still worth reusing
+    publish_snapshot(work, analyst, TABLES)
+    with duckdb.connect(str(analyst)) as con:
+        con.execute("UPDATE fact_indikator SET nilai = 0 WHERE periode = '2000'")
+    hashed = _built_side_hashes(monkeypatch)
+    info = publish_snapshot(work, analyst, TABLES)
+    assert hashed and info.unchanged == ("tidy.a",)
+    assert query("SELECT sum(nilai) AS s FROM fact_indikator", analyst).s[0] == 4000 * 4001 / 2
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda r: {**r, "duckdb": "0.0.1"},
+        lambda r: {**r, "analyst": {**r["analyst"], "size": r["analyst"]["size"] + 1}},
+        lambda r: "not a record",
+        lambda r: {**r, "fingerprints": {"tidy.a": "not a print"}},
+    ],
+    ids=["another duckdb", "another file", "not an object", "a bad print"],
+)
+def test_a_record_that_does_not_fit_is_ignored(paths, monkeypatch, spoil):
+    work, analyst = paths
+    path = work.with_name(work.name + ".published.json")
+    path.write_text(json.dumps(spoil(json.loads(path.read_text()))))
+    hashed = _built_side_hashes(monkeypatch)
+    info = publish_snapshot(work, analyst, TABLES)
+    assert hashed and info.unchanged == ("fact_indikator", "tidy.a")

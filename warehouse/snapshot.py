@@ -30,10 +30,13 @@ a night where one source changed keeps every table whose rows are the same, and 
 table with a `sumber_id` column (fact_indikator, meta_muat...) replaces only the rows of the
 sources whose rows differ (a fingerprint per source on both sides), when they are at most a
 quarter of the table; the patched table is then proven equal to the work table by
-table_fingerprint, or copied whole. A patched table keeps its rows but not their order, so the
-tables read in key order later (`keep_order`: the smart_* tables the exports write) are copied,
-sorted on the way when the work table is not stored in key order (the warehouse step patches
-them too, warehouse/build.py).
+table_fingerprint, or copied whole. The previous file's side of these prints is what the last
+publish ended with, when it recorded them for this very file (warehouse/snapshot_prints.py):
+each unchanged table is then hashed once, on the work side, not twice. A patched table keeps
+its rows but not their order, so the tables read in key order later (`keep_order`: the smart_*
+tables the exports write) are copied, sorted on the way when the work table is not stored in key
+order (the warehouse step patches them too, warehouse/build.py). Copies run on cursors of their
+own, a changed smart_* table's beside the comparisons and patches of the others.
 Dropped tables leave free blocks in the file, which the next tables reuse; a previous file
 with more free than used blocks is not copied (a new, compact file is written instead), so the
 file stays under about twice its data. Nor is one with a WAL next to it (someone wrote into
@@ -56,7 +59,7 @@ import re
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +69,7 @@ import duckdb
 from warehouse.analyst import create_views, describe
 from warehouse.db import connect
 from warehouse.files import keep_access, remove_stale
+from warehouse.snapshot_prints import Prints, record, recorded
 from warehouse.sqlutil import literal, quote, scalar, scans_in_order, transaction
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
@@ -132,7 +136,7 @@ def publish_snapshot(
         con = connect(work_path, apply_schema=False, lock_wait_seconds=lock_wait_seconds)
         try:
             previous = analyst_path if analyst_path.is_file() else None
-            counts, carried, views, unchanged = _build(
+            counts, carried, views, unchanged, prints = _build(
                 con,
                 work_path,
                 tmp,
@@ -141,6 +145,7 @@ def publish_snapshot(
                 previous,
                 _check_names(carry_over) if carry_over else [],
                 keep_order or {},
+                recorded(work_path, previous) if previous else None,
             )
         finally:
             con.close()
@@ -151,6 +156,8 @@ def publish_snapshot(
         _remove(tmp)
         raise
     _fsync(analyst_path.parent)
+    with contextlib.suppress(OSError):  # without it, the next publish computes the prints
+        record(work_path, analyst_path, prints)
     return SnapshotInfo(
         path=analyst_path,
         tables=counts,
@@ -215,10 +222,13 @@ def _build(
     previous: Path | None = None,
     carry_over: Sequence[str] = (),
     keep_order: Mapping[str, Sequence[str]] | None = None,
-) -> tuple[dict[str, int], list[str], list[str], list[str]]:
+    recorded: Prints | None = None,
+) -> tuple[dict[str, int], list[str], list[str], list[str], Prints]:
     keep_order = keep_order or {}
     work = scalar(con, "SELECT current_database()")
     reused = previous is not None and _start_from_previous(con, previous, tmp)
+    # The previous file's prints, when the last publish recorded them for the file just copied.
+    known = recorded if reused and recorded and recorded.still_describe(previous) else Prints()
     if not reused:
         # Written in the storage format of the oldest DuckDB we support, not the library's
         # newest: analysts open the file with whatever DuckDB they have (the `duckdb-cli`
@@ -230,38 +240,66 @@ def _build(
     attached_previous = previous is not None and carry_over and not reused
     if attached_previous:
         con.execute(f"ATTACH {literal(str(previous))} AS {_PREVIOUS} (READ_ONLY)")
+    ended = Prints()  # what the new file is known to hold, for the next publish
     try:
         # Unqualified DDL replayed below must land in the new file.
         con.execute(f"USE {_BUILD}")
-        patchable = _patchable(con, work, names, keep_order) if reused else []
-        # A table with a `sumber_id` column is compared source by source (the same proof as
-        # table_fingerprint, as the sums and xors add up): what differs is then patched
-        # without hashing the table twice more (fact_indikator: 3 passes instead of 6).
-        by_source = {name: _source_prints(con, work, name) for name in patchable}
-        same = {name for name, (built, now) in by_source.items() if built == now}
-        if reused:
-            same.update(_unchanged(con, work, [n for n in names if n not in by_source]))
-        unchanged = [name for name in names if name in same]
-        patchable = [name for name in patchable if name not in same]
-        if reused:
-            kept = [*unchanged, *patchable, *(t for t in carry_over if _has_table(con, _BUILD, t))]
-            _keep_only(con, kept)
-        kept_as_is, to_copy = {}, []
-        for name in names:
-            if name in unchanged or (
-                name in patchable and _patch_sources(con, work, name, *by_source[name])
-            ):
-                kept_as_is[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
-            else:
-                if name in patchable:  # the patch did not give the work table's rows
-                    con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
-                to_copy.append(name)
-        found = kept_as_is | _copy_tables(con, work, work_path, to_copy, keep_order)
+        with _Copies(con, work, work_path, keep_order) as copies:
+            # The tables kept in key order first: a changed one is copied whole, and its copy
+            # (one core: DuckDB inserts a wide table on one thread) runs on a cursor of its own
+            # while the other tables are compared and patched here.
+            ordered = [name for name in names if name in keep_order]
+            same = set(_unchanged(con, work, ordered, known, ended)) if reused else set()
+            for name in ordered:
+                if name not in same:
+                    if reused and _has_table(con, _BUILD, name):
+                        con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
+                    copies.start(name)
+            rest = [name for name in names if name not in keep_order]
+            patchable = _patchable(con, work, rest) if reused else []
+            # A table with a `sumber_id` column is compared source by source (the same proof
+            # as table_fingerprint, as the sums and xors add up): what differs is then patched
+            # without hashing the table twice more (fact_indikator: 3 passes instead of 6).
+            by_source = {name: _source_prints(con, work, name, known) for name in patchable}
+            for name, (built, now) in by_source.items():
+                if built == now:
+                    same.add(name)
+                    ended.sources[name] = now
+            if reused:
+                others = [name for name in rest if name not in by_source]
+                same.update(_unchanged(con, work, others, known, ended))
+            unchanged = [name for name in names if name in same]
+            patchable = [name for name in patchable if name not in same]
+            if reused:
+                kept = [*unchanged, *patchable, *copies.started]
+                kept += [t for t in carry_over if _has_table(con, _BUILD, t)]
+                _keep_only(con, kept)
+            kept_as_is = {}
+            for name in rest:
+                if name in unchanged or (
+                    name in patchable and _patch_sources(con, work, name, *by_source[name])
+                ):
+                    kept_as_is[name] = scalar(
+                        con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}"
+                    )
+                    if name in patchable:
+                        ended.sources[name] = by_source[name][1]
+                else:
+                    if name in patchable:  # the patch did not give the work table's rows
+                        con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
+                    copies.start(name)
+            for name in ordered:
+                if name in unchanged:
+                    kept_as_is[name] = scalar(
+                        con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}"
+                    )
+            found = kept_as_is | copies.finished()
         counts = {name: found[name] for name in names}
         for name in carry_over:
             if reused and _has_table(con, _BUILD, name):
                 counts[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
                 carried.append(name)
+                _keep_print(known, ended, name)
             elif attached_previous and _has_table(con, _PREVIOUS, name):
                 counts[name] = _copy_table(con, _PREVIOUS, previous, name)
                 carried.append(name)
@@ -282,7 +320,15 @@ def _build(
         con.execute(f"DETACH {_BUILD}")
         if attached_previous:
             con.execute(f"DETACH {_PREVIOUS}")
-    return counts, carried, views, unchanged
+    return counts, carried, views, unchanged, ended
+
+
+def _keep_print(known: Prints, ended: Prints, name: str) -> None:
+    """A table kept as the previous file held it keeps the print recorded for it."""
+    if name in known.fingerprints:
+        ended.fingerprints[name] = known.fingerprints[name]
+    if name in known.sources:
+        ended.sources[name] = known.sources[name]
 
 
 def _start_from_previous(con: duckdb.DuckDBPyConnection, previous: Path, tmp: Path) -> bool:
@@ -319,16 +365,20 @@ def _start_from_previous(con: duckdb.DuckDBPyConnection, previous: Path, tmp: Pa
     return False
 
 
-def _unchanged(con: duckdb.DuckDBPyConnection, work: str, names: list[str]) -> list[str]:
+def _unchanged(
+    con: duckdb.DuckDBPyConnection, work: str, names: list[str], known: Prints, ended: Prints
+) -> list[str]:
     """The tables of `names` that the file being built already holds with the same definition
-    and the same rows as the work database (table_fingerprint of both: one hash pass each)."""
+    and the same rows as the work database (table_fingerprint of both: one hash pass each, the
+    built side's taken from `known` when recorded); their prints go into `ended`."""
     same = []
     for name in names:
         if not _has_table(con, _BUILD, name) or _ddl(con, _BUILD, name) != _ddl(con, work, name):
             continue
-        built = table_fingerprint(con, _qualified(_BUILD, name))
-        if built == table_fingerprint(con, _qualified(work, name)):
+        built = known.fingerprints.get(name) or table_fingerprint(con, _qualified(_BUILD, name))
+        if built == (now := table_fingerprint(con, _qualified(work, name))):
             same.append(name)
+            ended.fingerprints[name] = now
     return same
 
 
@@ -339,16 +389,13 @@ _BY_SOURCE = "sumber_id"
 _PATCH_SHARE = 0.25
 
 
-def _patchable(
-    con: duckdb.DuckDBPyConnection, work: str, names: list[str], keep_order: Mapping
-) -> list[str]:
-    """The tables of `names` but `keep_order` that the file being built holds with the same
-    definition and a `sumber_id` column: candidates for _patch_sources."""
+def _patchable(con: duckdb.DuckDBPyConnection, work: str, names: list[str]) -> list[str]:
+    """The tables of `names` that the file being built holds with the same definition and a
+    `sumber_id` column: candidates for _patch_sources."""
     return [
         name
         for name in names
-        if name not in keep_order
-        and _has_table(con, _BUILD, name)
+        if _has_table(con, _BUILD, name)
         and _ddl(con, _BUILD, name) == _ddl(con, work, name)
         and _BY_SOURCE in _column_names(con, work, name)
     ]
@@ -362,10 +409,12 @@ _PER_SOURCE = (
 
 
 def _source_prints(
-    con: duckdb.DuckDBPyConnection, work: str, name: str
+    con: duckdb.DuckDBPyConnection, work: str, name: str, known: Prints
 ) -> tuple[set[tuple], set[tuple]]:
-    """The per-source prints of table `name` in the file being built and in the work database."""
-    return _prints(con, _qualified(_BUILD, name)), _prints(con, _qualified(work, name))
+    """The per-source prints of table `name` in the file being built (taken from `known` when
+    recorded) and in the work database."""
+    built = known.sources.get(name)
+    return built or _prints(con, _qualified(_BUILD, name)), _prints(con, _qualified(work, name))
 
 
 def _prints(con: duckdb.DuckDBPyConnection, table: str) -> set[tuple]:
@@ -469,27 +518,43 @@ def _has_table(con: duckdb.DuckDBPyConnection, database: str, name: str) -> bool
     )
 
 
-def _copy_tables(
-    con: duckdb.DuckDBPyConnection,
-    work: str,
-    work_path: Path,
-    names: Sequence[str],
-    keep_order: Mapping[str, Sequence[str]],
-) -> dict[str, int]:
-    """_copy_table for each of `names`, two at a time on cursors of their own. DuckDB writes a
-    wide table (a smart_* table's 18 columns) with one thread under the pipeline's memory
-    limit, so copying two tables side by side uses the second core: 1M facts, fact_indikator
-    and smart_governance ~2.4 s instead of ~3.0."""
-    if len(names) < 2:
-        return {
-            name: _copy_table(con, work, work_path, name, keep_order.get(name)) for name in names
-        }
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        copies = {
-            name: pool.submit(_copy_on, con.cursor(), work, work_path, name, keep_order.get(name))
-            for name in names
-        }
-        return {name: copy.result() for name, copy in copies.items()}
+class _Copies:
+    """Tables copied from the work database into the file being built, two at a time on
+    cursors of their own, while the caller goes on. DuckDB writes a wide table (a smart_*
+    table's 18 columns) with one thread under the pipeline's memory limit, so two copies side
+    by side, or a copy beside the comparisons and patches of the other tables, use the second
+    core: 1M facts, fact_indikator and smart_governance ~2.4 s instead of ~3.0."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        work: str,
+        work_path: Path,
+        keep_order: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.con, self.work, self.work_path, self.keep_order = con, work, work_path, keep_order
+        self.started: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._copies: dict[str, Future] = {}
+
+    def __enter__(self) -> _Copies:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # Every copy ends (or fails) before the file is detached, whatever happened here.
+        self._pool.shutdown(wait=True)
+
+    def start(self, name: str) -> None:
+        cursor = self.con.cursor()
+        key = self.keep_order.get(name)
+        self._copies[name] = self._pool.submit(
+            _copy_on, cursor, self.work, self.work_path, name, key
+        )
+        self.started.append(name)
+
+    def finished(self) -> dict[str, int]:
+        """Rows copied per table, once every copy has ended (the first failure raised)."""
+        return {name: copy.result() for name, copy in self._copies.items()}
 
 
 def _copy_on(

@@ -1,0 +1,112 @@
+"""What the last publish knew about the analyst file's tables, so the next one need not hash it.
+
+publish_snapshot (warehouse/snapshot.py) keeps a table of the previous analyst file when its
+prints equal the work table's: table_fingerprint, or one print per source for a table with a
+`sumber_id` column. Each night the previous file's side is the same file as the night before,
+so hashing it again only repeats what the last publish already proved: the prints a publish
+ended with are written next to the work database (`work.duckdb.published.json`), with the
+identity of the analyst file they describe (its path, inode, size and mtime in ns) and the
+DuckDB version that computed them (its `hash()` may change between releases).
+
+They are used only while the analyst file still has that identity (a file written or replaced
+since, by anyone, has another size, mtime or inode), by the same DuckDB: anything else, or a
+record that cannot be read, means the prints are computed as before. The work table's side is
+always computed. On a night when one of 200 sources changed this saves one hash pass of each
+unchanged table's previous version (~0.2 s of ~1.3 s).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+SUFFIX = ".published.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What tells one analyst file from another, or from itself after a write."""
+
+    path: str
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> Identity | None:
+        try:
+            found = path.stat()
+        except OSError:
+            return None
+        return cls(str(path.resolve()), found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+@dataclass
+class Prints:
+    """Per table, its table_fingerprint (rows, print) or its per-source prints; `identity`,
+    the analyst file they were recorded for (None: prints of a file being built)."""
+
+    fingerprints: dict[str, tuple[int, str]] = field(default_factory=dict)
+    sources: dict[str, set[tuple]] = field(default_factory=dict)
+    identity: Identity | None = None
+
+    def still_describe(self, analyst_path: Path) -> bool:
+        """Whether the file they were recorded for is still as it was then."""
+        return self.identity is not None and Identity.of(analyst_path) == self.identity
+
+
+def record_path(work_path: Path) -> Path:
+    return work_path.with_name(work_path.name + SUFFIX)
+
+
+def recorded(work_path: Path, analyst_path: Path) -> Prints:
+    """The prints the last publish recorded for `analyst_path`, when the file is still the one
+    it wrote; empty otherwise."""
+    identity = Identity.of(analyst_path)
+    try:
+        record = json.loads(record_path(work_path).read_text(encoding="utf-8"))
+        if (
+            identity is None
+            or record.get("format") != FORMAT
+            or record.get("duckdb") != duckdb.__version__
+            or record.get("analyst") != _as_json(identity)
+        ):
+            return Prints()
+        return Prints(
+            {t: (int(rows), str(p)) for t, (rows, p) in record["fingerprints"].items()},
+            {t: {tuple(row) for row in rows} for t, rows in record["sources"].items()},
+            identity,
+        )
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return Prints()
+
+
+def record(work_path: Path, analyst_path: Path, prints: Prints) -> None:
+    """Write what the publish that just wrote `analyst_path` knows of its tables. Replaced
+    atomically; a stale record only means prints are computed (its identity no longer
+    matches)."""
+    document = {
+        "format": FORMAT,
+        "duckdb": duckdb.__version__,
+        "analyst": _as_json(Identity.of(analyst_path)),
+        "fingerprints": {t: list(p) for t, p in sorted(prints.fingerprints.items())},
+        "sources": {t: sorted(map(list, p), key=str) for t, p in sorted(prints.sources.items())},
+    }
+    path = record_path(work_path)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _as_json(identity: Identity | None) -> dict | None:
+    return None if identity is None else identity.__dict__.copy()
