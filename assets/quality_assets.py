@@ -2,7 +2,8 @@
 functions over a work-database connection:
 
 - `suite_report`: the GX suite of dim_wilayah, dim_indikator, meta_sumber or a smart_* table
-  (quality/table_suites.py), with evidence;
+  (quality/table_suites.py), with evidence; `start_suite` starts it, so that the GX worker
+  validates while the caller goes on (the warehouse step scans for personal data meanwhile);
 - `guard_tables`: every table the snapshot publishes scanned for NIK, No. KK, phone numbers,
   e-mail addresses and person names (quality/pii.py); the verdict per table is written to
   `meta_kualitas`, which the snapshot and the portal publisher read to leave out a blocked table
@@ -15,9 +16,13 @@ built from every source at once, and one of them failing means the build, not on
 file, is wrong.
 """
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
+from quality import gx_worker
 from quality.pii import PiiReport
 from quality.pii_table import Copied, scan_tables
 from sources.catalog import SourceEntry
@@ -56,17 +61,50 @@ def copied_columns(select: dict[str, str] = DIMENSION_SELECT) -> list[Copied]:
 
 
 def suite_report(con: duckdb.DuckDBPyConnection, table: str, indicators: list[str]):
-    """The GX suite of one published table (quality/table_suites.py) over its rows."""
+    """The GX suite report of `table`, with evidence when a rule fails."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return start_suite(con, table, indicators, pool).report(con)
+
+
+@dataclass
+class SuiteRun:
+    """A table's suite under way: its columns read, GX validating them on a thread of `pool`
+    (which waits for the GX worker when one runs), so the caller can go on meanwhile with
+    other work on the connection (the warehouse step: the personal-data guard)."""
+
+    table: str
+    rules: list
+    validated: Future
+
+    def report(self, con: duckdb.DuckDBPyConnection):
+        """The report, once GX has answered; when a rule failed, the table is read again,
+        whole and as plain pandas, for the evidence: sample rows show every column."""
+        from quality.tidy_suite import validate_frame
+
+        report = self.validated.result()
+        _hand_back(con)  # the read's and GX's memory (~150 MiB at 1M rows), before the next
+        if report.success:
+            return report
+        del report
+        whole = con.execute(f"SELECT * FROM {self.table}").df()
+        report = validate_frame(whole, table=f"warehouse.{self.table}", rules=self.rules)
+        del whole
+        _hand_back(con)
+        return report
+
+
+def start_suite(
+    con: duckdb.DuckDBPyConnection, table: str, indicators: list[str], pool: ThreadPoolExecutor
+) -> SuiteRun:
+    """Read what `table`'s suite checks and start its validation on `pool` (SuiteRun)."""
     from quality.gx_runtime import arrow_frame
     from quality.table_suites import rules_for
     from quality.tidy_suite import validate_frame
 
     rules = rules_for(table, known_regions=known_codes(), indicators=indicators)
-    name = f"warehouse.{table}"
     # Only the columns the rules read go to GX (7 of the 18 of a smart_* table: a 5M-fact build
     # no longer holds whole tables in memory, bench/memory.py), through Arrow as categoricals
-    # (quality/gx_runtime.py arrow_frame). Only when a rule fails is the table read again,
-    # whole and as plain pandas, for the evidence: sample rows show every column.
+    # (quality/gx_runtime.py arrow_frame).
     read = list(dict.fromkeys(column for rule in rules for column in rule.reads))
     if any("row_condition" in rule.kwargs for rule in rules):
         read = ["*"]
@@ -77,15 +115,14 @@ def suite_report(con: duckdb.DuckDBPyConnection, table: str, indicators: list[st
     # A reader, not a whole Arrow table: each batch is encoded as it arrives, so the table's
     # text is never held as plain strings (~130 MiB at 1M rows); one scan keeps rows aligned.
     checked = arrow_frame(con.sql(f"SELECT {', '.join(read)} FROM {table}").to_arrow_reader())
-    report = validate_frame(checked, table=name, rules=rules)
-    del checked
-    _hand_back(con)  # the read's and GX's memory (~150 MiB at 1M rows), before the next table
-    if report.success:
-        return report
-    del report
-    report = validate_frame(con.execute(f"SELECT * FROM {table}").df(), table=name, rules=rules)
-    _hand_back(con)
-    return report
+    name = f"warehouse.{table}"
+    if gx_worker.running():
+        return SuiteRun(table, rules, pool.submit(validate_frame, checked, table=name, rules=rules))
+    # GX in this process (no worker, or stopped for a big source): validated now, not beside the
+    # caller's next work, whose memory it would add to (a 1M-row table's GX peak ~150 MiB).
+    validated: Future = Future()
+    validated.set_result(validate_frame(checked, table=name, rules=rules))
+    return SuiteRun(table, rules, validated)
 
 
 def _hand_back(con: duckdb.DuckDBPyConnection) -> None:

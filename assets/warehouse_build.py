@@ -25,6 +25,7 @@ Selected on its own (no `run_changes` in the run, e.g. from the UI), it rebuilds
 """
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import dagster as dg
@@ -33,7 +34,13 @@ import duckdb
 from assets.changes_asset import RUN_CHANGES
 from assets.check_history import repeat_last
 from assets.metadata import docs_metadata, masks_personal_data, validation_metadata
-from assets.quality_assets import guard_tables, source_allow_lists, suite_report, verdicts
+from assets.quality_assets import (
+    SuiteRun,
+    guard_tables,
+    source_allow_lists,
+    start_suite,
+    verdicts,
+)
 from assets.resources import KotaPintarResource
 from assets.table_metadata import table_metadata, work_table
 from sources.catalog import DIMENSIONS, SourceEntry
@@ -264,8 +271,17 @@ def build_warehouse_step(entries: list[SourceEntry], published: list[str]) -> dg
 
                 yield from build.table(dimension, con, rebuild)
                 yield from build.has_rows(dimension, rows[0] if rows else _count(con, dimension))
-            yield from build.suites(con, indicators, kept, plan.why)
-            yield from build.guard(con, [t for t in published if t not in kept], source_allow)
+            # The suites validate (in the GX worker) while the guard scans the tables here.
+            guarding = [t for t in published if t not in kept]
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                suites = build.start_suites(con, indicators, kept, plan.why, pool)
+                try:
+                    guarded = [*build.guard(con, guarding, source_allow)]
+                except Exception:  # the suites' results stand when the guard breaks
+                    yield from build.suites(con, suites)
+                    raise
+                yield from build.suites(con, suites)
+            yield from guarded
 
     return warehouse
 
@@ -361,21 +377,30 @@ class _Build:
                 metadata={"rows": count},
             )
 
-    def suites(
-        self, con, indicators: list[str], kept: list[str], why: str
-    ) -> Iterator[dg.AssetCheckResult]:
-        """The GX suite of each table; a `kept` table's last result stands (evaluated when this
-        instance has none)."""
-        quality = self.kotapintar.quality
+    def start_suites(
+        self, con, indicators: list[str], kept: list[str], why: str, pool: ThreadPoolExecutor
+    ) -> dict[str, SuiteRun | dg.AssetCheckResult]:
+        """The GX suite of each selected table, started on `pool`; for a `kept` table its last
+        result, repeated (evaluated when this instance has none)."""
+        started: dict[str, SuiteRun | dg.AssetCheckResult] = {}
         for table in SUITE_TABLES:
             key = dg.AssetCheckKey(dg.AssetKey(table), "gx_suite")
             if key not in self.checks:
                 continue
             again = repeat_last(self.context.instance, key, why) if table in kept else None
-            if again is not None:
-                yield again
+            started[table] = again or start_suite(con, table, indicators, pool)
+        return started
+
+    def suites(
+        self, con, started: dict[str, SuiteRun | dg.AssetCheckResult]
+    ) -> Iterator[dg.AssetCheckResult]:
+        """The results of the suites `start_suites` started, in their order."""
+        quality = self.kotapintar.quality
+        for table, run in started.items():
+            if isinstance(run, dg.AssetCheckResult):
+                yield run
                 continue
-            report = suite_report(con, table, indicators)
+            report = run.report(con)
             links = []
             if quality.data_docs_dir is not None and not report.success:
                 from quality.datadocs import write_page
