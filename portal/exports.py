@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +21,14 @@ class GatedExport:
 
 
 def export_gated(
-    analyst_path: str | Path, out_dir: str | Path, dimensions: Sequence[str] = DIMENSIONS
+    analyst_path: str | Path,
+    out_dir: str | Path,
+    dimensions: Sequence[str] = DIMENSIONS,
+    *,
+    known: Mapping[str, tuple[int, str]] | None = None,
 ) -> GatedExport:
-    """Export the dimension tables of the analyst snapshot that pass the publication gate."""
+    """Export the dimension tables of the analyst snapshot that pass the publication gate
+    (`known`: see export_dimensions)."""
     con = open_analyst(analyst_path)
     try:
         verdicts = table_verdicts(con, dimensions)
@@ -31,4 +36,5 @@ def export_gated(
         con.close()
     passed = [d for d in dimensions if verdicts[d].passed]
     withheld = {d: verdicts[d].reason for d in dimensions if not verdicts[d].passed}
-    return GatedExport(info=export_dimensions(analyst_path, out_dir, passed), withheld=withheld)
+    info = export_dimensions(analyst_path, out_dir, passed, known=known)
+    return GatedExport(info=info, withheld=withheld)

@@ -259,3 +259,28 @@ def test_an_export_writes_only_the_tables_that_changed(analyst, tmp_path):
     finally:
         monkey.undo()
     assert _files(out) == _files(tmp_path / "fresh")
+
+
+def test_prints_the_snapshot_recorded_spare_hashing_and_give_the_same_export(
+    analyst, tmp_path, monkeypatch
+):
+    """A print of all of a table's columns is the export's print when those are its columns:
+    the snapshot's record is used (warehouse/snapshot_prints.py), and the files and manifest
+    are those of an export that hashed every table."""
+    _, analyst_path = analyst
+    hashed = export_dimensions(analyst_path, tmp_path / "hashed", DIMENSIONS)
+    with duckdb.connect(str(analyst_path), read_only=True) as con:
+        known = {t: export.table_fingerprint(con, t) for t in ["smart_people", "smart_living"]}
+    computed = []
+    real = export.table_fingerprint
+    monkeypatch.setattr(
+        export, "table_fingerprint", lambda c, t, *a: computed.append(t) or real(c, t, *a)
+    )
+    taken = export_dimensions(analyst_path, tmp_path / "taken", DIMENSIONS, known=known)
+    assert sorted(computed) == sorted(f'"{t}"' for t in DIMENSIONS if t not in known)
+    assert taken.files == hashed.files and taken.tables == hashed.tables
+    manifests = [
+        json.loads((tmp_path / f / export.MANIFEST).read_text(encoding="utf-8"))
+        for f in ("hashed", "taken")
+    ]
+    assert manifests[0]["fingerprints"] == manifests[1]["fingerprints"]

@@ -36,7 +36,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -194,10 +194,18 @@ def table_schema() -> dict:
 
 
 def export_dimensions(
-    analyst_path: str | Path, out_dir: str | Path, tables: Sequence[str]
+    analyst_path: str | Path,
+    out_dir: str | Path,
+    tables: Sequence[str],
+    *,
+    known: Mapping[str, tuple[int, str]] | None = None,
 ) -> ExportInfo:
     """Export `tables` of the analyst snapshot into `out_dir` and describe them in
-    `datapackage.json`. On any failure the previous export stays as it was."""
+    `datapackage.json`. On any failure the previous export stays as it was.
+
+    `known`: table_fingerprint of tables of this very analyst file, when the snapshot that
+    wrote it recorded them (warehouse/snapshot_prints.py); used for a table whose columns are
+    the export's, in its order (the same print then), instead of hashing it again."""
     analyst_path, out_dir = Path(analyst_path), Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out_dir.parent, _temp_pattern(out_dir))  # of killed runs
@@ -218,7 +226,7 @@ def export_dimensions(
             built_from = snapshot_published_at(con)
             rows, prints, files, carried, resources = {}, {}, {}, [], []
             for table in tables:
-                rows[table], prints[table] = table_fingerprint(con, quote(table), _COLUMNS)
+                rows[table], prints[table] = _fingerprint(con, table, known or {})
                 shas = _carry(previous, out_dir, staging, table, prints[table])
                 if shas is None:
                     shas = _write_table(con, table, staging)
@@ -242,6 +250,22 @@ def export_dimensions(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ExportInfo(folder=out_dir, tables=rows, files=files, carried=tuple(carried))
+
+
+def _fingerprint(
+    con: duckdb.DuckDBPyConnection, table: str, known: Mapping[str, tuple[int, str]]
+) -> tuple[int, str]:
+    """table_fingerprint of the export's columns of `table`: `known[table]` (a print of all
+    its columns) when those are the export's columns in its order, else computed."""
+    if table in known:
+        columns = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+            [table],
+        ).fetchall()
+        if [c for (c,) in columns] == [c.name for c in DIMENSION_COLUMNS]:
+            return known[table]
+    return table_fingerprint(con, quote(table), _COLUMNS)
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> dict[str, str]:
@@ -272,7 +296,9 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> d
             csv_written.result()
         if not kept:
             write_table_parquet(con, table, parquet, ordered=False)
-    return {csv.name: _sha256(csv), parquet.name: _sha256(parquet)}
+    # Side by side: hashlib lets go of the GIL while it hashes.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip([csv.name, parquet.name], pool.map(_sha256, [csv, parquet]), strict=True))
 
 
 def _write_csv_apart(
