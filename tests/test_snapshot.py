@@ -421,3 +421,26 @@ def test_a_record_that_does_not_fit_is_ignored(paths, monkeypatch, spoil):
     hashed = _built_side_hashes(monkeypatch)
     info = publish_snapshot(work, analyst, TABLES)
     assert hashed and info.unchanged == ("fact_indikator", "tidy.a")
+
+
+def test_a_patch_its_proof_rejects_is_replaced_by_a_whole_copy(tmp_path, monkeypatch):
+    """Rows without a source (sumber_id NULL) cannot be patched by source: the proof of the
+    patch (the replaced sources' prints and the row count) fails, and the table is copied."""
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+
+    def fill(odd_value: int) -> None:
+        with duckdb.connect(str(work)) as con:
+            con.execute("CREATE OR REPLACE TABLE t (sumber_id VARCHAR, v INTEGER)")
+            con.execute("INSERT INTO t SELECT 'a', range FROM range(40)")
+            con.execute(f"INSERT INTO t VALUES ('b', 1), (NULL, {odd_value})")
+
+    fill(1)
+    publish_snapshot(work, analyst, ["t"])
+    publish_snapshot(work, analyst, ["t"])  # the prints recorded
+    fill(2)  # only the row without a source changed
+    copied = []
+    real = snapshot._copy_table
+    monkeypatch.setattr(snapshot, "_copy_table", lambda *a: copied.append(a[3]) or real(*a))
+    info = publish_snapshot(work, analyst, ["t"])
+    assert copied == ["t"] and info.tables == {"t": 42}
+    assert query("SELECT v FROM t WHERE sumber_id IS NULL", analyst).v.tolist() == [2]

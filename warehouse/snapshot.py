@@ -279,9 +279,7 @@ def _build(
                 if name in unchanged or (
                     name in patchable and _patch_sources(con, work, name, *by_source[name])
                 ):
-                    kept_as_is[name] = scalar(
-                        con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}"
-                    )
+                    kept_as_is[name] = _count(con, _qualified(_BUILD, name))
                     if name in patchable:
                         ended.sources[name] = by_source[name][1]
                 else:
@@ -290,14 +288,12 @@ def _build(
                     copies.start(name)
             for name in ordered:
                 if name in unchanged:
-                    kept_as_is[name] = scalar(
-                        con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}"
-                    )
+                    kept_as_is[name] = _count(con, _qualified(_BUILD, name))
             found = kept_as_is | copies.finished()
         counts = {name: found[name] for name in names}
         for name in carry_over:
             if reused and _has_table(con, _BUILD, name):
-                counts[name] = scalar(con, f"SELECT count(*) FROM {_qualified(_BUILD, name)}")
+                counts[name] = _count(con, _qualified(_BUILD, name))
                 carried.append(name)
                 _keep_print(known, ended, name)
             elif attached_previous and _has_table(con, _PREVIOUS, name):
@@ -417,8 +413,12 @@ def _source_prints(
     return built or _prints(con, _qualified(_BUILD, name)), _prints(con, _qualified(work, name))
 
 
-def _prints(con: duckdb.DuckDBPyConnection, table: str) -> set[tuple]:
-    return set(con.execute(_PER_SOURCE.format(table=table)).fetchall())
+def _prints(con: duckdb.DuckDBPyConnection, table: str, only: list | None = None) -> set[tuple]:
+    """The per-source prints of `table`; with `only`, of those sources alone."""
+    if only is None:
+        return set(con.execute(_PER_SOURCE.format(table=table)).fetchall())
+    sql = _PER_SOURCE.format(table=f"{table} WHERE sumber_id IN (SELECT unnest(?))")
+    return set(con.execute(sql, [only]).fetchall())
 
 
 def _patch_sources(
@@ -426,9 +426,10 @@ def _patch_sources(
 ) -> bool:
     """Replace, in the file being built, the rows of the sources whose prints differ between
     `before` (the file being built) and `after` (the work table), and prove the result holds
-    the work table's rows (its prints again). False, with the table possibly half patched,
-    when the change is too large to be worth it or the proof fails: the caller copies the
-    table whole."""
+    the work table's rows: the replaced sources' prints again, and the table's row count (the
+    other sources' rows, untouched by statements that name only the replaced sources, had
+    equal prints already). False, with the table possibly half patched, when the change is too
+    large to be worth it or the proof fails: the caller copies the table whole."""
     built, source = _qualified(_BUILD, name), _qualified(work, name)
     differing = sorted({row[0] for row in before ^ after}, key=str)
     total = sum(row[1] for row in after) or 1
@@ -444,7 +445,13 @@ def _patch_sources(
             "WHERE sumber_id IN (SELECT unnest(?))",
             [differing],
         ).fetchall()
-    return _prints(con, built) == after
+    replaced = {row for row in after if row[0] in differing}
+    rows = sum(row[1] for row in after)
+    return _prints(con, built, differing) == replaced and _count(con, built) == rows
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return scalar(con, f"SELECT count(*) FROM {table}")
 
 
 def _column_names(
@@ -605,8 +612,7 @@ def _copy_table(
     if key and not scans_in_order(con, source, key):
         order = f" ORDER BY {', '.join(quote(k) for k in key)}"
     con.execute(f"INSERT INTO {target} ({stored}) SELECT {stored} FROM {source}{order}")
-    copied = scalar(con, f"SELECT count(*) FROM {target}")
-    expected = scalar(con, f"SELECT count(*) FROM {source}")
+    copied, expected = _count(con, target), _count(con, source)
     if copied != expected:
         raise RuntimeError(f"Snapshot: copied {copied} rows of `{name}` but it has {expected}.")
     return copied
