@@ -444,3 +444,30 @@ def test_a_patch_its_proof_rejects_is_replaced_by_a_whole_copy(tmp_path, monkeyp
     info = publish_snapshot(work, analyst, ["t"])
     assert copied == ["t"] and info.tables == {"t": 42}
     assert query("SELECT v FROM t WHERE sumber_id IS NULL", analyst).v.tolist() == [2]
+
+
+def _comments(path) -> set[tuple]:
+    with open_analyst(path) as con:
+        return set(
+            con.execute(
+                "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NOT NULL "
+                "UNION ALL SELECT table_name || '.' || column_name, comment FROM duckdb_columns() "
+                "WHERE comment IS NOT NULL"
+            ).fetchall()
+        )
+
+
+def test_a_kept_table_has_the_comments_of_a_new_file_even_after_someone_changed_them(paths):
+    """Comments are written only where the file being built differs (a kept table keeps its
+    own): one changed in the analyst file by hand is written again."""
+    work, analyst = paths
+    with duckdb.connect(str(analyst)) as con:
+        con.execute("COMMENT ON TABLE fact_indikator IS 'changed by hand'")
+        con.execute("COMMENT ON COLUMN fact_indikator.nilai IS NULL")
+    info = publish_snapshot(work, analyst, TABLES)
+    assert "fact_indikator" in info.unchanged
+    fresh = analyst.with_name("fresh.duckdb")
+    publish_snapshot(work, fresh, TABLES)
+    assert _comments(analyst) == _comments(fresh)
+    assert ("fact_indikator", "changed by hand") not in _comments(analyst)
+    assert any(name == "fact_indikator.nilai" for name, _ in _comments(analyst))

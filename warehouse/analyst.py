@@ -240,26 +240,48 @@ def describe(con: duckdb.DuckDBPyConnection) -> None:
         "WHERE database_name = current_database() AND schema_name = 'main' "
         "ORDER BY table_name, column_index"
     ).fetchall()
-    rows, comments = [], []
+    rows, comments = [], {}
     for item in PUBLISHED:
         if item.name not in present:
             continue
         about = item.about
         rows.append([item.name, item.kind, None, 0, None, *_texts(about)])
         what = {"tabel": "TABLE", "view": "VIEW", "makro": "MACRO"}[item.kind]
-        comments.append(f"COMMENT ON {what} {quote(item.name)} IS {literal(about.comment())}")
+        comments[what, item.name, None] = about.comment()
     for table, column, index, data_type in columns:
         entry = column_entry(table, column)
         kind = BY_NAME[table].kind if table in BY_NAME else present.get(table, "tabel")
         rows.append([table, kind, column, index, data_type, *(_texts(entry) if entry else _NONE)])
         if entry is not None:
-            target = f"{quote(table)}.{quote(column)}"
-            comments.append(f"COMMENT ON COLUMN {target} IS {literal(entry.comment())}")
+            comments["COLUMN", table, column] = entry.comment()
     # ~340 rows: from a DataFrame in ~3 ms, where executemany took ~0.4 s.
     frame = pd.DataFrame(rows, columns=_KAMUS_COLUMNS).astype({"urutan": "int32"})
     with registered(con, frame) as name:
         con.execute(f"INSERT INTO {KAMUS_TABLE} SELECT * FROM {name}")
-    con.execute(";\n".join(comments))
+    # A table kept from the previous file keeps its comments: only what differs is written
+    # (~300 statements on a night when one of 200 sources changed: ~0.1 s).
+    written = _comments(con)
+    statements = [
+        f"COMMENT ON {what} {quote(name)}{'.' + quote(column) if column else ''} IS {literal(text)}"
+        for (what, name, column), text in comments.items()
+        if written.get((what, name, column)) != text
+    ]
+    if statements:
+        con.execute(";\n".join(statements))
+
+
+def _comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str | None], str]:
+    """The comments the current database's main schema holds, keyed as describe keys them."""
+    where = "database_name = current_database() AND schema_name = 'main' AND comment IS NOT NULL"
+    found = con.execute(
+        f"SELECT 'TABLE', table_name, NULL, comment FROM duckdb_tables() WHERE {where} "
+        f"UNION ALL SELECT 'VIEW', view_name, NULL, comment FROM duckdb_views() WHERE {where} "
+        "UNION ALL SELECT DISTINCT 'MACRO', function_name, NULL, comment FROM duckdb_functions() "
+        f"WHERE {where} AND function_type = 'macro' "
+        f"UNION ALL SELECT 'COLUMN', table_name, column_name, comment FROM duckdb_columns() "
+        f"WHERE {where}"
+    ).fetchall()
+    return {(what, name, column): text for what, name, column, text in found}
 
 
 _NONE = [None, None, None, None]
