@@ -249,12 +249,14 @@ def _build(
             # (one core: DuckDB inserts a wide table on one thread) runs on a cursor of its own
             # while the other tables are compared and patched here.
             ordered = [name for name in names if name in keep_order]
-            same = set(_unchanged(con, work, ordered, known, ended)) if reused else set()
-            for name in ordered:
-                if name not in same:
-                    if reused and _has_table(con, _BUILD, name):
-                        con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
-                    copies.start(name)
+            same = set()
+            for name in ordered:  # each copy starts as soon as its table is found changed
+                if reused and _unchanged(con, work, [name], known, ended):
+                    same.add(name)
+                    continue
+                if reused and _has_table(con, _BUILD, name):
+                    con.execute(f"DROP TABLE {_qualified(_BUILD, name)}")
+                copies.start(name)
             rest = [name for name in names if name not in keep_order]
             patchable = _patchable(con, work, rest) if reused else []
             # A table with a `sumber_id` column is compared source by source (the same proof
