@@ -14,7 +14,7 @@ import duckdb
 
 from assets.quality_stage import QualityOptions
 from sources.http import DEFAULT_CONTACT, HttpConfig
-from warehouse.db import connect, release_memory, work_db
+from warehouse.db import connect, kept_open, release_memory, work_db
 from warehouse.run_lock import hold_work_db
 
 WORK_DB_FILE = "work.duckdb"  # in data_dir; DuckDB names its tables `work.main.<table>`
@@ -116,6 +116,7 @@ class KotaPintarResource(dg.ConfigurableResource):
             hold_work_db(
                 self.work_path, context.run_id or "", run.job_name if run else "", notify=say
             ),
+            kept_open(self.work_path),  # the steps' connections join it: no catalog re-read
             super().yield_for_execution(context) as resource,
         ):
             yield resource

@@ -287,6 +287,26 @@ def work_db(
         con.close()
 
 
+@contextmanager
+def kept_open(path: str | Path) -> Iterator[None]:
+    """Keep the work database open around several units of work (a run's steps): each
+    `connect` then joins the open database (~5 ms) instead of opening the file, which reads its
+    catalog again (~30-60 ms with 200 sources' tidy tables; five times a run). The file stays
+    locked to other processes meanwhile, as a run's steps hold it anyway; what the keeping
+    connection's database caches is evicted when it closes and by `shed_cache`, as before.
+    Best effort: when the file cannot be opened here, each unit of work opens it (and reports
+    why) as without it."""
+    try:
+        keeper = connect(path)
+    except Exception:  # the first step reports it, with its own context
+        keeper = None
+    try:
+        yield
+    finally:
+        if keeper is not None:
+            keeper.close()
+
+
 def _connect_waiting(path: Path, lock_wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_wait_seconds
     delay = 0.05
