@@ -156,7 +156,10 @@ def apply_limits(
     threads and spill folder of the connection's database."""
     con.execute(f"SET memory_limit = '{memory_limit(database)}'")
     con.execute(f"SET threads = {threads()}")
-    con.execute("SET temp_directory = ?", [str(temp_directory)])
+    # A database already open in this process (kept_open) may have spilled into the folder:
+    # DuckDB then refuses any SET of it, even to the same folder.
+    if scalar(con, "SELECT current_setting('temp_directory')") != str(temp_directory):
+        con.execute("SET temp_directory = ?", [str(temp_directory)])
 
 
 def use_system_allocator() -> None:
