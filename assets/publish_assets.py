@@ -15,7 +15,7 @@ from assets.metadata import masks_personal_data
 from assets.resources import KotaPintarResource
 from portal.exports import export_gated
 from portal.publish import PortalConfig, PublicationReport, publish
-from warehouse.snapshot_prints import recorded
+from warehouse.prints import recorded
 
 GROUP = "publication"
 OWNER = ["team:kominfo"]  # the walidata publishes

@@ -265,7 +265,7 @@ def test_prints_the_snapshot_recorded_spare_hashing_and_give_the_same_export(
     analyst, tmp_path, monkeypatch
 ):
     """A print of all of a table's columns is the export's print when those are its columns:
-    the snapshot's record is used (warehouse/snapshot_prints.py), and the files and manifest
+    the snapshot's record is used (warehouse/prints.py), and the files and manifest
     are those of an export that hashed every table."""
     _, analyst_path = analyst
     hashed = export_dimensions(analyst_path, tmp_path / "hashed", DIMENSIONS)

@@ -358,20 +358,20 @@ def test_a_table_whose_sources_all_match_is_kept_unchanged_without_a_patch(tmp_p
 def _built_side_hashes(monkeypatch) -> list[str]:
     """The tables whose previous version (the file being built) a publish hashes."""
     hashed = []
-    real_fingerprint, real_prints = snapshot.table_fingerprint, snapshot._prints
+    real_fingerprint, real_prints = snapshot.table_fingerprint, snapshot.source_prints
 
     def fingerprint(con, source, *rest):
         if snapshot._BUILD in source:
             hashed.append(source)
         return real_fingerprint(con, source, *rest)
 
-    def prints(con, table):
+    def prints(con, table, *rest):
         if snapshot._BUILD in table:
             hashed.append(table)
-        return real_prints(con, table)
+        return real_prints(con, table, *rest)
 
     monkeypatch.setattr(snapshot, "table_fingerprint", fingerprint)
-    monkeypatch.setattr(snapshot, "_prints", prints)
+    monkeypatch.setattr(snapshot, "source_prints", prints)
     return hashed
 
 

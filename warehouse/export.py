@@ -204,7 +204,7 @@ def export_dimensions(
     `datapackage.json`. On any failure the previous export stays as it was.
 
     `known`: table_fingerprint of tables of this very analyst file, when the snapshot that
-    wrote it recorded them (warehouse/snapshot_prints.py); used for a table whose columns are
+    wrote it recorded them (warehouse/prints.py); used for a table whose columns are
     the export's, in its order (the same print then), instead of hashing it again."""
     analyst_path, out_dir = Path(analyst_path), Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

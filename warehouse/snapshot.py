@@ -31,7 +31,7 @@ table with a `sumber_id` column (fact_indikator, meta_muat...) replaces only the
 sources whose rows differ (a fingerprint per source on both sides), when they are at most a
 quarter of the table; the patched table is then proven equal to the work table by
 table_fingerprint, or copied whole. The previous file's side of these prints is what the last
-publish ended with, when it recorded them for this very file (warehouse/snapshot_prints.py):
+publish ended with, when it recorded them for this very file (warehouse/prints.py):
 each unchanged table is then hashed once, on the work side, not twice. A patched table keeps
 its rows but not their order, so the tables read in key order later (`keep_order`: the smart_*
 tables the exports write) are copied, sorted on the way when the work table is not stored in key
@@ -69,7 +69,7 @@ import duckdb
 from warehouse.analyst import create_views, describe
 from warehouse.db import connect
 from warehouse.files import keep_access, remove_stale
-from warehouse.snapshot_prints import Prints, record, recorded
+from warehouse.prints import Prints, record, recorded, source_prints
 from warehouse.sqlutil import literal, quote, scalar, scans_in_order, transaction
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
@@ -399,28 +399,13 @@ def _patchable(con: duckdb.DuckDBPyConnection, work: str, names: list[str]) -> l
     ]
 
 
-# Per source: its rows, and the order-free sum and xor of their hashes (as table_fingerprint).
-_PER_SOURCE = (
-    "SELECT sumber_id, count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) FROM "
-    "(SELECT * FROM {table}) AS r GROUP BY sumber_id"
-)
-
-
 def _source_prints(
     con: duckdb.DuckDBPyConnection, work: str, name: str, known: Prints
 ) -> tuple[set[tuple], set[tuple]]:
     """The per-source prints of table `name` in the file being built (taken from `known` when
     recorded) and in the work database."""
-    built = known.sources.get(name)
-    return built or _prints(con, _qualified(_BUILD, name)), _prints(con, _qualified(work, name))
-
-
-def _prints(con: duckdb.DuckDBPyConnection, table: str, only: list | None = None) -> set[tuple]:
-    """The per-source prints of `table`; with `only`, of those sources alone."""
-    if only is None:
-        return set(con.execute(_PER_SOURCE.format(table=table)).fetchall())
-    sql = _PER_SOURCE.format(table=f"{table} WHERE sumber_id IN (SELECT unnest(?))")
-    return set(con.execute(sql, [only]).fetchall())
+    built = known.sources.get(name) or source_prints(con, _qualified(_BUILD, name))
+    return built, source_prints(con, _qualified(work, name))
 
 
 def _patch_sources(
@@ -449,7 +434,7 @@ def _patch_sources(
         ).fetchall()
     replaced = {row for row in after if row[0] in differing}
     rows = sum(row[1] for row in after)
-    return _prints(con, built, differing) == replaced and _count(con, built) == rows
+    return source_prints(con, built, differing) == replaced and _count(con, built) == rows
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -574,7 +559,7 @@ class _Copies:
             rows = _copy_table(cursor, self.work, self.work_path, name, key)
             built = _qualified(_BUILD, name)
             if key is None and _BY_SOURCE in _column_names(cursor, _BUILD, name):
-                self.ended.sources[name] = _prints(cursor, built)
+                self.ended.sources[name] = source_prints(cursor, built)
             else:
                 self.ended.fingerprints[name] = table_fingerprint(cursor, built)
             return rows

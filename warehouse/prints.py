@@ -1,4 +1,4 @@
-"""What the last publish knew about the analyst file's tables, so the next one need not hash it.
+"""Prints of tables (per source, or whole), and what the last publish recorded of the analyst file.
 
 publish_snapshot (warehouse/snapshot.py) keeps a table of the previous analyst file when its
 prints equal the work table's: table_fingerprint, or one print per source for a table with a
@@ -59,6 +59,25 @@ class Prints:
     def still_describe(self, analyst_path: Path) -> bool:
         """Whether the file they were recorded for is still as it was then."""
         return self.identity is not None and Identity.of(analyst_path) == self.identity
+
+
+# Per source: its rows, and the order-free sum and xor of their hashes (as table_fingerprint in
+# warehouse/snapshot.py: the sums and xors of a table's sources add up to its own).
+_PER_SOURCE = (
+    "SELECT sumber_id, count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) FROM "
+    "(SELECT * FROM {table}) AS r GROUP BY sumber_id"
+)
+
+
+def source_prints(
+    con: duckdb.DuckDBPyConnection, table: str, only: list | None = None
+) -> set[tuple]:
+    """(sumber_id, rows, sum, xor) per source of `table` (SQL, quoted by the caller); with
+    `only`, of those sources alone."""
+    if only is None:
+        return set(con.execute(_PER_SOURCE.format(table=table)).fetchall())
+    sql = _PER_SOURCE.format(table=f"{table} WHERE sumber_id IN (SELECT unnest(?))")
+    return set(con.execute(sql, [only]).fetchall())
 
 
 def record_path(work_path: Path) -> Path:
