@@ -16,22 +16,26 @@ built from every source at once, and one of them failing means the build, not on
 file, is wrong.
 """
 
+import contextlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from quality import gx_worker
 from quality.pii import PiiReport
-from quality.pii_table import Copied, scan_tables
+from quality.pii_table import Copied, rules_print, scan_tables
 from sources.catalog import SourceEntry
 from sources.wilayah import known_codes
 from warehouse.build import DIMENSION_SELECT
 from warehouse.db import release_memory, shed_cache
 from warehouse.kamus import unscanned_columns
 from warehouse.kualitas import record_verdict
+from warehouse.prints import CleanScan, clean_scans, record_clean_scans, source_prints
 from warehouse.reference import DIMENSIONS
+from warehouse.sqlutil import quote, scalar
 
 # Columns of the pipeline's own tables that look like personal data but are not.
 BUILT_IN_ALLOW: dict[str, dict[str, str]] = {
@@ -151,14 +155,19 @@ def guard_tables(
     # In SQL, distinct values only: a 5M-row table never enters pandas (bench/memory.py).
     # Not the pipeline's own file fingerprints (berkas_sha256, sha256): computed here from
     # the bytes, never read from a file, they can hold no one's data (kamus Entry.scan).
+    skip = {table: unscanned_columns(table) for table in tables}
+    rules = {t: rules_print(BUILT_IN_ALLOW.get(t), source_allow, skip[t]) for t in tables}
+    since = _CleanSince(con, tables, rules)
     reports = scan_tables(
         con,
         tables,
         allow=BUILT_IN_ALLOW,
         source_allow=source_allow,
-        skip={table: unscanned_columns(table) for table in tables},
+        skip=skip,
         copies=dict.fromkeys(DIMENSIONS, copied_columns()),
+        only_sources=since.changed_sources(),
     )
+    since.record(reports)
     _hand_back(con)
     for report in reports:
         record_verdict(
@@ -170,6 +179,64 @@ def guard_tables(
             run_id=run_id,
         )
     return reports
+
+
+class _CleanSince:
+    """In proportion to change: the sources of a table whose rows are as they were when a scan
+    under the same rules last found nothing in it are not read again (warehouse/prints.py
+    CleanScan, next to the work database); a night when one of 200 sources changed scans its
+    rows of fact_indikator, not 2M rows (~0.25 s). Per-source prints prove the rest unchanged
+    (one pass of the table, a third of a scan's)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tables: list[str], rules: dict) -> None:
+        self.con, self.rules = con, rules
+        path = scalar(
+            con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        )
+        self.work_path = Path(path) if path else None  # an in-memory database keeps no record
+        self.by_source = [t for t in tables if "sumber_id" in _column_names(con, t)]
+        last = clean_scans(self.work_path) if self.work_path else {}
+        self.now = {
+            t: source_prints(con, quote(t))
+            for t in self.by_source
+            if t in last and last[t].rules == rules[t]
+        }
+        self.last = last
+
+    def changed_sources(self) -> dict[str, set]:
+        """Per table found clean before: the sources whose rows are new or changed since."""
+        return {
+            table: {row[0] for row in prints - self.last[table].sources}
+            for table, prints in self.now.items()
+        }
+
+    def record(self, reports: list[PiiReport]) -> None:
+        """What was found clean tonight, for the next night; a table with any finding is read
+        whole again until it is clean."""
+        if self.work_path is None:
+            return
+        clean = {
+            r.table: CleanScan(
+                self.rules[r.table],
+                frozenset(self.now.get(r.table) or source_prints(self.con, quote(r.table))),
+            )
+            for r in reports
+            if r.table in self.by_source and not r.findings
+        }
+        with contextlib.suppress(OSError):  # without it, the next night reads every row
+            record_clean_scans(self.work_path, clean)
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".") if "." in table else ("main", table)
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()
+    ]
 
 
 def verdicts(reports: list[PiiReport]) -> str:

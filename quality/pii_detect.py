@@ -112,6 +112,11 @@ def _malang_kecamatan() -> frozenset[str]:
     return frozenset(w.kode.split(".")[2] for w in reference() if w.tingkat == "kecamatan")
 
 
+def reference_codes() -> tuple:
+    """What plausible_region judges by: the provinces, Kota Malang's code and its kecamatan."""
+    return tuple(sorted(PROVINCES)), KODE_KOTA, tuple(sorted(_malang_kecamatan()))
+
+
 def plausible_region(digits: str) -> bool:
     """The first 6 digits name a province, a regency/city and a kecamatan that can exist."""
     province, regency, kecamatan = digits[:2], digits[2:4], digits[4:6]

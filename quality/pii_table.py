@@ -20,8 +20,12 @@ allow-lists, and names the columns covered (`PiiReport.covered`).
 
 from __future__ import annotations
 
+import hashlib
+import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
@@ -33,6 +37,7 @@ from quality.pii_detect import (
     is_person_column,
     looks_like_names,
     mask,
+    reference_codes,
 )
 
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
@@ -66,10 +71,17 @@ def scan_tables(
     source_allow: Mapping[str, Mapping[str, str]] | None = None,
     skip: Mapping[str, Collection[str]] | None = None,
     copies: Mapping[str, Sequence[Copied]] | None = None,
+    only_sources: Mapping[str, Collection] | None = None,
 ) -> list[PiiReport]:
     """`scan_table` over each of `tables` (allow-lists and skipped columns per table), sources
     before the tables copied from them; a copied column is searched only for what the scan of
-    its source found. Reports come in the order of `tables`."""
+    its source found. Reports come in the order of `tables`.
+
+    `only_sources`: per table, the sources (`sumber_id`) whose rows are read, when the caller
+    knows the others' rows unchanged since a scan under the same `rules_print` found nothing
+    in the table. The part's scan stands for the table when it finds nothing too; else, or for
+    a table whose findings are not each a row's own (a column of person names) or that copies
+    another's columns, the whole table is read."""
     allow, skip, copies = allow or {}, skip or {}, copies or {}
     found: dict[tuple[str, str], list] = {}  # (table, column) scanned -> values with a hit
     reports: dict[str, PiiReport] = {}
@@ -77,19 +89,88 @@ def scan_tables(
     columns = _columns_of(con, [*order, *(c.source for t in order for c in copies.get(t, ()))])
     for table in order:
         omitted = skip.get(table, ())
-        screened = _screened_elsewhere(con, table, copies.get(table, ()), found, omitted, columns)
-        report, hits = _scan(
-            con,
-            table,
-            allow=allow.get(table),
-            source_allow=source_allow,
-            skip=omitted,
-            screened=screened,
-            columns=columns[table],
-        )
+        scan = {"allow": allow.get(table), "source_allow": source_allow, "skip": omitted}
+        part = (only_sources or {}).get(table)
+        scanned = None
+        if part is not None and not copies.get(table) and _judged_by_row(columns[table], omitted):
+            scanned = _scan_part(con, table, part, columns=columns[table], **scan)
+        if scanned is None:
+            screened = _screened_elsewhere(
+                con, table, copies.get(table, ()), found, omitted, columns
+            )
+            scanned = _scan(con, table, screened=screened, columns=columns[table], **scan)
+        report, hits = scanned
         found.update({(table, column): values for column, values in hits.items()})
         reports[table] = report
     return [reports[table] for table in tables]
+
+
+def rules_print(
+    allow: Mapping[str, str] | None,
+    source_allow: Mapping[str, Mapping[str, str]] | None,
+    skip: Collection[str] = (),
+) -> str:
+    """What decides a table's scan besides its rows: the allow-lists and skipped columns it is
+    scanned with, the scan's own code (quality/pii*.py) and the reference it judges numbers by.
+    A table found clean under one print and scanned under another is read whole again."""
+    text = repr(
+        (
+            _code_print(),
+            sorted((allow or {}).items()),
+            sorted((s, sorted(c.items())) for s, c in (source_allow or {}).items()),
+            sorted(skip),
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@cache
+def _code_print() -> str:
+    from quality import pii, pii_detect
+
+    digest = hashlib.sha256()
+    for module in (pii, pii_detect, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(repr(reference_codes()).encode())
+    return digest.hexdigest()
+
+
+def _judged_by_row(columns: list[tuple[str, str]], skip: Collection[str]) -> bool:
+    """Whether every finding in the table is a row's own (no column of person names, judged on
+    the share of name-like values among all of its values), with a source per row."""
+    names = [column for column, _ in columns if column not in skip]
+    return "sumber_id" in names and not any(is_person_column(column) for column in names)
+
+
+# The rows of a part of a table (_scan_part): in a database in memory, which every cursor of the
+# connection's database sees (a TEMP table is its connection's alone; _scan_text reads on a
+# cursor), and nothing is written into the work database.
+_PART = "kp_guard_part"
+
+
+def _scan_part(
+    con, table: str, sources: Collection, *, columns, **scan
+) -> tuple[PiiReport, dict[str, list]] | None:
+    """The scan of `table` from the rows of `sources` alone, when they hold nothing: the caller
+    vouches that its other rows were found clean under the same rules_print and have not
+    changed since. None when the part holds anything (the whole table is then scanned, for its
+    complete counts and places) or rows without a source are among those to read."""
+    if None in sources:
+        return None
+    con.execute(f"ATTACH ':memory:' AS {_PART}")
+    try:
+        con.execute(
+            f"CREATE TABLE {_PART}.main.part AS SELECT * FROM {table} "
+            "WHERE sumber_id IN (SELECT unnest(?))",
+            [sorted(sources)],
+        )
+        report, hits = _scan(con, f"{_PART}.main.part", columns=columns, **scan)
+    finally:
+        con.execute(f"DETACH {_PART}")
+    if report.findings:
+        return None
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return PiiReport(table=table, rows=rows, findings=[], covered=report.covered), hits
 
 
 def scan_table(

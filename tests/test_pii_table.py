@@ -332,3 +332,64 @@ def test_only_plain_copies_of_dimension_select_are_covered():
         ("fact_indikator", {"a": "lokasi"}, ("indikator", "indikator")),
         ("dim_indikator", {"d": "nama_id"}, None),
     ]
+
+
+def _two_source_facts(con, nilai_b: int = 0) -> None:
+    """fact_indikator with 300 clean rows of src_a and 20 of src_b (nilai + `nilai_b`)."""
+    con.execute("DELETE FROM fact_indikator")
+    for source, rows, extra in (("src_a", 300, 0), ("src_b", 20, nilai_b)):
+        con.execute(
+            f"INSERT INTO fact_indikator SELECT 'IND_{source[-1].upper()}', '35.73.01', "
+            f"(2000 + i)::VARCHAR, i + {extra}, 'final', NULL, '{source}', '{'ab' * 32}', "
+            "'Data!C' || i FROM range(?) r(i)",
+            [rows],
+        )
+
+
+def _scanned(monkeypatch) -> list[str]:
+    """The tables (or parts) pii_table._scan reads."""
+    import quality.pii_table as pii_table
+
+    read, real = [], pii_table._scan
+    monkeypatch.setattr(
+        pii_table, "_scan", lambda con, table, **k: read.append(table) or real(con, table, **k)
+    )
+    return read
+
+
+def test_a_clean_tables_unchanged_sources_are_not_read_again(tmp_path, monkeypatch):
+    """In proportion to change: a source whose rows are as they were when the last scan (same
+    rules) found nothing is not read; a change that brings personal data is found, and then
+    counted over the whole table, as a scan of every row counts it."""
+    from assets.quality_assets import guard_tables
+    from warehouse.db import work_db
+
+    with work_db(tmp_path / "work.duckdb") as con:
+        _two_source_facts(con)
+        assert guard_tables(con, ["fact_indikator"], {})[0].passed  # recorded clean
+        read = _scanned(monkeypatch)
+        _two_source_facts(con, nilai_b=1)  # src_b changed
+        [report] = guard_tables(con, ["fact_indikator"], {})
+        assert report.passed and report.rows == 320
+        assert read == ["kp_guard_part.main.part"]  # src_b's 20 rows, not 320
+
+        # A phone number in one row of each source: found in the changed rows, then counted
+        # and placed over the whole table, as a scan of every row does.
+        con.execute(f"UPDATE fact_indikator SET lokasi = 'HP {PHONE}' WHERE periode = '2003'")
+        read.clear()
+        [found] = guard_tables(con, ["fact_indikator"], {})
+        assert read == ["kp_guard_part.main.part", "fact_indikator"]
+        (tmp_path / "work.duckdb.guarded.json").unlink()  # as a first night: every row read
+        [whole] = guard_tables(con, ["fact_indikator"], {})
+        assert found.as_dict() == whole.as_dict() and [f.count for f in found.blocking] == [2]
+
+        # With a finding recorded nowhere, the next night reads the whole table again; so does
+        # one whose rules changed (a source's allow-list here).
+        read.clear()
+        guard_tables(con, ["fact_indikator"], {})
+        assert read == ["fact_indikator"]
+        con.execute("UPDATE fact_indikator SET lokasi = 'Data!C3' WHERE periode = '2003'")
+        guard_tables(con, ["fact_indikator"], {})  # clean again: recorded
+        read.clear()
+        guard_tables(con, ["fact_indikator"], {"src_a": {"catatan": "office notes"}})
+        assert read == ["fact_indikator"]

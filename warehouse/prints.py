@@ -88,21 +88,16 @@ def recorded(work_path: Path, analyst_path: Path) -> Prints:
     """The prints the last publish recorded for `analyst_path`, when the file is still the one
     it wrote; empty otherwise."""
     identity = Identity.of(analyst_path)
+    record = _read(record_path(work_path))
     try:
-        record = json.loads(record_path(work_path).read_text(encoding="utf-8"))
-        if (
-            identity is None
-            or record.get("format") != FORMAT
-            or record.get("duckdb") != duckdb.__version__
-            or record.get("analyst") != _as_json(identity)
-        ):
+        if identity is None or record.get("analyst") != _as_json(identity):
             return Prints()
         return Prints(
             {t: (int(rows), str(p)) for t, (rows, p) in record["fingerprints"].items()},
-            {t: {tuple(row) for row in rows} for t, rows in record["sources"].items()},
+            {t: _source_set(rows) for t, rows in record["sources"].items()},
             identity,
         )
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return Prints()
 
 
@@ -110,21 +105,86 @@ def record(work_path: Path, analyst_path: Path, prints: Prints) -> None:
     """Write what the publish that just wrote `analyst_path` knows of its tables. Replaced
     atomically; a stale record only means prints are computed (its identity no longer
     matches)."""
-    document = {
-        "format": FORMAT,
-        "duckdb": duckdb.__version__,
-        "analyst": _as_json(Identity.of(analyst_path)),
-        "fingerprints": {t: list(p) for t, p in sorted(prints.fingerprints.items())},
-        "sources": {t: sorted(map(list, p), key=str) for t, p in sorted(prints.sources.items())},
-    }
-    path = record_path(work_path)
+    _write(
+        record_path(work_path),
+        {
+            "analyst": _as_json(Identity.of(analyst_path)),
+            "fingerprints": {t: list(p) for t, p in sorted(prints.fingerprints.items())},
+            "sources": {t: _source_list(p) for t, p in sorted(prints.sources.items())},
+        },
+    )
+
+
+# The personal-data guard's record, next to the work database: per table, the rules it was last
+# scanned under and found nothing (quality.pii_table.rules_print), and its per-source prints
+# then. A source whose print is the same tonight is not read again (assets/quality_assets.py).
+CLEAN_SUFFIX = ".guarded.json"
+
+
+@dataclass(frozen=True)
+class CleanScan:
+    rules: str
+    sources: frozenset[tuple]
+
+
+def clean_scans(work_path: Path) -> dict[str, CleanScan]:
+    """The tables the guard last found clean, with what they held then; {} when unknown."""
+    try:
+        tables = _read(work_path.with_name(work_path.name + CLEAN_SUFFIX)).get("tables", {})
+        return {
+            t: CleanScan(str(scan["rules"]), frozenset(_source_set(scan["sources"])))
+            for t, scan in tables.items()
+        }
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def record_clean_scans(work_path: Path, scans: dict[str, CleanScan]) -> None:
+    """Replace the guard's record (atomically; the tables not in `scans` are forgotten)."""
+    _write(
+        work_path.with_name(work_path.name + CLEAN_SUFFIX),
+        {
+            "tables": {
+                t: {"rules": scan.rules, "sources": _source_list(scan.sources)}
+                for t, scan in sorted(scans.items())
+            }
+        },
+    )
+
+
+def _read(path: Path) -> dict:
+    """A record of this format and DuckDB version ({} for anything else: prints are then
+    computed)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FORMAT
+        or document.get("duckdb") != duckdb.__version__
+    ):
+        return {}
+    return document
+
+
+def _write(path: Path, document: dict) -> None:
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(json.dumps(document), encoding="utf-8")
+        text = json.dumps({"format": FORMAT, "duckdb": duckdb.__version__, **document})
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _source_list(prints) -> list[list]:
+    return sorted(map(list, prints), key=str)
+
+
+def _source_set(rows) -> set[tuple]:
+    return {tuple(row) for row in rows}
 
 
 def _as_json(identity: Identity | None) -> dict | None:
