@@ -35,7 +35,7 @@ from warehouse.kamus import unscanned_columns
 from warehouse.kualitas import record_verdict
 from warehouse.prints import CleanScan, clean_scans, record_clean_scans, source_prints
 from warehouse.reference import DIMENSIONS
-from warehouse.sqlutil import quote, scalar
+from warehouse.sqlutil import scalar
 
 # Columns of the pipeline's own tables that look like personal data but are not.
 BUILT_IN_ALLOW: dict[str, dict[str, str]] = {
@@ -197,7 +197,7 @@ class _CleanSince:
         self.by_source = [t for t in tables if "sumber_id" in _column_names(con, t)]
         last = clean_scans(self.work_path) if self.work_path else {}
         self.now = {
-            t: source_prints(con, quote(t))
+            t: source_prints(con, t)
             for t in self.by_source
             if t in last and last[t].rules == rules[t]
         }
@@ -218,7 +218,7 @@ class _CleanSince:
         clean = {
             r.table: CleanScan(
                 self.rules[r.table],
-                frozenset(self.now.get(r.table) or source_prints(self.con, quote(r.table))),
+                frozenset(self.now.get(r.table) or source_prints(self.con, r.table)),
             )
             for r in reports
             if r.table in self.by_source and not r.findings
