@@ -234,7 +234,8 @@ def _run_job(settings: Settings, verdict) -> int:
     logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
     started = time.perf_counter()
     unchanged = list(verdict.unchanged)  # found unchanged by the check: left out of the run
-    defs = build_definitions(settings, verdict.entries)
+    # The UI shows code references from the code location it loads, not from the run.
+    defs = build_definitions(settings, verdict.entries, code_references=False)
     job = defs.resolve_job_def(NIGHTLY_JOB)
     keys = job.asset_layer.selected_asset_keys
     leave = quiet_night.left_out(verdict)

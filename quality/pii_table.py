@@ -157,6 +157,11 @@ def _scan_part(
     complete counts and places) or rows without a source are among those to read."""
     if None in sources:
         return None
+    if not sources:  # no source changed: nothing to read, nothing found
+        skip = scan.get("skip", ())
+        searched = [c for c, kind in columns if c not in skip and _searched(kind)]
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        return PiiReport(table=table, rows=rows, findings=[]), {c: [] for c in searched}
     con.execute(f"ATTACH ':memory:' AS {_PART}")
     try:
         con.execute(
@@ -171,6 +176,16 @@ def _scan_part(
         return None
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     return PiiReport(table=table, rows=rows, findings=[], covered=report.covered), hits
+
+
+def _is_number(kind: str) -> bool:
+    return kind.split("(")[0] in NUMERIC
+
+
+def _searched(kind: str) -> bool:
+    """Whether _scan searches a column of this type value by value (and reports the values it
+    found, for the tables copied from it); other types go through scan_frame."""
+    return _is_number(kind) or kind == "VARCHAR"
 
 
 def scan_table(
@@ -217,7 +232,7 @@ def _scan(
             if sources:
                 excused = (sources, "; ".join(sorted({source_allow[s][column] for s in sources})))
         only = screened[column][1] if column in screened else None
-        if kind.split("(")[0] in NUMERIC:
+        if _is_number(kind):
             hits = _scan_numbers(con, table, column, excused, headers.get(column), only)
             value = f"CAST({_q(column)} AS DOUBLE)"
         elif kind == "VARCHAR":

@@ -393,3 +393,30 @@ def test_a_clean_tables_unchanged_sources_are_not_read_again(tmp_path, monkeypat
         read.clear()
         guard_tables(con, ["fact_indikator"], {"src_a": {"catatan": "office notes"}})
         assert read == ["fact_indikator"]
+
+
+def test_a_night_with_no_changed_source_reads_nothing_and_reports_as_a_full_scan(
+    tmp_path, monkeypatch
+):
+    """The reports, and what the smart_* tables' copied columns are screened by, are those of
+    a scan of every row."""
+    from assets.quality_assets import guard_tables
+    from sources.wilayah import reference_frame
+    from warehouse.db import work_db
+    from warehouse.load import build_dimension_table, load_dim_wilayah
+
+    tables = ["dim_wilayah", "dim_indikator", "fact_indikator", "smart_people"]
+    with work_db(tmp_path / "work.duckdb") as con:
+        load_dim_wilayah(con, reference_frame())
+        con.execute(
+            "INSERT INTO dim_indikator (kode, nama_id, dimensi, sumber_id, sampel) VALUES "
+            "('IND_A', 'Indikator A', 'smart_people', 'src_a', false)"
+        )
+        _two_source_facts(con)
+        con.execute("UPDATE fact_indikator SET indikator = 'IND_A'")
+        build_dimension_table(con, "smart_people")
+        first = [r.as_dict() for r in guard_tables(con, tables, {})]  # every row, recorded
+        read = _scanned(monkeypatch)
+        again = [r.as_dict() for r in guard_tables(con, tables, {})]
+    assert again == first and first[3]["covered"]["lokasi"] == "fact_indikator.lokasi"
+    assert "fact_indikator" not in read and "kp_guard_part.main.part" not in read
