@@ -157,14 +157,16 @@ def guard_tables(
     # the bytes, never read from a file, they can hold no one's data (kamus Entry.scan).
     skip = {table: unscanned_columns(table) for table in tables}
     rules = {t: rules_print(BUILT_IN_ALLOW.get(t), source_allow, skip[t]) for t in tables}
-    since = _CleanSince(con, tables, rules)
+    copies = dict.fromkeys(DIMENSIONS, copied_columns())
+    # A copying table is screened through its source, whole (scan_tables): no record for it.
+    since = _CleanSince(con, [t for t in tables if t not in copies], rules)
     reports = scan_tables(
         con,
         tables,
         allow=BUILT_IN_ALLOW,
         source_allow=source_allow,
         skip=skip,
-        copies=dict.fromkeys(DIMENSIONS, copied_columns()),
+        copies=copies,
         only_sources=since.changed_sources(),
     )
     since.record(reports)
