@@ -19,7 +19,6 @@ file, is wrong.
 import contextlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -30,12 +29,12 @@ from quality.pii_table import Copied, rules_print, scan_tables
 from sources.catalog import SourceEntry
 from sources.wilayah import known_codes
 from warehouse.build import DIMENSION_SELECT
-from warehouse.db import release_memory, shed_cache
+from warehouse.columns import table_columns
+from warehouse.db import database_path, release_memory, shed_cache
 from warehouse.kamus import unscanned_columns
 from warehouse.kualitas import record_verdict
 from warehouse.prints import CleanScan, clean_scans, record_clean_scans, source_prints
 from warehouse.reference import DIMENSIONS
-from warehouse.sqlutil import scalar
 
 # Columns of the pipeline's own tables that look like personal data but are not.
 BUILT_IN_ALLOW: dict[str, dict[str, str]] = {
@@ -192,11 +191,10 @@ class _CleanSince:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, tables: list[str], rules: dict) -> None:
         self.con, self.rules = con, rules
-        path = scalar(
-            con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        )
-        self.work_path = Path(path) if path else None  # an in-memory database keeps no record
-        self.by_source = [t for t in tables if "sumber_id" in _column_names(con, t)]
+        self.work_path = database_path(con)  # None in memory: no record is kept
+        self.by_source = [
+            t for t in tables if any(c.name == "sumber_id" for c in table_columns(con, t))
+        ]
         last = clean_scans(self.work_path) if self.work_path else {}
         self.now = {
             t: source_prints(con, t)
@@ -227,18 +225,6 @@ class _CleanSince:
         }
         with contextlib.suppress(OSError):  # without it, the next night reads every row
             record_clean_scans(self.work_path, clean)
-
-
-def _column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    schema, name = table.split(".") if "." in table else ("main", table)
-    return [
-        row[0]
-        for row in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = ? AND table_name = ?",
-            [schema, name],
-        ).fetchall()
-    ]
 
 
 def verdicts(reports: list[PiiReport]) -> str:

@@ -157,25 +157,25 @@ def _scan_part(
     complete counts and places) or rows without a source are among those to read."""
     if None in sources:
         return None
-    if not sources:  # no source changed: nothing to read, nothing found
+    if sources:
+        con.execute(f"ATTACH ':memory:' AS {_PART}")
+        try:
+            con.execute(
+                f"CREATE TABLE {_PART}.main.part AS SELECT * FROM {table} "
+                "WHERE sumber_id IN (SELECT unnest(?))",
+                [sorted(sources)],
+            )
+            report, hits = _scan(con, f"{_PART}.main.part", columns=columns, **scan)
+        finally:
+            con.execute(f"DETACH {_PART}")
+        if report.findings:
+            return None
+    else:  # no source changed: nothing to read, nothing found
         skip = scan.get("skip", ())
-        searched = [c for c, kind in columns if c not in skip and _searched(kind)]
-        rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-        return PiiReport(table=table, rows=rows, findings=[]), {c: [] for c in searched}
-    con.execute(f"ATTACH ':memory:' AS {_PART}")
-    try:
-        con.execute(
-            f"CREATE TABLE {_PART}.main.part AS SELECT * FROM {table} "
-            "WHERE sumber_id IN (SELECT unnest(?))",
-            [sorted(sources)],
-        )
-        report, hits = _scan(con, f"{_PART}.main.part", columns=columns, **scan)
-    finally:
-        con.execute(f"DETACH {_PART}")
-    if report.findings:
-        return None
+        hits = {c: [] for c, kind in columns if c not in skip and _searched(kind)}
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    return PiiReport(table=table, rows=rows, findings=[], covered=report.covered), hits
+    # Nothing covered by another table's scan: a table that copies another's is read whole.
+    return PiiReport(table=table, rows=rows, findings=[]), hits
 
 
 def _is_number(kind: str) -> bool:

@@ -185,6 +185,14 @@ def release_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
+def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file of the connection's current database; None for one in memory."""
+    path = scalar(
+        con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    )
+    return Path(path) if path else None
+
+
 def shed_cache(con: duckdb.DuckDBPyConnection) -> None:
     """Make DuckDB let go of what a finished big statement left in its buffer pool.
 
@@ -194,10 +202,7 @@ def shed_cache(con: duckdb.DuckDBPyConnection) -> None:
     evicts it; committed rows are in the file, so nothing is written. Call it outside a
     transaction. Best effort: a limit DuckDB cannot meet is left as it was."""
     # The limit apply_limits gives this database (read back, "488.2 MiB" would round down).
-    path = scalar(
-        con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    )
-    limit = memory_limit(Path(path) if path else None)
+    limit = memory_limit(database_path(con))
     try:
         con.execute(f"SET memory_limit = '{SHED_LIMIT}'")
     except duckdb.Error:

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.columns import table_columns
 from warehouse.db import apply_limits
 from warehouse.dictionary import DIMENSION_COLUMNS, DIMENSION_KEY
 from warehouse.files import keep_access, link_or_copy, remove_stale
@@ -258,12 +259,8 @@ def _fingerprint(
     """table_fingerprint of the export's columns of `table`: `known[table]` (a print of all
     its columns) when those are the export's columns in its order, else computed."""
     if table in known:
-        columns = con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
-            [table],
-        ).fetchall()
-        if [c for (c,) in columns] == [c.name for c in DIMENSION_COLUMNS]:
+        columns = [c.name for c in table_columns(con, table)]
+        if columns == [c.name for c in DIMENSION_COLUMNS]:
             return known[table]
     return table_fingerprint(con, quote(table), _COLUMNS)
 

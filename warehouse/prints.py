@@ -80,8 +80,9 @@ def source_prints(
     return set(con.execute(sql, [only]).fetchall())
 
 
-def record_path(work_path: Path) -> Path:
-    return work_path.with_name(work_path.name + SUFFIX)
+def record_path(work_path: Path, suffix: str = SUFFIX) -> Path:
+    """A record next to the work database: the publish's (SUFFIX) or the guard's."""
+    return work_path.with_name(work_path.name + suffix)
 
 
 def recorded(work_path: Path, analyst_path: Path) -> Prints:
@@ -130,7 +131,7 @@ class CleanScan:
 def clean_scans(work_path: Path) -> dict[str, CleanScan]:
     """The tables the guard last found clean, with what they held then; {} when unknown."""
     try:
-        tables = _read(work_path.with_name(work_path.name + CLEAN_SUFFIX)).get("tables", {})
+        tables = _read(record_path(work_path, CLEAN_SUFFIX)).get("tables", {})
         return {
             t: CleanScan(str(scan["rules"]), frozenset(_source_set(scan["sources"])))
             for t, scan in tables.items()
@@ -142,7 +143,7 @@ def clean_scans(work_path: Path) -> dict[str, CleanScan]:
 def record_clean_scans(work_path: Path, scans: dict[str, CleanScan]) -> None:
     """Replace the guard's record (atomically; the tables not in `scans` are forgotten)."""
     _write(
-        work_path.with_name(work_path.name + CLEAN_SUFFIX),
+        record_path(work_path, CLEAN_SUFFIX),
         {
             "tables": {
                 t: {"rules": scan.rules, "sources": _source_list(scan.sources)}
