@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from assets.run_memo import keep_work_prints
 from quality import gx_worker
 from quality.pii import PiiReport
 from quality.pii_table import Copied, rules_print, scan_tables
@@ -169,6 +170,8 @@ def guard_tables(
         only_sources=since.changed_sources(),
     )
     since.record(reports)
+    if run_id is not None:  # for the analyst snapshot of this run (assets/run_memo.py)
+        keep_work_prints(run_id, since.computed)
     _hand_back(con)
     for report in reports:
         record_verdict(
@@ -202,6 +205,7 @@ class _CleanSince:
             if t in last and last[t].rules == rules[t]
         }
         self.last = last
+        self.computed = dict(self.now)  # every table's prints computed here, as of the scan
 
     def changed_sources(self) -> dict[str, set]:
         """Per table found clean before: the sources whose rows are new or changed since."""
@@ -215,11 +219,11 @@ class _CleanSince:
         whole again until it is clean."""
         if self.work_path is None:
             return
+        for r in reports:
+            if r.table in self.by_source and not r.findings and r.table not in self.computed:
+                self.computed[r.table] = source_prints(self.con, r.table)
         clean = {
-            r.table: CleanScan(
-                self.rules[r.table],
-                frozenset(self.now.get(r.table) or source_prints(self.con, r.table)),
-            )
+            r.table: CleanScan(self.rules[r.table], frozenset(self.computed[r.table]))
             for r in reports
             if r.table in self.by_source and not r.findings
         }

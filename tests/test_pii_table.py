@@ -420,3 +420,22 @@ def test_a_night_with_no_changed_source_reads_nothing_and_reports_as_a_full_scan
         again = [r.as_dict() for r in guard_tables(con, tables, {})]
     assert again == first and first[3]["covered"]["lokasi"] == "fact_indikator.lokasi"
     assert "fact_indikator" not in read and "kp_guard_part.main.part" not in read
+
+
+def test_the_guard_hands_its_prints_to_the_snapshot_of_the_same_run_only(tmp_path):
+    """The per-source prints the guard hashed (first night: as it records them; later nights:
+    to compare) are kept for its run's snapshot (assets/run_memo.py), for no other run."""
+    from assets.quality_assets import guard_tables
+    from assets.run_memo import work_prints
+    from warehouse.db import work_db
+    from warehouse.prints import source_prints
+
+    with work_db(tmp_path / "work.duckdb") as con:
+        _two_source_facts(con)
+        guard_tables(con, ["fact_indikator"], {}, run_id="night-1")
+        assert work_prints("night-1") == {"fact_indikator": source_prints(con, "fact_indikator")}
+        _two_source_facts(con, nilai_b=1)
+        guard_tables(con, ["fact_indikator"], {}, run_id="night-2")
+        now = source_prints(con, "fact_indikator")
+        assert work_prints("night-2") == {"fact_indikator": now}
+        assert work_prints("night-1") == {}  # one run at a time: the older one's are gone

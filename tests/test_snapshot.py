@@ -469,3 +469,48 @@ def test_a_kept_table_has_the_comments_of_a_new_file_even_after_someone_changed_
     assert _comments(analyst) == _comments(fresh)
     assert ("fact_indikator", "changed by hand") not in _comments(analyst)
     assert any(name == "fact_indikator.nilai" for name, _ in _comments(analyst))
+
+
+def _work_side_hashes(monkeypatch) -> list[str]:
+    """The work tables a publish hashes source by source."""
+    hashed, real = [], snapshot.source_prints
+
+    def prints(con, table, *rest):
+        if snapshot._BUILD not in table:
+            hashed.append(table)
+        return real(con, table, *rest)
+
+    monkeypatch.setattr(snapshot, "source_prints", prints)
+    return hashed
+
+
+def test_work_prints_from_the_caller_are_taken_unless_the_table_no_longer_adds_up(
+    tmp_path, monkeypatch
+):
+    """Prints the caller hashed after the table's last write spare hashing it again; prints
+    whose row counts no longer add up to the table's (written since) are not trusted."""
+    from warehouse.prints import source_prints
+
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    every = "SELECT * FROM fact_indikator ORDER BY ALL"
+
+    def work_prints_and_rows():
+        with duckdb.connect(str(work), read_only=True) as con:
+            return source_prints(con, "fact_indikator"), con.execute(every).fetchall()
+
+    _two_sources(work, [1.0, 2.0])
+    publish_snapshot(work, analyst, ["fact_indikator"])
+    _two_sources(work, [3.0, 4.0, 5.0])
+    given, expected = work_prints_and_rows()
+    hashed = _work_side_hashes(monkeypatch)
+    publish_snapshot(work, analyst, ["fact_indikator"], work_prints={"fact_indikator": given})
+    assert hashed == []
+    with open_analyst(analyst) as con:
+        assert con.execute(every).fetchall() == expected
+
+    _two_sources(work, [6.0, 7.0, 8.0, 9.0])  # written after `given` was hashed
+    _, expected = work_prints_and_rows()
+    publish_snapshot(work, analyst, ["fact_indikator"], work_prints={"fact_indikator": given})
+    assert len(hashed) == 1
+    with open_analyst(analyst) as con:
+        assert con.execute(every).fetchall() == expected
