@@ -291,7 +291,9 @@ def test_a_few_changed_sources_are_patched_into_the_kept_file(tmp_path, monkeypa
     publish_snapshot(work, analyst, ["fact_indikator"])
     _two_sources(work, [3.0, 4.0, 5.0])  # source b changed: 3 of 43 rows
     copied = []
-    monkeypatch.setattr(snapshot, "_copy_table", lambda con, w, p, name: copied.append(name) or 0)
+    monkeypatch.setattr(
+        snapshot, "_copy_table", lambda con, w, p, name, *a, **k: copied.append(name) or 0
+    )
     info = publish_snapshot(work, analyst, ["fact_indikator"])
     assert copied == [] and info.tables == {"fact_indikator": 43}
     every = "SELECT * FROM fact_indikator ORDER BY ALL"
@@ -308,7 +310,9 @@ def test_a_patch_that_would_replace_most_rows_copies_the_table(tmp_path, monkeyp
     _two_sources(work, [float(i) for i in range(100)])  # b is now most of the table
     calls = []
     real = snapshot._copy_table
-    monkeypatch.setattr(snapshot, "_copy_table", lambda *a: calls.append(a[3]) or real(*a))
+    monkeypatch.setattr(
+        snapshot, "_copy_table", lambda *a, **k: calls.append(a[3]) or real(*a, **k)
+    )
     assert publish_snapshot(work, analyst, ["fact_indikator"]).tables == {"fact_indikator": 140}
     assert calls == ["fact_indikator"]
 
@@ -438,7 +442,9 @@ def test_a_patch_its_proof_rejects_is_replaced_by_a_whole_copy(tmp_path, monkeyp
     fill(2)  # only the row without a source changed
     copied = []
     real = snapshot._copy_table
-    monkeypatch.setattr(snapshot, "_copy_table", lambda *a: copied.append(a[3]) or real(*a))
+    monkeypatch.setattr(
+        snapshot, "_copy_table", lambda *a, **k: copied.append(a[3]) or real(*a, **k)
+    )
     info = publish_snapshot(work, analyst, ["t"])
     assert copied == ["t"] and info.tables == {"t": 42}
     assert query("SELECT v FROM t WHERE sumber_id IS NULL", analyst).v.tolist() == [2]

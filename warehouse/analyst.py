@@ -29,6 +29,8 @@ The period is parsed in one place, the macros `jenis_periode`, `periode_mulai` a
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import duckdb
 import pandas as pd
 
@@ -217,9 +219,11 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return list(VIEWS)
 
 
-def describe(con: duckdb.DuckDBPyConnection) -> None:
+def describe(con: duckdb.DuckDBPyConnection, hold: Collection[str] = ()) -> list[str]:
     """Write `kamus_data` and comment every table, view, column and macro of the current
-    database that warehouse/kamus.py describes."""
+    database that warehouse/kamus.py describes. The comments on the tables of `hold` (being
+    filled by another connection: a COMMENT ON a table makes another transaction's insert into
+    it fail at commit) are returned instead, as SQL to execute once they are filled."""
     objects = con.execute(
         "SELECT table_name, 'tabel' FROM duckdb_tables() "
         "WHERE database_name = current_database() AND schema_name = 'main' "
@@ -261,13 +265,15 @@ def describe(con: duckdb.DuckDBPyConnection) -> None:
     # A table kept from the previous file keeps its comments: only what differs is written
     # (~300 statements on a night when one of 200 sources changed: ~0.1 s).
     written = _comments(con)
-    statements = [
-        f"COMMENT ON {what} {quote(name)}{'.' + quote(column) if column else ''} IS {literal(text)}"
-        for (what, name, column), text in comments.items()
-        if written.get((what, name, column)) != text
-    ]
-    if statements:
-        con.execute(";\n".join(statements))
+    now, later = [], []
+    for (what, name, column), text in comments.items():
+        if written.get((what, name, column)) != text:
+            target = f"{quote(name)}{'.' + quote(column) if column else ''}"
+            held = name in hold and what in ("TABLE", "COLUMN")
+            (later if held else now).append(f"COMMENT ON {what} {target} IS {literal(text)}")
+    if now:
+        con.execute(";\n".join(now))
+    return later
 
 
 def _comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str | None], str]:

@@ -302,27 +302,32 @@ def _build(
             for name in ordered:
                 if name in unchanged:
                     kept_as_is[name] = _count(con, _qualified(_BUILD, name))
+            for name in carry_over:
+                if reused and _has_table(con, _BUILD, name):
+                    kept_as_is[name] = _count(con, _qualified(_BUILD, name))
+                    carried.append(name)
+                    _keep_print(known, ended, name)
+                elif attached_previous and _has_table(con, _PREVIOUS, name):
+                    kept_as_is[name] = _copy_table(con, _PREVIOUS, previous, name)
+                    carried.append(name)
+            # While the copies run (every table exists by now): the snapshot's own table, the
+            # views and the comments. The copied tables' comments wait for their rows: a
+            # COMMENT ON a table fails the insert another cursor is making into it.
+            con.execute(
+                f"CREATE TABLE {SNAPSHOT_TABLE} (published_at TIMESTAMPTZ NOT NULL, "
+                "table_name VARCHAR PRIMARY KEY, rows BIGINT NOT NULL)"
+            )
+            with transaction(con):  # ~300 catalog changes: one commit is ~3x faster
+                views = create_views(con)
+                held = describe(con, hold=copies.started)
             found = kept_as_is | copies.finished()
-        counts = {name: found[name] for name in names}
-        for name in carry_over:
-            if reused and _has_table(con, _BUILD, name):
-                counts[name] = _count(con, _qualified(_BUILD, name))
-                carried.append(name)
-                _keep_print(known, ended, name)
-            elif attached_previous and _has_table(con, _PREVIOUS, name):
-                counts[name] = _copy_table(con, _PREVIOUS, previous, name)
-                carried.append(name)
-        con.execute(
-            f"CREATE TABLE {SNAPSHOT_TABLE} (published_at TIMESTAMPTZ NOT NULL, "
-            "table_name VARCHAR PRIMARY KEY, rows BIGINT NOT NULL)"
-        )
+        counts = {name: found[name] for name in [*names, *carried]}
         con.executemany(
             f"INSERT INTO {SNAPSHOT_TABLE} VALUES (?, ?, ?)",
             [[published_at, name, rows] for name, rows in counts.items()],
         )
-        with transaction(con):  # ~300 catalog changes: one commit is ~3x faster
-            views = create_views(con)
-            describe(con)
+        if held:
+            con.execute(";\n".join(held))
         con.execute(f"CHECKPOINT {_BUILD}")
     finally:
         con.execute(f"USE {quote(work)}")
@@ -562,6 +567,8 @@ class _Copies:
         self._pool.shutdown(wait=True)
 
     def start(self, name: str) -> None:
+        # Created here, so that what is written beside the copy (views, comments) sees it.
+        _create_copy(self.con, self.work, self.work_path, name)
         self._copies[name] = self._pool.submit(self._copy, self.con.cursor(), name)
         self.started.append(name)
 
@@ -575,7 +582,7 @@ class _Copies:
         with cursor:
             cursor.execute(f"USE {_BUILD}")  # the table's DDL is replayed unqualified
             key = self.keep_order.get(name)
-            rows = _copy_table(cursor, self.work, self.work_path, name, key)
+            rows = _copy_table(cursor, self.work, self.work_path, name, key, created=True)
             built = _qualified(_BUILD, name)
             if key is None and _BY_SOURCE in _column_names(cursor, _BUILD, name):
                 self.ended.sources[name] = source_prints(cursor, built)
@@ -584,15 +591,9 @@ class _Copies:
             return rows
 
 
-def _copy_table(
-    con: duckdb.DuckDBPyConnection,
-    work: str,
-    work_path: Path,
-    name: str,
-    key: Sequence[str] | None = None,
-) -> int:
-    """Copy table `name` from database `work` into the file being built (its DDL replayed);
-    with a `key`, in key order: sorted on the way unless the work table is stored so."""
+def _create_copy(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> None:
+    """Create table `name` in the file being built (the current database) as database `work`
+    defines it: its DDL replayed."""
     schema, table = name.split(".") if "." in name else ("main", name)
     ddl = scalar(
         con,
@@ -615,6 +616,23 @@ def _copy_table(
     if schema != "main":
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_BUILD}.{quote(schema)}")
     con.execute(ddl)
+
+
+def _copy_table(
+    con: duckdb.DuckDBPyConnection,
+    work: str,
+    work_path: Path,
+    name: str,
+    key: Sequence[str] | None = None,
+    *,
+    created: bool = False,
+) -> int:
+    """Copy table `name` from database `work` into the file being built (created there first
+    unless `created`); with a `key`, in key order: sorted on the way unless the work table is
+    stored so."""
+    if not created:
+        _create_copy(con, work, work_path, name)
+    schema, table = name.split(".") if "." in name else ("main", name)
     source = f"{quote(work)}.{quote(schema)}.{quote(table)}"
     target = f"{_BUILD}.{quote(schema)}.{quote(table)}"
     # Generated columns come with the DDL and cannot be written (tidy.* has two).
