@@ -520,3 +520,21 @@ def test_work_prints_from_the_caller_are_taken_unless_the_table_no_longer_adds_u
     assert len(hashed) == 1
     with open_analyst(analyst) as con:
         assert con.execute(every).fetchall() == expected
+
+
+def test_a_changed_table_copied_in_key_order_records_the_work_tables_print(tmp_path, monkeypatch):
+    """The print compared on the way is the copy's (same rows, same definition): recorded
+    without hashing the copy, and equal to what hashing it gives."""
+    work, analyst = tmp_path / "work.duckdb", tmp_path / "kotapintar.duckdb"
+    key = {"fact_indikator": ["indikator", "kode_wilayah", "periode"]}
+    _two_sources(work, [1.0, 2.0])
+    publish_snapshot(work, analyst, ["fact_indikator"], keep_order=key)
+    _two_sources(work, [3.0, 4.0, 5.0])
+    hashed = _built_side_hashes(monkeypatch)
+    info = publish_snapshot(work, analyst, ["fact_indikator"], keep_order=key)
+    assert info.unchanged == () and hashed == []  # the previous file's print came from the record
+    record = json.loads(work.with_name(work.name + ".published.json").read_text())
+    with open_analyst(analyst) as con:
+        assert record["fingerprints"]["fact_indikator"] == list(
+            snapshot.table_fingerprint(con, "fact_indikator")
+        )
