@@ -440,7 +440,9 @@ def _holds_only_source_values(con, table: str, copy: Copied, columns: Mapping[st
         left = derived.fetchall()[0]
         right = con.execute(
             f"SELECT count(*), sum(hash({', '.join(theirs)})) FROM {copy.source} "
-            f"WHERE {source_key} IN (SELECT {key} FROM {table})"
+            # DISTINCT: the same rows, but DuckDB then builds its IN set from ~50 keys, not
+            # 340k (a smart_* table of 200 x 10,000: 0.05 s instead of 0.06-0.10).
+            f"WHERE {source_key} IN (SELECT DISTINCT {key} FROM {table})"
         ).fetchall()[0]
         return left == right
     same = " AND ".join(
