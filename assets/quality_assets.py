@@ -33,7 +33,7 @@ from warehouse.build import DIMENSION_SELECT
 from warehouse.columns import table_columns
 from warehouse.db import database_path, release_memory, shed_cache
 from warehouse.kamus import unscanned_columns
-from warehouse.kualitas import record_verdict
+from warehouse.kualitas import Verdict, record_verdicts
 from warehouse.prints import CleanScan, clean_scans, record_clean_scans, source_prints
 from warehouse.reference import DIMENSIONS
 
@@ -173,15 +173,10 @@ def guard_tables(
     if run_id is not None:  # for the analyst snapshot of this run (assets/run_memo.py)
         keep_work_prints(run_id, since.computed)
     _hand_back(con)
-    for report in reports:
-        record_verdict(
-            con,
-            tabel=report.table,
-            lolos=report.passed,
-            temuan=sum(f.count for f in report.blocking),
-            laporan=report.as_dict(),
-            run_id=run_id,
-        )
+    verdicts = [
+        Verdict(r.table, r.passed, sum(f.count for f in r.blocking), r.as_dict()) for r in reports
+    ]
+    record_verdicts(con, verdicts, run_id=run_id)
     return reports
 
 

@@ -63,7 +63,7 @@ STAGES: dict[tuple[str, str], str] = {
     ("assets.warehouse_assets", "blocked_tables"): "build",
     ("quality.tidy_suite", "validate_frame"): "table_checks",
     ("assets.quality_assets", "scan_tables"): "pii_guard",
-    ("assets.quality_assets", "record_verdict"): "pii_guard",
+    ("assets.quality_assets", "record_verdicts"): "pii_guard",
     ("assets.warehouse_assets", "publish_snapshot"): "snapshot",
     ("assets.publish_assets", "export_gated"): "export",
 }

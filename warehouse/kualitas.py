@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
@@ -16,6 +17,16 @@ import duckdb
 from warehouse.sqlutil import check_sumber_id, transaction
 
 PERSONAL_DATA = "data_pribadi"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's verdict on one table. `laporan` must hold masked data only."""
+
+    tabel: str
+    lolos: bool
+    temuan: int
+    laporan: dict | None = None
 
 
 def record_verdict(
@@ -29,21 +40,30 @@ def record_verdict(
     pemeriksaan: str = PERSONAL_DATA,
 ) -> None:
     """Replace the verdict of one check on one table. `laporan` must hold masked data only."""
+    record_verdicts(
+        con, [Verdict(tabel, lolos, temuan, laporan)], run_id=run_id, pemeriksaan=pemeriksaan
+    )
+
+
+def record_verdicts(
+    con: duckdb.DuckDBPyConnection,
+    verdicts: Sequence[Verdict],
+    *,
+    run_id: str | None = None,
+    pemeriksaan: str = PERSONAL_DATA,
+) -> None:
+    """Replace the verdicts of one check on several tables, in one transaction (one commit
+    instead of one per table: ~4 ms each)."""
+    now = datetime.now(UTC)
     with transaction(con):
-        con.execute(
-            "INSERT OR REPLACE INTO meta_kualitas "
-            "(tabel, pemeriksaan, lolos, temuan, laporan, run_id, diperiksa_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                tabel,
-                pemeriksaan,
-                lolos,
-                temuan,
-                json.dumps(laporan, ensure_ascii=False) if laporan is not None else None,
-                run_id,
-                datetime.now(UTC),
-            ],
-        )
+        for v in verdicts:
+            laporan = json.dumps(v.laporan, ensure_ascii=False) if v.laporan is not None else None
+            con.execute(
+                "INSERT OR REPLACE INTO meta_kualitas "
+                "(tabel, pemeriksaan, lolos, temuan, laporan, run_id, diperiksa_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [v.tabel, pemeriksaan, v.lolos, v.temuan, laporan, run_id, now],
+            )
 
 
 def blocked_tables(
