@@ -103,9 +103,10 @@ def _describe(entry: SourceEntry, what: str) -> str:
     )
 
 
-def _specs(entry: SourceEntry) -> list[dg.AssetSpec]:
-    """The raw + tidy assets of one catalog entry."""
-    reference = catalog_code_reference(entry)
+def _specs(entry: SourceEntry, code_references: bool = True) -> list[dg.AssetSpec]:
+    """The raw + tidy assets of one catalog entry (linked to its catalog file when
+    `code_references`)."""
+    reference = catalog_code_reference(entry) if code_references else {}
     return [
         dg.AssetSpec(
             key=raw_key(entry),
@@ -185,12 +186,16 @@ def _checks(entry: SourceEntry) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def build_source_assets(entries: list[SourceEntry]) -> dg.AssetsDefinition:
-    """Every catalog entry's raw + tidy assets and checks, and run_changes, in one step."""
+def build_source_assets(
+    entries: list[SourceEntry], *, code_references: bool = True
+) -> dg.AssetsDefinition:
+    """Every catalog entry's raw + tidy assets and checks, and run_changes, in one step;
+    `code_references`: each asset linked to its catalog entry (its file read for the line)."""
 
     @dg.multi_asset(
         name=SOURCES_STEP,
-        specs=[spec for entry in entries for spec in _specs(entry)] + [_run_changes_spec(entries)],
+        specs=[spec for entry in entries for spec in _specs(entry, code_references)]
+        + [_run_changes_spec(entries)],
         check_specs=[check for entry in entries for check in _checks(entry)],
         can_subset=True,
         description="Fetch, parse, validate and load each selected catalog source, one after "

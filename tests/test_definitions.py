@@ -83,6 +83,24 @@ def test_nodes_tell_raw_from_tidy_and_describe_their_tables(defs):
             assert node.metadata["dagster/table_name"], key
 
 
+def test_the_cli_run_leaves_out_code_references_and_keeps_the_shape(defs, monkeypatch):
+    """`kotapintar run` builds its Definitions without the links to code and catalog files
+    (the UI shows them from its code location): no catalog file is read for them, and the
+    assets are the same."""
+    import assets.source_assets as source_assets
+
+    def unread(entry):
+        raise AssertionError(f"catalog file of {entry.id} read")
+
+    monkeypatch.setattr(source_assets, "catalog_code_reference", unread)
+    bare = build_definitions(code_references=False)
+    graph = bare.resolve_asset_graph()
+    assert not any(
+        "dagster/code_references" in graph.get(key).metadata for key in graph.get_all_asset_keys()
+    )
+    assert _shape(bare) == _shape(defs)
+
+
 def test_every_asset_is_described_and_owned(defs):
     for key, node in _shape(defs).items():
         assert node["described"], f"{key} has no description for the analyst"
