@@ -309,7 +309,10 @@ def _describe_outcome(
         else:  # unchanged or failed: the last materialization still describes the rows
             yield dg.AssetObservation(asset_key=tidy_key(entry), metadata=metadata)
     if check_selected(entry, TIDY_CHECK):
-        yield _tidy_check(context.instance, entry, outcome)
+        # An instance that never recorded the tidy asset holds no load's result to repeat: not
+        # looked up (a query per source, ~3.5 ms: a fifth of a no-change night on a new one).
+        repeat = tidy not in selected or tidy in known
+        yield _tidy_check(context.instance, entry, outcome, repeat=repeat)
 
 
 def _mark_run(context: dg.AssetExecutionContext, failed: list[tuple[str, str]]) -> None:
@@ -338,9 +341,11 @@ def _fetch_check(entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckRes
     )
 
 
-def _tidy_check(instance, entry: SourceEntry, outcome: SourceOutcome) -> dg.AssetCheckResult:
+def _tidy_check(
+    instance, entry: SourceEntry, outcome: SourceOutcome, *, repeat: bool = True
+) -> dg.AssetCheckResult:
     key = dg.AssetCheckKey(tidy_key(entry), TIDY_CHECK)
-    if outcome.outcome == "unchanged":
+    if outcome.outcome == "unchanged" and repeat:
         # The rows are those of the last good load: its result stands (a failure since then is
         # not theirs: the same good file came back, so that failure is not repeated).
         again = repeat_last(instance, key, "the file and the catalog entry are unchanged")
