@@ -310,7 +310,7 @@ def _describe_outcome(
             yield dg.AssetObservation(asset_key=tidy_key(entry), metadata=metadata)
     if check_selected(entry, TIDY_CHECK):
         # An instance that never recorded the tidy asset holds no load's result to repeat: not
-        # looked up (a query per source, ~3.5 ms: a fifth of a no-change night on a new one).
+        # looked up (a query per source: ~0.1 s of a no-change night at 200 sources).
         repeat = tidy not in selected or tidy in known
         yield _tidy_check(context.instance, entry, outcome, repeat=repeat)
 
