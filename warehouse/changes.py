@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.export import export_staleness
+from warehouse.prints import ROWS_PRINT
 from warehouse.sqlutil import quote, registered, scalar, table_exists
 
 
@@ -112,7 +113,7 @@ def table_matches(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     if not table_exists(con, "main", table):
         return False
     columns = ", ".join(f"CAST({quote(c)} AS VARCHAR)" for c in frame.columns)
-    prints = "SELECT (count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r))) FROM (SELECT {} FROM {}) r"
+    prints = f"SELECT ({ROWS_PRINT}) FROM (SELECT {{}} FROM {{}}) r"
     with registered(con, frame) as name:
         ours, theirs = con.execute(
             f"SELECT ({prints.format(columns, name)}), ({prints.format(columns, quote(table))})"

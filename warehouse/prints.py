@@ -11,8 +11,9 @@ DuckDB version that computed them (its `hash()` may change between releases).
 They are used only while the analyst file still has that identity (a file written or replaced
 since, by anyone, has another size, mtime or inode), by the same DuckDB: anything else, or a
 record that cannot be read, means the prints are computed as before. The work table's side is
-always computed. On a night when one of 200 sources changed this saves one hash pass of each
-unchanged table's previous version (~0.2 s of ~1.3 s).
+computed each night (or, for per-source prints, handed over by the same run's personal-data
+guard: assets/run_memo.py). On a night when one of 200 sources changed this saves one hash
+pass of each unchanged table's previous version (~0.2 s of ~1.3 s).
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ class Prints:
         return self.identity is not None and Identity.of(analyst_path) == self.identity
 
 
-# Per source: its rows, and the order-free sum and xor of their hashes (as table_fingerprint in
-# warehouse/snapshot.py: the sums and xors of a table's sources add up to its own).
+# The order-free print of the rows of a query aliased `r`: their count and the sum and xor of
+# their 64-bit hashes (0 for no rows). Equal prints mean the same rows, as a multiset (a hash
+# collision aside); a table's per-source prints add up to its own. Used by table_fingerprint
+# (warehouse/snapshot.py), source_prints and warehouse.changes.table_matches.
+ROWS_PRINT = "count(*), coalesce(sum(hash(r)::HUGEINT), 0), coalesce(bit_xor(hash(r)), 0)"
 _PER_SOURCE = (
-    "SELECT sumber_id, count(*), sum(hash(r)::HUGEINT), bit_xor(hash(r)) FROM "
-    "(SELECT * FROM {table}) AS r GROUP BY sumber_id"
+    f"SELECT sumber_id, {ROWS_PRINT} FROM (SELECT * FROM {{table}}) AS r GROUP BY sumber_id"
 )
 
 

@@ -69,7 +69,7 @@ import duckdb
 from warehouse.analyst import create_views, describe
 from warehouse.db import connect
 from warehouse.files import keep_access, remove_stale
-from warehouse.prints import Prints, record, recorded, source_prints
+from warehouse.prints import ROWS_PRINT, Prints, record, recorded, source_prints
 from warehouse.sqlutil import literal, quote, scalar, scans_in_order, transaction
 
 DEFAULT_ANALYST_PATH = Path(__file__).resolve().parent / "kotapintar.duckdb"
@@ -212,10 +212,7 @@ def table_fingerprint(
     costs a rewrite. `source` and `columns` are SQL, quoted by the caller."""
     select = f"SELECT {columns} FROM {source}"
     described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {select})").fetchall()
-    rows, total, mixed = con.execute(
-        "SELECT count(*), coalesce(sum(hash(r)::HUGEINT), 0), coalesce(bit_xor(hash(r)), 0) "
-        f"FROM ({select}) AS r"
-    ).fetchall()[0]
+    rows, total, mixed = con.execute(f"SELECT {ROWS_PRINT} FROM ({select}) AS r").fetchall()[0]
     text = f"{duckdb.__version__}|{described}|{rows}|{total}|{mixed}"
     return rows, hashlib.sha256(text.encode()).hexdigest()[:32]
 
