@@ -607,13 +607,7 @@ class _Copies:
 def _create_copy(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, name: str) -> None:
     """Create table `name` in the file being built (the current database) as database `work`
     defines it: its DDL replayed."""
-    schema, table = name.split(".") if "." in name else ("main", name)
-    ddl = scalar(
-        con,
-        "SELECT sql FROM duckdb_tables() "
-        "WHERE database_name = ? AND schema_name = ? AND table_name = ?",
-        [work, schema, table],
-    )
+    ddl = _ddl(con, work, name)
     if ddl is None:
         found = scalar(
             con,
@@ -626,6 +620,7 @@ def _create_copy(con: duckdb.DuckDBPyConnection, work: str, work_path: Path, nam
             f"Snapshot: table `{name}` not found in the work database {work_path} "
             f"(found: {found or 'none'}). Build it first or leave it out of the snapshot."
         )
+    schema = name.split(".")[0] if "." in name else "main"
     if schema != "main":
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_BUILD}.{quote(schema)}")
     con.execute(ddl)
